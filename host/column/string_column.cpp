@@ -1,0 +1,47 @@
+#include <gpustream/column/string_column.hpp>
+
+namespace gpustream {
+
+string_column string_column::from_host(const std::vector<std::string>& h_strings, stream_view s,
+                                       memory_resource* mr) {
+  std::vector<offset_type> h_offsets(h_strings.size() + 1, 0);
+  for (std::size_t i = 0; i < h_strings.size(); ++i) {
+    h_offsets[i + 1] = h_offsets[i] + static_cast<offset_type>(h_strings[i].size());
+  }
+  std::vector<char> h_chars;
+  h_chars.reserve(static_cast<std::size_t>(h_offsets.back()));
+  for (const auto& str : h_strings) h_chars.insert(h_chars.end(), str.begin(), str.end());
+  auto chars = column<char>::from_host(h_chars, s, mr);
+  auto offsets = column<offset_type>::from_host(h_offsets, s, mr);
+  // The host vectors die here: wait until the copies have read them.
+  s.synchronize();
+  return string_column{std::move(chars), std::move(offsets)};
+}
+
+std::vector<std::string> string_column::to_host() const {
+  const auto h_offsets = offsets_.to_host();
+  const auto h_chars = chars_.to_host();
+  std::vector<std::string> out;
+  if (h_offsets.empty()) return out;
+  out.reserve(h_offsets.size() - 1);
+  for (std::size_t i = 0; i + 1 < h_offsets.size(); ++i) {
+    out.emplace_back(h_chars.data() + h_offsets[i],
+                     static_cast<std::size_t>(h_offsets[i + 1] - h_offsets[i]));
+  }
+  return out;
+}
+
+std::vector<std::string> to_host(string_spans_view spans, stream_view s) {
+  std::vector<std::string> out;
+  if (spans.empty()) return out;
+  const auto h_starts = to_host(column_view<offset_type>{spans.starts(), spans.size(), spans.kind()}, s);
+  const auto h_lengths = to_host(column_view<length_type>{spans.lengths(), spans.size(), spans.kind()}, s);
+  const auto h_chars = to_host(column_view<char>{spans.chars(), spans.chars_size(), spans.kind()}, s);
+  out.reserve(h_starts.size());
+  for (std::size_t i = 0; i < h_starts.size(); ++i) {
+    out.emplace_back(h_chars.data() + h_starts[i], static_cast<std::size_t>(h_lengths[i]));
+  }
+  return out;
+}
+
+}  // namespace gpustream

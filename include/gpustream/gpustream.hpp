@@ -1,0 +1,26 @@
+#pragma once
+
+/// Everything public in one include.
+
+#include <gpustream/config.hpp>
+
+#include <gpustream/core/backend.hpp>
+#include <gpustream/core/error.hpp>
+#include <gpustream/core/host_device.hpp>
+#include <gpustream/core/stream.hpp>
+#include <gpustream/core/types.hpp>
+
+#include <gpustream/memory/buffer.hpp>
+#include <gpustream/memory/memory_resource.hpp>
+#include <gpustream/memory/pinned_pool.hpp>
+
+#include <gpustream/column/column.hpp>
+#include <gpustream/column/string_column.hpp>
+
+#include <gpustream/text/filter.hpp>
+#include <gpustream/text/hash.hpp>
+#include <gpustream/text/split_lines.hpp>
+#include <gpustream/text/tokenize.hpp>
+
+#include <gpustream/aggregate/reduce_by_key.hpp>
+#include <gpustream/aggregate/top_k.hpp>

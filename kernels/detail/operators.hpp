@@ -1,0 +1,52 @@
+#pragma once
+
+// The operators of each backend, and the one place that chooses between them.
+
+#include <gpustream/aggregate/reduce_by_key.hpp>
+#include <gpustream/aggregate/top_k.hpp>
+#include <gpustream/config.hpp>
+#include <gpustream/text/filter.hpp>
+#include <gpustream/text/hash.hpp>
+#include <gpustream/text/split_lines.hpp>
+#include <gpustream/text/tokenize.hpp>
+
+// Portable operators: the same *.inl sources compiled for each backend.
+#define GPUSTREAM_DECLARE_PORTABLE_OPERATORS(ns)                                              \
+  namespace gpustream::detail::ns {                                                           \
+  string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr);       \
+  string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* mr);         \
+  string_spans tokenize_text(column_view<char> text, stream_view s, memory_resource* mr);     \
+  column<hash_type> hash_strings(string_spans_view strings, stream_view s, memory_resource* mr, \
+                                 hash_function f);                                            \
+  string_spans filter_containing(string_spans_view lines, std::string_view needle,            \
+                                 stream_view s, memory_resource* mr);                         \
+  key_value_table reduce_by_key_sort(string_spans_view keys, const std::int64_t* d_values,    \
+                                     reduce_options options, stream_view s,                   \
+                                     memory_resource* mr);                                    \
+  key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,            \
+                        size_type k, stream_view s, memory_resource* mr);                     \
+  }
+
+GPUSTREAM_DECLARE_PORTABLE_OPERATORS(cpu)
+GPUSTREAM_DECLARE_PORTABLE_OPERATORS(cuda)
+
+// Backend-specific fast paths.
+namespace gpustream::detail::cpu {
+key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* values,
+                                   reduce_options options, stream_view s, memory_resource* mr);
+key_value_table word_count_hash(column_view<char> text, stream_view s, memory_resource* mr);
+}  // namespace gpustream::detail::cpu
+
+namespace gpustream::detail {
+[[noreturn]] void throw_cuda_not_compiled();
+}  // namespace gpustream::detail
+
+/// Calls detail::cuda::CALL or detail::cpu::CALL by the backend of stream `s`.
+#if GPUSTREAM_HAS_CUDA
+#define GPUSTREAM_DISPATCH(s, CALL) \
+  ((s).is_cuda() ? ::gpustream::detail::cuda::CALL : ::gpustream::detail::cpu::CALL)
+#else
+#define GPUSTREAM_DISPATCH(s, CALL)                                                      \
+  ((s).is_cuda() ? (::gpustream::detail::throw_cuda_not_compiled(), ::gpustream::detail::cpu::CALL) \
+                 : ::gpustream::detail::cpu::CALL)
+#endif

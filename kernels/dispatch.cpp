@@ -1,0 +1,85 @@
+// Public entry points of the operators: argument checks, then the backend's
+// implementation through GPUSTREAM_DISPATCH (kernels/detail/operators.hpp).
+
+#include "detail/common.hpp"
+#include "detail/operators.hpp"
+
+namespace gpustream {
+namespace detail {
+
+void throw_cuda_not_compiled() {
+  throw backend_unavailable{
+      "the CUDA backend is not part of this build (built with GPUSTREAM_ENABLE_CUDA=OFF)"};
+}
+
+namespace {
+bool use_cpu_hash(stream_view s, reduce_algorithm a) {
+  return !s.is_cuda() && a != reduce_algorithm::sort;
+}
+}  // namespace
+
+}  // namespace detail
+
+string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr) {
+  return GPUSTREAM_DISPATCH(s, split_lines(text, s, mr));
+}
+
+string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* mr) {
+  return GPUSTREAM_DISPATCH(s, tokenize(lines, s, mr));
+}
+
+string_spans tokenize_text(column_view<char> text, stream_view s, memory_resource* mr) {
+  return GPUSTREAM_DISPATCH(s, tokenize_text(text, s, mr));
+}
+
+column<hash_type> hash_strings(string_spans_view strings, stream_view s, memory_resource* mr,
+                               hash_function f) {
+  return GPUSTREAM_DISPATCH(s, hash_strings(strings, s, mr, f));
+}
+
+string_spans filter_containing(string_spans_view lines, std::string_view needle, stream_view s,
+                               memory_resource* mr) {
+  return GPUSTREAM_DISPATCH(s, filter_containing(lines, needle, s, mr));
+}
+
+key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> values,
+                              reduce_options options, stream_view s, memory_resource* mr) {
+  detail::expect_backend(keys.kind(), s, "reduce_by_key");
+  const bool counting = options.agg == aggregation::count;
+  if (!counting || values.size() > 0) {
+    GPUSTREAM_EXPECTS(values.size() == keys.size(),
+                      "reduce_by_key: keys (" + std::to_string(keys.size()) + ") and values (" +
+                          std::to_string(values.size()) + ") differ in size");
+    detail::expect_backend(values.kind(), s, "reduce_by_key");
+  }
+  const std::int64_t* d_values = values.size() > 0 ? values.data() : nullptr;
+  if (detail::use_cpu_hash(s, options.algorithm)) {
+    return detail::cpu::reduce_by_key_hash(keys, d_values, options, s, mr);
+  }
+  return GPUSTREAM_DISPATCH(s, reduce_by_key_sort(keys, d_values, options, s, mr));
+}
+
+key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resource* mr,
+                             hash_function hash, reduce_algorithm algorithm) {
+  return reduce_by_key(keys, column_view<std::int64_t>{nullptr, 0, s.kind()},
+                       reduce_options{aggregation::count, hash, algorithm}, s, mr);
+}
+
+key_value_table word_count(column_view<char> text, stream_view s, memory_resource* mr,
+                           reduce_algorithm algorithm) {
+  detail::expect_backend(text.kind(), s, "word_count");
+  if (detail::use_cpu_hash(s, algorithm)) return detail::cpu::word_count_hash(text, s, mr);
+  const string_spans tokens = tokenize_text(text, s);
+  return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);
+}
+
+key_value_table top_k(string_column_view keys, column_view<std::int64_t> values, size_type k,
+                      stream_view s, memory_resource* mr) {
+  GPUSTREAM_EXPECTS(k >= 0, "top_k: k must not be negative");
+  GPUSTREAM_EXPECTS(values.size() == keys.size(), "top_k: keys and values differ in size");
+  detail::expect_backend(keys.kind(), s, "top_k");
+  detail::expect_backend(values.kind(), s, "top_k");
+  return GPUSTREAM_DISPATCH(s, top_k(keys, values, k, s, mr));
+}
+
+}  // namespace gpustream

@@ -1,0 +1,190 @@
+#include "../common/random_text.hpp"
+#include "../common/reference.hpp"
+#include "../common/test_utils.hpp"
+
+#include <gpustream/aggregate/reduce_by_key.hpp>
+#include <gpustream/text/split_lines.hpp>
+#include <gpustream/text/tokenize.hpp>
+
+#include <map>
+#include <tuple>
+
+namespace gpustream::test {
+namespace {
+
+using counts = std::map<std::string, std::int64_t>;
+
+struct table_rows {
+  std::vector<std::string> keys;
+  std::vector<std::int64_t> values;
+};
+
+table_rows rows_of(const key_value_table& t) { return {t.keys.to_host(), t.values.to_host()}; }
+
+counts as_map(const table_rows& r) {
+  counts m;
+  for (std::size_t i = 0; i < r.keys.size(); ++i) {
+    EXPECT_TRUE(m.emplace(r.keys[i], r.values[i]).second) << "key appears twice: " << r.keys[i];
+  }
+  return m;
+}
+
+/// Rows must come ordered by (hash, bytes) whatever the backend or algorithm.
+void expect_canonical_order(const table_rows& r, hash_function f) {
+  for (std::size_t i = 1; i < r.keys.size(); ++i) {
+    const auto& a = r.keys[i - 1];
+    const auto& b = r.keys[i];
+    const hash_type ha = hash_string(string_ref{a.data(), static_cast<length_type>(a.size())}, f);
+    const hash_type hb = hash_string(string_ref{b.data(), static_cast<length_type>(b.size())}, f);
+    const auto ua = std::basic_string<unsigned char>(a.begin(), a.end());
+    const auto ub = std::basic_string<unsigned char>(b.begin(), b.end());
+    ASSERT_TRUE(std::tie(ha, ua) < std::tie(hb, ub)) << "rows " << i - 1 << " and " << i << " out of order";
+  }
+}
+
+const reduce_algorithm all_algorithms[] = {reduce_algorithm::automatic, reduce_algorithm::sort,
+                                           reduce_algorithm::hash};
+
+class reduce_by_key_test : public backend_test {};
+
+TEST_P(reduce_by_key_test, word_count_empty_and_blank) {
+  for (const std::string& text : {std::string{}, std::string{" \n\t\r\n "}}) {
+    const auto input = upload(text);
+    for (auto algo : all_algorithms) {
+      const auto t = word_count(input.view(), s(), nullptr, algo);
+      EXPECT_EQ(t.size(), 0);
+      EXPECT_EQ(t.values.size(), 0);
+    }
+  }
+}
+
+TEST_P(reduce_by_key_test, word_count_random_text_every_algorithm) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  for (std::size_t size : interesting_sizes()) {
+    text_options o;
+    o.bytes = size;
+    o.vocabulary = 1 + gen() % 3000;
+    const std::string text = make_text(gen, o).substr(0, size);
+    const counts expected = ref_word_count(text);
+    const auto input = upload(text);
+    std::vector<table_rows> results;
+    for (auto algo : all_algorithms) {
+      SCOPED_TRACE("size=" + std::to_string(size) + " algorithm=" + std::to_string(static_cast<int>(algo)));
+      results.push_back(rows_of(word_count(input.view(), s(), nullptr, algo)));
+      EXPECT_EQ(as_map(results.back()), expected);
+      expect_canonical_order(results.back(), hash_function::mix64);
+    }
+    for (std::size_t i = 1; i < results.size(); ++i) {
+      EXPECT_EQ(results[i].keys, results[0].keys);
+      EXPECT_EQ(results[i].values, results[0].values);
+    }
+  }
+}
+
+TEST_P(reduce_by_key_test, colliding_hashes_never_merge_distinct_keys) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  text_options o;
+  o.bytes = 300000;
+  o.vocabulary = 2000;  // many distinct words of each length: heavy collisions
+  const std::string text = make_text(gen, o);
+  const counts expected = ref_word_count(text);
+  const auto input = upload(text);
+  const auto tokens = tokenize_text(input.view(), s());
+  for (auto algo : all_algorithms) {
+    const auto rows = rows_of(count_by_key(tokens.view(), s(), nullptr, hash_function::length_only, algo));
+    EXPECT_EQ(as_map(rows), expected);
+    expect_canonical_order(rows, hash_function::length_only);
+  }
+  // Strings that differ only after a NUL or in one invalid byte stay apart.
+  const std::string tricky = std::string("a\0x a\0y a\0x \xff \xfe \xff", 19);
+  const auto tin = upload(tricky);
+  const auto ttok = tokenize_text(tin.view(), s());
+  for (auto algo : all_algorithms) {
+    EXPECT_EQ(as_map(rows_of(count_by_key(ttok.view(), s(), nullptr, hash_function::length_only, algo))),
+              ref_word_count(tricky));
+  }
+}
+
+TEST_P(reduce_by_key_test, sum_min_max_with_values) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  for (std::size_t size : {std::size_t{1}, std::size_t{32}, std::size_t{33}, std::size_t{4097},
+                           std::size_t{200000}}) {
+    text_options o;
+    o.bytes = size * 6;
+    o.vocabulary = 1 + gen() % 500;
+    const std::string text = make_text(gen, o);
+    auto words = ref_tokenize(text);
+    words.resize(std::min(words.size(), size));
+    // Keys as adjacent Arrow-style strings: the spans need no separators.
+    std::string chars;
+    std::vector<offset_type> starts;
+    std::vector<length_type> lengths;
+    std::vector<std::int64_t> values;
+    for (const auto& w : words) {
+      starts.push_back(static_cast<offset_type>(chars.size()));
+      lengths.push_back(static_cast<length_type>(w.size()));
+      chars += w;
+      values.push_back(static_cast<std::int64_t>(gen() % 2000001) - 1000000);
+    }
+    const auto d_chars = upload(chars);
+    const auto d_starts = column<offset_type>::from_host(starts, s());
+    const auto d_lengths = column<length_type>::from_host(lengths, s());
+    const auto d_values = column<std::int64_t>::from_host(values, s());
+    const string_spans_view keys{d_chars.data(), d_chars.size(), d_starts.data(), d_lengths.data(),
+                                 static_cast<size_type>(words.size()), GetParam()};
+    for (auto agg : {aggregation::sum, aggregation::min, aggregation::max, aggregation::count}) {
+      counts expected;
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        auto [it, fresh] = expected.emplace(words[i], agg == aggregation::count ? 1 : values[i]);
+        if (fresh) continue;
+        switch (agg) {
+          case aggregation::sum: it->second += values[i]; break;
+          case aggregation::count: it->second += 1; break;
+          case aggregation::min: it->second = std::min(it->second, values[i]); break;
+          case aggregation::max: it->second = std::max(it->second, values[i]); break;
+        }
+      }
+      for (auto hf : {hash_function::mix64, hash_function::length_only}) {
+        for (auto algo : all_algorithms) {
+          SCOPED_TRACE("size=" + std::to_string(size) + " agg=" + std::to_string(static_cast<int>(agg)) +
+                       " algorithm=" + std::to_string(static_cast<int>(algo)));
+          const auto t = reduce_by_key(keys, d_values.view(), reduce_options{agg, hf, algo}, s());
+          EXPECT_EQ(as_map(rows_of(t)), expected);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(reduce_by_key_test, many_distinct_keys_and_a_huge_one) {
+  std::string text;
+  counts expected;
+  for (int i = 0; i < 150000; ++i) {
+    const std::string w = "k" + std::to_string(i * 7919 % 150000);
+    text += w;
+    text += (i % 10 == 0) ? '\n' : ' ';
+    ++expected[w];
+  }
+  const std::string huge(1 << 20, 'h');
+  text += huge + " " + huge + "\n";
+  expected[huge] = 2;
+  const auto input = upload(text);
+  for (auto algo : all_algorithms) {
+    EXPECT_EQ(as_map(rows_of(word_count(input.view(), s(), nullptr, algo))), expected);
+  }
+}
+
+TEST_P(reduce_by_key_test, mismatched_sizes_are_rejected) {
+  const auto input = upload("a b c");
+  const auto tokens = tokenize_text(input.view(), s());
+  const auto values = column<std::int64_t>::from_host(std::vector<std::int64_t>{1, 2}, s());
+  EXPECT_THROW(reduce_by_key(tokens.view(), values.view(), reduce_options{}, s()), gpustream::logic_error);
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(reduce_by_key_test);
+
+}  // namespace
+}  // namespace gpustream::test

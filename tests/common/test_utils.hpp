@@ -1,0 +1,79 @@
+#pragma once
+
+// Shared by every test: the backend parameter, fresh random seeds, and
+// helpers that move data between the host and a backend.
+
+#include <gpustream/gpustream.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace gpustream::test {
+
+/// A fresh seed per call unless GPUSTREAM_TEST_SEED fixes it (to replay a failure).
+inline std::uint64_t fresh_seed() {
+  if (const char* fixed = std::getenv("GPUSTREAM_TEST_SEED")) return std::strtoull(fixed, nullptr, 10);
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+/// Runs a test body once per backend. CUDA cases skip, saying why, where no
+/// GPU is present; they must pass where one is.
+class backend_test : public ::testing::TestWithParam<backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == backend::cuda && !cuda_device_available()) {
+      GTEST_SKIP() << "CUDA backend skipped: "
+                   << (cuda_compiled() ? "no usable CUDA device on this machine"
+                                       : "this is a CPU-only build (GPUSTREAM_ENABLE_CUDA=OFF)");
+    }
+    stream_ = std::make_unique<gpustream::stream>(GetParam());
+    seed_ = fresh_seed();
+  }
+  stream_view s() const { return stream_->view(); }
+
+  /// Seeded generator; the seed is printed with any failure in the test.
+  std::mt19937_64 rng() const { return std::mt19937_64{seed_}; }
+  std::string seed_trace() const {
+    return "seed=" + std::to_string(seed_) + " (replay with GPUSTREAM_TEST_SEED=" +
+           std::to_string(seed_) + ")";
+  }
+
+  column<char> upload(const std::string& text) const {
+    auto c = column<char>::from_host(text.data(), static_cast<size_type>(text.size()), s());
+    s().synchronize();
+    return c;
+  }
+
+  std::unique_ptr<gpustream::stream> stream_;
+  std::uint64_t seed_ = 0;
+};
+
+inline std::string backend_name(const ::testing::TestParamInfo<backend>& info) {
+  return std::string{to_string(info.param)};
+}
+
+#define GPUSTREAM_INSTANTIATE_BACKEND_TEST(suite)                                        \
+  INSTANTIATE_TEST_SUITE_P(backends, suite,                                             \
+                           ::testing::Values(::gpustream::backend::cpu,                 \
+                                             ::gpustream::backend::cuda),               \
+                           ::gpustream::test::backend_name)
+
+/// Sizes that matter to data-parallel code: empty, around a warp, around a
+/// thread block, and across many blocks.
+inline std::vector<std::size_t> interesting_sizes() {
+  return {0, 1, 2, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025,
+          4095, 4096, 4097, 65535, 65536, 65537, 1000003};
+}
+
+}  // namespace gpustream::test
+
+namespace gpustream {
+/// Names the backend in test output ("GetParam() = cuda").
+inline void PrintTo(backend b, std::ostream* os) { *os << to_string(b); }
+}  // namespace gpustream

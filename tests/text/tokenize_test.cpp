@@ -1,0 +1,106 @@
+#include "../common/random_text.hpp"
+#include "../common/reference.hpp"
+#include "../common/test_utils.hpp"
+
+#include <gpustream/text/filter.hpp>
+#include <gpustream/text/split_lines.hpp>
+#include <gpustream/text/tokenize.hpp>
+
+namespace gpustream::test {
+namespace {
+
+class tokenize_test : public backend_test {
+ protected:
+  // Tokens through both paths, which must agree; returns them.
+  std::vector<std::string> run(const std::string& text) {
+    const auto input = upload(text);
+    const auto lines = split_lines(input.view(), s());
+    const auto via_lines = to_host(tokenize(lines.view(), s()).view(), s());
+    const auto whole = to_host(tokenize_text(input.view(), s()).view(), s());
+    EXPECT_EQ(via_lines, whole) << "tokenize(split_lines(t)) and tokenize_text(t) differ";
+    return whole;
+  }
+};
+
+TEST_P(tokenize_test, empty_and_blank_inputs) {
+  EXPECT_TRUE(run("").empty());
+  EXPECT_TRUE(run(" ").empty());
+  EXPECT_TRUE(run(" \t\r\n\v\f  \n\n\t").empty());
+  EXPECT_TRUE(run(std::string(100000, ' ')).empty());
+}
+
+TEST_P(tokenize_test, edge_cases) {
+  using v = std::vector<std::string>;
+  EXPECT_EQ(run("a"), (v{"a"}));
+  EXPECT_EQ(run("  a  "), (v{"a"}));
+  EXPECT_EQ(run("to be\tor\t\tnot   to be"), (v{"to", "be", "or", "not", "to", "be"}));
+  EXPECT_EQ(run("x\r\ny\nz"), (v{"x", "y", "z"}));
+  EXPECT_EQ(run("caf\xC3\xA9 \xE2\x82\xAC\xF0\x9F\x98\x80"), (v{"caf\xC3\xA9", "\xE2\x82\xAC\xF0\x9F\x98\x80"}));
+  EXPECT_EQ(run(std::string("a\0b c\0", 6)), (v{std::string("a\0b", 3), std::string("c\0", 2)}));
+  EXPECT_EQ(run("\xff\xfe \x80"), (v{"\xff\xfe", "\x80"}));
+}
+
+TEST_P(tokenize_test, token_of_one_mebibyte) {
+  const std::string big(1 << 20, 'w');
+  const auto tokens = run("a " + big + "\nb");
+  ASSERT_EQ(tokens.size(), 3u);
+  EXPECT_EQ(tokens[1], big);
+}
+
+TEST_P(tokenize_test, random_text_of_many_sizes) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  for (std::size_t size : interesting_sizes()) {
+    text_options o;
+    o.bytes = size;
+    o.trailing_newline = gen() % 2 == 0;
+    std::string text = make_text(gen, o);
+    text.resize(std::min(text.size(), size));
+    SCOPED_TRACE("size=" + std::to_string(size));
+    EXPECT_EQ(run(text), ref_tokenize_all(ref_split_lines(text)));
+  }
+}
+
+TEST_P(tokenize_test, words_of_exactly_warp_sized_lengths) {
+  for (std::size_t len : {31, 32, 33, 255, 256, 257}) {
+    const std::string w(len, 'q');
+    EXPECT_EQ(run(w + " " + w + "\n" + w), std::vector<std::string>(3, w));
+  }
+}
+
+// Spans that do not cover the buffer: after a filter, and adjacent strings of an
+// Arrow column (no separator between them).
+TEST_P(tokenize_test, subsets_of_lines) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  text_options o;
+  o.bytes = 200000;
+  const std::string text = make_text(gen, o);
+  const auto input = upload(text);
+  const auto lines = split_lines(input.view(), s());
+  const auto kept = filter_containing(lines.view(), "e", s());
+  const auto tokens = to_host(tokenize(kept.view(), s()).view(), s());
+  EXPECT_EQ(tokens, ref_tokenize_all(ref_filter(ref_split_lines(text), "e")));
+}
+
+TEST_P(tokenize_test, adjacent_spans_do_not_merge_tokens) {
+  const std::string chars = "abcd ef";  // strings "ab", "cd ", "ef": no separator between the first two
+  const auto input = upload(chars);
+  const auto starts = column<offset_type>::from_host(std::vector<offset_type>{0, 2, 5}, s());
+  const auto lengths = column<length_type>::from_host(std::vector<length_type>{2, 3, 2}, s());
+  const string_spans_view view{input.data(), input.size(), starts.data(), lengths.data(), 3, GetParam()};
+  EXPECT_EQ(to_host(tokenize(view, s()).view(), s()), (std::vector<std::string>{"ab", "cd", "ef"}));
+}
+
+TEST_P(tokenize_test, unsorted_spans_are_rejected) {
+  const auto input = upload("abcdef");
+  const auto starts = column<offset_type>::from_host(std::vector<offset_type>{3, 0}, s());
+  const auto lengths = column<length_type>::from_host(std::vector<length_type>{2, 2}, s());
+  const string_spans_view view{input.data(), input.size(), starts.data(), lengths.data(), 2, GetParam()};
+  EXPECT_THROW(tokenize(view, s()), gpustream::logic_error);
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(tokenize_test);
+
+}  // namespace
+}  // namespace gpustream::test
