@@ -1,0 +1,226 @@
+#include "directory_receiver.hpp"
+
+#include <gpustream/core/error.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <set>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace gpustream::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// How long to wait before looking again for a free block (backpressure).
+constexpr std::chrono::milliseconds backpressure_retry{1};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+/// Closes a file descriptor when it goes out of scope.
+class file_descriptor {
+ public:
+  explicit file_descriptor(int fd) noexcept : fd_{fd} {}
+  ~file_descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  file_descriptor(const file_descriptor&) = delete;
+  file_descriptor& operator=(const file_descriptor&) = delete;
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+directory_receiver::directory_receiver(directory_receiver_options options)
+    : options_{std::move(options)} {
+  const std::string& dir = options_.directory;
+  GPUSTREAM_EXPECTS(options_.poll_interval.count() > 0,
+                    "directory_receiver: the poll interval must be positive");
+  std::error_code ec;
+  const bool is_dir = fs::is_directory(dir, ec);
+  GPUSTREAM_EXPECTS(is_dir, "directory_receiver: '" + dir + "' is not a directory" +
+                                (ec ? ": " + ec.message() : std::string{}));
+  const fs::directory_iterator listing{dir, ec};
+  GPUSTREAM_EXPECTS(!ec, "directory_receiver: cannot list '" + dir + "': " + ec.message());
+  GPUSTREAM_EXPECTS(::access(dir.c_str(), R_OK | X_OK) == 0,
+                    "directory_receiver: cannot read '" + dir + "': " + std::strerror(errno));
+}
+
+directory_receiver::~directory_receiver() { stop(); }
+
+std::string directory_receiver::name() const { return "directory " + options_.directory; }
+
+bool directory_receiver::ignored(const std::string& file_name) {
+  // Hidden files and files still being copied in (Hadoop's and common tools' temporary names).
+  return file_name.empty() || file_name.front() == '.' || ends_with(file_name, "._COPYING_") ||
+         ends_with(file_name, ".tmp");
+}
+
+void directory_receiver::start(receiver_env env) {
+  GPUSTREAM_EXPECTS(env.pool != nullptr && env.queue != nullptr,
+                    "directory_receiver: start() needs a block pool and a block queue");
+  {
+    std::lock_guard lock{mutex_};
+    GPUSTREAM_EXPECTS(!started_ && !stopped_,
+                      "directory_receiver: start() called twice or after stop()");
+  }
+  {
+    std::lock_guard lock{assembler_mutex_};
+    assembler_.emplace(*env.pool, *env.queue, env.id, env.max_record_bytes, env.on_oversized);
+  }
+  env_ = std::move(env);
+
+  // Spark reads only new files: note what is here now, before the thread runs.
+  std::error_code ec;
+  for (fs::directory_iterator it{options_.directory, ec}, end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;
+    if (!it->is_regular_file(entry_ec)) continue;
+    const file_stamp stamp{it->file_size(entry_ec), it->last_write_time(entry_ec)};
+    if (!entry_ec) seen_[it->path().string()] = stamp;
+  }
+  GPUSTREAM_EXPECTS(!ec, "directory_receiver: cannot list '" + options_.directory + "': " + ec.message());
+
+  thread_ = std::thread{[this] { run(); }};
+  std::lock_guard lock{mutex_};
+  started_ = true;
+}
+
+void directory_receiver::run() {
+  try {
+    while (!stopping()) {
+      poll();
+      std::unique_lock lock{mutex_};
+      wake_.wait_for(lock, options_.poll_interval, [this] { return stopped_; });
+    }
+  } catch (const std::exception& e) {
+    // A bug (the assembler checks its preconditions): nothing more is read.
+    report(name() + ": receiver thread failed: " + e.what());
+  }
+}
+
+void directory_receiver::poll() {
+  struct candidate {
+    fs::path path;
+    file_stamp stamp;
+  };
+  std::vector<candidate> fresh;
+  std::set<std::string> present;
+  std::error_code ec;
+  for (fs::directory_iterator it{options_.directory, ec}, end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (ignored(path.filename().string())) continue;
+    // A file that vanished or cannot be examined now is looked at again next time.
+    std::error_code entry_ec;
+    if (!it->is_regular_file(entry_ec)) continue;
+    const file_stamp stamp{it->file_size(entry_ec), it->last_write_time(entry_ec)};
+    if (entry_ec) continue;
+    std::string key = path.string();
+    const auto known = seen_.find(key);
+    if (known == seen_.end() || !(known->second == stamp)) fresh.push_back({path, stamp});
+    present.insert(std::move(key));
+  }
+  if (ec) {
+    // Once per outage: the directory may come back (a remount, a re-creation).
+    if (!listing_failed_) report(name() + ": cannot list the directory: " + ec.message());
+    listing_failed_ = true;
+    return;
+  }
+  listing_failed_ = false;
+  // Forget files that are gone, so that memory stays bounded by the directory.
+  for (auto it = seen_.begin(); it != seen_.end();) {
+    it = present.count(it->first) != 0 ? std::next(it) : seen_.erase(it);
+  }
+
+  std::sort(fresh.begin(), fresh.end(), [](const candidate& a, const candidate& b) {
+    return std::tie(a.stamp.mtime, a.path) < std::tie(b.stamp.mtime, b.path);
+  });
+  for (const auto& f : fresh) {
+    if (stopping()) return;
+    // Known from now on, read or not: a file is never read twice, and an
+    // unreadable one is reported once.
+    seen_[f.path.string()] = f.stamp;
+    read_file(f.path, f.stamp.size);
+  }
+}
+
+void directory_receiver::read_file(const fs::path& path, std::uintmax_t size) {
+  const file_descriptor fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.get() < 0) {
+    report(name() + ": cannot read '" + path.string() + "', skipped: " + std::strerror(errno));
+    return;
+  }
+  std::uintmax_t done = 0;
+  for (;;) {
+    {
+      std::lock_guard lock{assembler_mutex_};
+      const auto region = assembler_->writable();
+      if (region.size > 0) {
+        const ssize_t n = ::read(fd.get(), region.data, region.size);
+        if (n > 0) {
+          assembler_->commit(static_cast<std::size_t>(n));
+          done += static_cast<std::uintmax_t>(n);
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+          report(name() + ": error reading '" + path.string() + "' after " + std::to_string(done) +
+                 " bytes: " + std::strerror(errno));
+        }
+        // The region had room, so the partial last line needs no new block.
+        assembler_->finish();
+        return;
+      }
+    }
+    // No free block: wait for a batch to release one; do not skip the file.
+    std::unique_lock lock{mutex_};
+    if (wake_.wait_for(lock, backpressure_retry, [this] { return stopped_; })) {
+      report(name() + ": stopped while reading '" + path.string() + "' (" + std::to_string(done) +
+             " of " + std::to_string(size) + " bytes read): no free block");
+      return;
+    }
+  }
+}
+
+void directory_receiver::seal() {
+  std::lock_guard lock{assembler_mutex_};
+  if (assembler_) assembler_->seal();
+}
+
+bool directory_receiver::stopping() {
+  std::lock_guard lock{mutex_};
+  return stopped_;
+}
+
+void directory_receiver::stop() {
+  std::lock_guard stop_lock{stop_mutex_};
+  {
+    std::lock_guard lock{mutex_};
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock{assembler_mutex_};
+  if (assembler_) assembler_->finish();
+}
+
+void directory_receiver::report(const std::string& message) const {
+  if (env_.on_error) env_.on_error(message);
+}
+
+}  // namespace gpustream::detail

@@ -1,0 +1,89 @@
+#pragma once
+
+#include "line_assembler.hpp"
+#include "receiver.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace gpustream::detail {
+
+/// Which directory a directory_receiver watches, and how often it looks.
+struct directory_receiver_options {
+  std::string directory;
+  std::chrono::milliseconds poll_interval{100};
+};
+
+/// Spark's textFileStream(dir): each regular file that appears in the
+/// directory after start() (moved in atomically by the user) is read once,
+/// whole, in order of modification time then name; a last line without '\n'
+/// is a record. Files present at start() are not read. Hidden files (".name")
+/// and names ending in "._COPYING_" or ".tmp" (files still being written) are
+/// ignored. A file is known by its path, size and modification time: a file
+/// replaced by a different one under the same name is read again. Runs one
+/// polling thread. Noncopyable.
+class directory_receiver final : public receiver {
+ public:
+  /// Throws gpustream::logic_error, naming the path, unless the directory
+  /// exists and can be listed, or when the poll interval is not positive.
+  explicit directory_receiver(directory_receiver_options options);
+  /// Stops the receiver (see stop()).
+  ~directory_receiver() override;
+  directory_receiver(const directory_receiver&) = delete;
+  directory_receiver& operator=(const directory_receiver&) = delete;
+
+  /// "directory <path>".
+  std::string name() const override;
+  /// Notes the files present now (they are not read), then starts polling.
+  /// Throws gpustream::logic_error when called twice, after stop(), with an
+  /// env lacking a pool or a queue, or when the pool's blocks are smaller than
+  /// twice env.max_record_bytes.
+  void start(receiver_env env) override;
+  /// Pushes the complete lines read so far from a file being read (each
+  /// file's lines are pushed when it ends anyway). Thread-safe.
+  void seal() override;
+  /// Wakes and joins the polling thread, then pushes what was read. A file
+  /// being read at that moment is left unfinished only when the pool has no
+  /// free block (reported through on_error). Idempotent; safe without start().
+  void stop() override;
+
+ private:
+  struct file_stamp {
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type mtime{};
+    bool operator==(const file_stamp& o) const { return size == o.size && mtime == o.mtime; }
+  };
+
+  void run();
+  void poll();
+  void read_file(const std::filesystem::path& path, std::uintmax_t size);
+  bool stopping();
+  void report(const std::string& message) const;
+  static bool ignored(const std::string& file_name);
+
+  directory_receiver_options options_;
+  receiver_env env_;
+
+  std::mutex assembler_mutex_;  // the polling thread reads under it; seal() seals under it
+  std::optional<line_assembler> assembler_;
+
+  std::map<std::string, file_stamp> seen_;  // files read, skipped, or present at start
+  bool listing_failed_ = false;             // on_error told about a listing failure
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool started_ = false;
+  bool stopped_ = false;
+
+  std::mutex stop_mutex_;  // serializes stop()
+  std::thread thread_;
+};
+
+}  // namespace gpustream::detail
