@@ -20,6 +20,16 @@ bool use_cpu_hash(stream_view s, reduce_algorithm a) {
 
 }  // namespace detail
 
+string_spans spans_of(string_column_view strings, stream_view s, memory_resource* mr) {
+  return GPUSTREAM_DISPATCH(s, spans_of(strings, s, mr));
+}
+
+column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
+                                     memory_resource* mr) {
+  GPUSTREAM_EXPECTS(size >= 0, "constant_column: negative size");
+  return GPUSTREAM_DISPATCH(s, constant_column(size, value, s, mr));
+}
+
 string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr) {
   return GPUSTREAM_DISPATCH(s, split_lines(text, s, mr));
 }

@@ -15,6 +15,7 @@
 #include <gpustream/memory/pinned_pool.hpp>
 
 #include <gpustream/column/column.hpp>
+#include <gpustream/column/convert.hpp>
 #include <gpustream/column/string_column.hpp>
 
 #include <gpustream/text/filter.hpp>
@@ -24,3 +25,7 @@
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/aggregate/top_k.hpp>
+
+#include <gpustream/streaming/dstream.hpp>
+#include <gpustream/streaming/listener.hpp>
+#include <gpustream/streaming/streaming_context.hpp>

@@ -4,6 +4,7 @@
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/aggregate/top_k.hpp>
+#include <gpustream/column/convert.hpp>
 #include <gpustream/config.hpp>
 #include <gpustream/text/filter.hpp>
 #include <gpustream/text/hash.hpp>
@@ -13,6 +14,9 @@
 // Portable operators: the same *.inl sources compiled for each backend.
 #define GPUSTREAM_DECLARE_PORTABLE_OPERATORS(ns)                                              \
   namespace gpustream::detail::ns {                                                           \
+  string_spans spans_of(string_column_view strings, stream_view s, memory_resource* mr);      \
+  column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,     \
+                                       memory_resource* mr);                                  \
   string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr);       \
   string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* mr);         \
   string_spans tokenize_text(column_view<char> text, stream_view s, memory_resource* mr);     \

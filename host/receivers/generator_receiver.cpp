@@ -1,0 +1,113 @@
+#include "generator_receiver.hpp"
+
+#include <gpustream/core/error.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+namespace gpustream::detail {
+
+generator_receiver::generator_receiver(generator_receiver_options options)
+    : options_{options}, generator_{options.text} {}
+
+generator_receiver::~generator_receiver() { stop(); }
+
+std::string generator_receiver::name() const {
+  std::string n = options_.text.kind == generated_text::logs ? "generator (log lines" : "generator (words";
+  if (options_.bytes_per_second > 0) {
+    n += ", " + std::to_string(options_.bytes_per_second) + " B/s";
+  }
+  return n + ")";
+}
+
+void generator_receiver::start(receiver_env env) {
+  std::lock_guard lock{mutex_};
+  GPUSTREAM_EXPECTS(!started_ && !stopping_, "generator_receiver: started twice");
+  GPUSTREAM_EXPECTS(env.pool != nullptr && env.queue != nullptr, "generator_receiver: no pool or queue");
+  env_ = std::move(env);
+  started_ = true;
+  thread_ = std::thread{[this] { run(); }};
+}
+
+void generator_receiver::push_locked() {
+  if (current_.block && current_.bytes > 0) env_.queue->push(std::move(current_));
+  current_ = sealed_block{};
+}
+
+void generator_receiver::run() {
+  using clock = std::chrono::steady_clock;
+  // Writes in slices so that seal() never waits long for the lock.
+  constexpr std::size_t slice = std::size_t{1} << 20;
+  const auto start = clock::now();
+  std::unique_lock lock{mutex_};
+  while (!stopping_) {
+    if (options_.total_bytes > 0 && generated_ >= options_.total_bytes) break;
+    std::size_t allowed = slice;
+    if (options_.bytes_per_second > 0) {
+      const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
+      const auto due = static_cast<std::uint64_t>(elapsed * static_cast<double>(options_.bytes_per_second));
+      if (due <= generated_) {
+        wake_.wait_for(lock, std::chrono::milliseconds{5});
+        continue;
+      }
+      allowed = static_cast<std::size_t>(std::min<std::uint64_t>(due - generated_, slice));
+    }
+    if (options_.total_bytes > 0) {
+      allowed = static_cast<std::size_t>(std::min<std::uint64_t>(allowed, options_.total_bytes - generated_));
+    }
+    if (!current_.block) {
+      // The pool's blocks come back as batches are copied: wait without the lock.
+      lock.unlock();
+      pinned_block b = env_.pool->acquire_for(std::chrono::milliseconds{20});
+      lock.lock();
+      if (!b) continue;
+      if (current_.block) continue;  // cannot happen: only this thread fills
+      current_.block = std::move(b);
+      current_.receiver = env_.id;
+    }
+    const std::size_t room = std::min(current_.block.capacity() - current_.bytes, allowed);
+    const std::uint64_t lines_before = generator_.lines();
+    const std::size_t n = generator_.fill(current_.block.data() + current_.bytes, room);
+    current_.bytes += n;
+    current_.records += generator_.lines() - lines_before;
+    generated_ += n;
+    if (n == 0) {
+      if (room == current_.block.capacity() - current_.bytes) {
+        push_locked();  // the block is full (no room for another line)
+      } else if (options_.total_bytes > 0 && allowed == options_.total_bytes - generated_) {
+        break;  // what is left of the total is less than a line
+      } else {
+        wake_.wait_for(lock, std::chrono::milliseconds{1});
+      }
+    }
+  }
+  done_ = true;
+}
+
+void generator_receiver::seal() {
+  std::lock_guard lock{mutex_};
+  if (!started_) return;
+  push_locked();
+}
+
+void generator_receiver::stop() {
+  {
+    std::lock_guard lock{mutex_};
+    if (!started_) {
+      stopping_ = true;
+      return;
+    }
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock{mutex_};
+  push_locked();
+}
+
+bool generator_receiver::exhausted() const {
+  std::lock_guard lock{mutex_};
+  return done_ && !stopping_ && current_.bytes == 0;
+}
+
+}  // namespace gpustream::detail

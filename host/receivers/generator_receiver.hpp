@@ -1,0 +1,56 @@
+#pragma once
+
+#include "receiver.hpp"
+
+#include <gpustream/sources/text_generator.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace gpustream::detail {
+
+struct generator_receiver_options {
+  text_generator_options text{};
+  std::uint64_t bytes_per_second = 0;  // 0: as fast as the pool allows
+  std::uint64_t total_bytes = 0;       // 0: no end
+};
+
+/// Synthetic lines (text_generator) written straight into pool blocks by one
+/// thread, at a steady rate or as fast as the pool frees blocks. seal() pushes
+/// the block being filled, so that each batch gets what was generated during
+/// its interval.
+class generator_receiver final : public receiver {
+ public:
+  explicit generator_receiver(generator_receiver_options options);
+  ~generator_receiver() override;
+  generator_receiver(const generator_receiver&) = delete;
+  generator_receiver& operator=(const generator_receiver&) = delete;
+
+  std::string name() const override;
+  void start(receiver_env env) override;
+  void seal() override;
+  void stop() override;
+  bool exhausted() const override;
+
+ private:
+  void run();
+  void push_locked();
+
+  generator_receiver_options options_;
+  text_generator generator_;
+  receiver_env env_;
+
+  mutable std::mutex mutex_;  // the block being filled, and the flags
+  std::condition_variable wake_;
+  sealed_block current_;
+  std::uint64_t generated_ = 0;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace gpustream::detail

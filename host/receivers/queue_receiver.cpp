@@ -1,0 +1,62 @@
+#include "queue_receiver.hpp"
+
+#include <gpustream/core/error.hpp>
+
+#include <cstring>
+
+namespace gpustream::detail {
+
+queue_receiver::queue_receiver(std::vector<std::vector<std::string>> batches)
+    : batches_(std::make_move_iterator(batches.begin()), std::make_move_iterator(batches.end())) {}
+
+std::string queue_receiver::name() const { return "queue"; }
+
+void queue_receiver::start(receiver_env env) {
+  std::lock_guard lock{mutex_};
+  GPUSTREAM_EXPECTS(!started_ && !stopped_, "queue_receiver: started twice");
+  GPUSTREAM_EXPECTS(env.pool != nullptr && env.queue != nullptr, "queue_receiver: no pool or queue");
+  env_ = std::move(env);
+  started_ = true;
+}
+
+void queue_receiver::seal() {
+  std::lock_guard lock{mutex_};
+  if (!started_ || stopped_ || batches_.empty()) return;
+  std::vector<std::string> lines = std::move(batches_.front());
+  batches_.pop_front();
+
+  sealed_block current;
+  auto flush = [&] {
+    if (current.block && current.bytes > 0) env_.queue->push(std::move(current));
+    current = sealed_block{};
+  };
+  for (const std::string& line : lines) {
+    if (line.size() > env_.max_record_bytes) {
+      if (env_.on_oversized) env_.on_oversized(line.size());
+      continue;
+    }
+    const std::size_t need = line.size() + 1;
+    if (current.block && current.bytes + need > current.block.capacity()) flush();
+    if (!current.block) {
+      current.block = env_.pool->acquire();  // waits for a batch to free a block
+      current.receiver = env_.id;
+    }
+    std::memcpy(current.block.data() + current.bytes, line.data(), line.size());
+    current.block.data()[current.bytes + line.size()] = '\n';
+    current.bytes += need;
+    ++current.records;
+  }
+  flush();
+}
+
+void queue_receiver::stop() {
+  std::lock_guard lock{mutex_};
+  stopped_ = true;
+}
+
+bool queue_receiver::exhausted() const {
+  std::lock_guard lock{mutex_};
+  return batches_.empty();
+}
+
+}  // namespace gpustream::detail

@@ -1,0 +1,506 @@
+#include "context_impl.hpp"
+
+#include "../receivers/directory_receiver.hpp"
+#include "../receivers/generator_receiver.hpp"
+#include "../receivers/queue_receiver.hpp"
+#include "../receivers/socket_receiver.hpp"
+
+#include <gpustream/core/error.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace gpustream::detail {
+
+namespace {
+
+std::int64_t ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+}  // namespace
+
+context_impl::context_impl(streaming_options options) : options_{options} {
+  GPUSTREAM_EXPECTS(options.batch_interval.count() > 0,
+                    "the batch interval must be positive (got " +
+                        std::to_string(options.batch_interval.count()) + " ms)");
+  GPUSTREAM_EXPECTS(options.max_record_bytes > 0, "the maximum record size must be positive");
+  GPUSTREAM_EXPECTS(options.block_bytes / 2 >= options.max_record_bytes,
+                    "the block size (" + std::to_string(options.block_bytes) +
+                        " bytes) must be at least twice the maximum record size (" +
+                        std::to_string(options.max_record_bytes) + " bytes)");
+  GPUSTREAM_EXPECTS(options.blocks_per_receiver >= 2, "each receiver needs at least 2 blocks");
+  backend_ = resolve_backend(options.requested_backend);
+  log_ = options.log != nullptr ? options.log : &std::cerr;
+  out_ = options.out != nullptr ? options.out : &std::cout;
+}
+
+context_impl::~context_impl() {
+  try {
+    stop(false);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor does not throw
+  }
+  if (error_stopper_.joinable()) error_stopper_.join();
+}
+
+void context_impl::expect_building(const char* what) const {
+  std::lock_guard lock{mutex_};
+  GPUSTREAM_EXPECTS(state_ == state::initialized,
+                    std::string{what} + ": the DStream graph cannot change once the streaming_context " +
+                        (state_ == state::active ? "has started" : "has stopped"));
+}
+
+node_ptr context_impl::add_input(std::unique_ptr<receiver> r) {
+  expect_building("adding an input stream");
+  auto in = std::make_unique<input>();
+  in->name = r->name();
+  in->source = std::move(r);
+  in->pool = std::make_unique<pinned_block_pool>(options_.block_bytes, options_.blocks_per_receiver, backend_);
+  std::lock_guard lock{mutex_};
+  in->id = static_cast<int>(inputs_.size());
+  node_ptr n = make_input_node(weak_from_this(), inputs_.size());
+  inputs_.push_back(std::move(in));
+  input_nodes_.push_back(n);
+  return n;
+}
+
+void context_impl::add_output(std::unique_ptr<output_op> op) {
+  std::lock_guard lock{mutex_};
+  GPUSTREAM_EXPECTS(state_ == state::initialized,
+                    "an output operation cannot be added once the streaming_context has started");
+  outputs_.push_back(std::move(op));
+}
+
+void context_impl::add_listener(std::shared_ptr<streaming_listener> l) {
+  GPUSTREAM_EXPECTS(l != nullptr, "add_listener: a null listener");
+  std::lock_guard lock{mutex_};
+  listeners_.push_back(std::move(l));
+}
+
+template <class F>
+void context_impl::notify(F&& f) {
+  std::vector<std::shared_ptr<streaming_listener>> ls;
+  {
+    std::lock_guard lock{mutex_};
+    ls = listeners_;
+  }
+  std::lock_guard lock{notify_mutex_};
+  for (const auto& l : ls) {
+    try {
+      f(*l);
+    } catch (const std::exception& e) {
+      log_line(std::string{"[warn] a streaming listener threw: "} + e.what());
+    } catch (...) {
+      log_line("[warn] a streaming listener threw");
+    }
+  }
+}
+
+void context_impl::log_line(const std::string& line) {
+  static std::mutex log_mutex;
+  std::lock_guard lock{log_mutex};
+  *log_ << line << '\n' << std::flush;
+}
+
+void context_impl::start() {
+  {
+    std::lock_guard lock{mutex_};
+    GPUSTREAM_EXPECTS(state_ != state::active, "start(): the streaming_context is already active");
+    GPUSTREAM_EXPECTS(state_ != state::stopped,
+                      "start(): a stopped streaming_context cannot be started again; create a new one");
+    GPUSTREAM_EXPECTS(!outputs_.empty(),
+                      "start(): no output operation is registered (print, save_as_text_files or foreach_batch), "
+                      "so there is nothing to run");
+  }
+  copy_stream_.emplace(backend_);
+  compute_stream_.emplace(backend_);
+
+  // Receivers start first; if one fails, the others stop and the context with them.
+  std::size_t started = 0;
+  try {
+    for (auto& in : inputs_) {
+      receiver_env env;
+      env.pool = in->pool.get();
+      env.queue = &in->queue;
+      env.id = in->id;
+      env.max_record_bytes = options_.max_record_bytes;
+      const int id = in->id;
+      const std::string name = in->name;
+      env.on_error = [this, id, name](const std::string& message) {
+        log_line("[warn] receiver " + std::to_string(id) + " (" + name + "): " + message);
+        notify([&](streaming_listener& l) { l.on_receiver_error(receiver_info{id, name, message}); });
+      };
+      env.on_oversized = [this, id, name](std::size_t bytes) {
+        oversized_.fetch_add(1);
+        log_line("[warn] receiver " + std::to_string(id) + " (" + name + "): dropped a record of " +
+                 std::to_string(bytes) + "+ bytes, over the maximum record size of " +
+                 std::to_string(options_.max_record_bytes) + " bytes");
+      };
+      in->source->start(std::move(env));
+      ++started;
+      notify([&](streaming_listener& l) { l.on_receiver_started(receiver_info{id, name, {}}); });
+    }
+  } catch (...) {
+    for (std::size_t i = 0; i < started; ++i) inputs_[i]->source->stop();
+    std::lock_guard lock{mutex_};
+    state_ = state::stopped;
+    state_changed_.notify_all();
+    throw;
+  }
+
+  const auto interval = options_.batch_interval.count();
+  start_wall_ = std::chrono::system_clock::now();
+  start_steady_ = clock::now();
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(start_wall_.time_since_epoch()).count();
+  next_time_ = (now_ms / interval + 1) * interval;
+  {
+    std::lock_guard lock{mutex_};
+    state_ = state::active;
+  }
+  log_line("[info] streaming context started: backend " + describe_backend(backend_) + ", batch interval " +
+           std::to_string(interval) + " ms, " + std::to_string(inputs_.size()) + " input stream(s)");
+  processor_ = std::thread{[this] { processor_loop(); }};
+  copier_ = std::thread{[this] { copier_loop(); }};
+  generator_ = std::thread{[this] { generator_loop(); }};
+}
+
+// ---- job generator ----
+
+context_impl::job context_impl::cut_batch(batch_time t) {
+  job j;
+  j.time = t;
+  for (auto& in : inputs_) in->source->seal();
+  j.blocks.reserve(inputs_.size());
+  for (auto& in : inputs_) {
+    j.blocks.push_back(in->queue.take_all());
+    for (const auto& b : j.blocks.back()) j.bytes += b.bytes;
+  }
+  j.oversized = oversized_.exchange(0);
+  j.submitted = clock::now();
+  return j;
+}
+
+batch_info context_impl::info_of(const job& j) const {
+  batch_info info;
+  info.time = j.time;
+  info.bytes = j.bytes;
+  info.oversized_records = j.oversized;
+  return info;
+}
+
+void context_impl::generator_loop() {
+  std::unique_lock lock{tick_mutex_};
+  for (;;) {
+    const auto due = start_steady_ + std::chrono::milliseconds{next_time_} -
+                     std::chrono::duration_cast<std::chrono::milliseconds>(start_wall_.time_since_epoch());
+    tick_wake_.wait_until(lock, due, [this] { return receivers_stopped_; });
+    const bool last = receivers_stopped_;
+    const batch_time t = next_time_;
+    next_time_ += options_.batch_interval.count();
+    lock.unlock();
+    job j = cut_batch(t);
+    j.last = last;
+    const batch_info info = info_of(j);
+    {
+      std::lock_guard jobs_lock{jobs_mutex_};
+      jobs_.push_back(std::move(j));
+    }
+    jobs_changed_.notify_all();
+    notify([&](streaming_listener& l) { l.on_batch_submitted(info); });
+    lock.lock();
+    if (last) break;
+  }
+}
+
+// ---- copier ----
+
+context_impl::staged_job context_impl::stage(job&& j) {
+  staged_job out;
+  out.texts.reserve(j.blocks.size());
+  const stream_view s = *copy_stream_;
+  for (auto& blocks : j.blocks) {
+    std::size_t total = 0;
+    for (const auto& b : blocks) total += b.bytes;
+    auto text = std::make_shared<column<char>>(static_cast<size_type>(total), s);
+    std::size_t offset = 0;
+    for (const auto& b : blocks) {
+      copy_bytes(text->data() + offset, b.block.data(), b.bytes, s);
+      offset += b.bytes;
+    }
+    out.texts.push_back(std::move(text));
+  }
+  s.synchronize();
+  // The copies are done: the blocks go back to their receivers' pools.
+  for (auto& blocks : j.blocks) blocks.clear();
+  out.info = std::move(j);
+  return out;
+}
+
+void context_impl::copier_loop() {
+  for (;;) {
+    job j;
+    {
+      std::unique_lock lock{jobs_mutex_};
+      jobs_changed_.wait(lock, [this] { return !jobs_.empty(); });
+      j = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    const bool last = j.last;
+    staged_job sj;
+    if (!dropping_.load()) {
+      try {
+        sj = stage(std::move(j));
+      } catch (...) {
+        fail(std::current_exception());
+      }
+    }
+    if (sj.texts.empty() && !j.blocks.empty()) {
+      // Dropped (a stop that is not graceful, or a failure): blocks go back now.
+      for (auto& blocks : j.blocks) blocks.clear();
+      sj.info = std::move(j);
+      sj.dropped = true;
+    }
+    {
+      std::unique_lock lock{jobs_mutex_};
+      jobs_changed_.wait(lock, [this] { return staged_.size() < max_staged || dropping_.load(); });
+      staged_.push_back(std::move(sj));
+    }
+    jobs_changed_.notify_all();
+    if (last) return;
+  }
+}
+
+// ---- processor ----
+
+void context_impl::processor_loop() {
+  for (;;) {
+    staged_job sj;
+    {
+      std::unique_lock lock{jobs_mutex_};
+      jobs_changed_.wait(lock, [this] { return !staged_.empty(); });
+      sj = std::move(staged_.front());
+      staged_.pop_front();
+    }
+    jobs_changed_.notify_all();
+    const bool last = sj.info.last;
+    if (sj.dropped || dropping_.load()) {
+      ++dropped_batches_;
+      dropped_bytes_ += sj.info.bytes;
+    } else {
+      try {
+        process(sj);
+      } catch (...) {
+        fail(std::current_exception());
+      }
+    }
+    if (last) return;
+  }
+}
+
+void context_impl::process(staged_job& sj) {
+  batch_info info = info_of(sj.info);
+  const auto started = clock::now();
+  info.scheduling_delay = std::chrono::milliseconds{ms(started - sj.info.submitted)};
+  notify([&](streaming_listener& l) { l.on_batch_started(info); });
+
+  batch_run run;
+  run.time = sj.info.time;
+  run.s = *compute_stream_;
+  run.inputs = &sj.texts;
+  run.out = out_;
+  std::uint64_t records = 0;
+  for (const auto& n : input_nodes_) records += static_cast<std::uint64_t>(n->evaluate(run)->size());
+  for (const auto& op : outputs_) op->run(run);
+  compute_stream_->synchronize();
+  run.results.clear();
+  sj.texts.clear();
+
+  const auto ended = clock::now();
+  info.records = records;
+  info.processing_delay = std::chrono::milliseconds{ms(ended - started)};
+  info.total_delay = info.scheduling_delay + info.processing_delay;
+  completed_.fetch_add(1);
+  notify([&](streaming_listener& l) { l.on_batch_completed(info); });
+  if (options_.log_batches) {
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "[info] batch %lld ms: %llu records, %.2f MiB, scheduling delay %lld ms, processing delay "
+                  "%lld ms, total delay %lld ms",
+                  static_cast<long long>(info.time), static_cast<unsigned long long>(info.records),
+                  static_cast<double>(info.bytes) / (1 << 20),
+                  static_cast<long long>(info.scheduling_delay.count()),
+                  static_cast<long long>(info.processing_delay.count()),
+                  static_cast<long long>(info.total_delay.count()));
+    std::string text = line;
+    if (info.oversized_records > 0) {
+      text += ", " + std::to_string(info.oversized_records) + " oversized record(s) dropped";
+    }
+    log_line(text);
+  }
+}
+
+// ---- failure and stop ----
+
+void context_impl::fail(std::exception_ptr e) {
+  std::string what = "unknown error";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    what = ex.what();
+  } catch (...) {  // NOLINT(bugprone-empty-catch)
+  }
+  log_line("[error] streaming context: " + what + "; stopping");
+  dropping_.store(true);
+  jobs_changed_.notify_all();
+  std::lock_guard lock{mutex_};
+  if (!error_) error_ = e;
+  if (!stop_requested_) {
+    stop_requested_ = true;
+    error_stopper_ = std::thread{[this] { stop(false); }};
+  }
+}
+
+bool context_impl::on_own_thread() const {
+  const auto me = std::this_thread::get_id();
+  return me == processor_.get_id() || me == copier_.get_id() || me == generator_.get_id();
+}
+
+void context_impl::stop(bool graceful) {
+  if (on_own_thread()) {
+    // From an output operation or a listener: the stop cannot wait for the
+    // thread that asks for it, so it runs beside it.
+    std::lock_guard lock{mutex_};
+    if (!stop_requested_ && state_ == state::active) {
+      stop_requested_ = true;
+      error_stopper_ = std::thread{[this, graceful] { stop(graceful); }};
+    }
+    return;
+  }
+  std::lock_guard stop_lock{stop_mutex_};
+  {
+    std::lock_guard lock{mutex_};
+    if (state_ == state::initialized) {
+      state_ = state::stopped;
+      state_changed_.notify_all();
+      return;
+    }
+    if (state_ == state::stopped) return;
+  }
+  if (!graceful) {
+    dropping_.store(true);
+    jobs_changed_.notify_all();
+  }
+  // Receivers stop while batches are still cut, so that one waiting for a free
+  // block to hand over its last line gets it.
+  {
+    std::vector<std::thread> stoppers;
+    stoppers.reserve(inputs_.size());
+    for (auto& in : inputs_) stoppers.emplace_back([&in] { in->source->stop(); });
+    for (auto& t : stoppers) t.join();
+  }
+  for (auto& in : inputs_) {
+    notify([&](streaming_listener& l) { l.on_receiver_stopped(receiver_info{in->id, in->name, {}}); });
+  }
+  {
+    std::lock_guard lock{tick_mutex_};
+    receivers_stopped_ = true;
+  }
+  tick_wake_.notify_all();
+  generator_.join();
+  copier_.join();
+  processor_.join();
+  std::string summary = "[info] streaming context stopped (" + std::string{graceful ? "graceful" : "immediate"} +
+                        "): " + std::to_string(completed_.load()) + " batches completed";
+  if (dropped_batches_ > 0) {
+    summary += "; " + std::to_string(dropped_batches_) + " pending batch(es) of " + std::to_string(dropped_bytes_) +
+               " bytes dropped";
+  }
+  log_line(summary);
+  std::lock_guard lock{mutex_};
+  state_ = state::stopped;
+  state_changed_.notify_all();
+}
+
+bool context_impl::await(std::optional<std::chrono::milliseconds> timeout) {
+  std::unique_lock lock{mutex_};
+  auto stopped = [this] { return state_ == state::stopped; };
+  if (timeout) {
+    if (!state_changed_.wait_for(lock, *timeout, stopped)) return false;
+  } else {
+    state_changed_.wait(lock, stopped);
+  }
+  if (error_) std::rethrow_exception(error_);
+  return true;
+}
+
+streaming_context::state context_impl::current_state() const {
+  std::lock_guard lock{mutex_};
+  return state_;
+}
+
+}  // namespace gpustream::detail
+
+// ---- the public class ----
+
+namespace gpustream {
+
+streaming_context::streaming_context(streaming_options options)
+    : impl_{std::make_shared<detail::context_impl>(options)} {}
+
+streaming_context::streaming_context(std::chrono::milliseconds batch_interval, backend b)
+    : streaming_context{[&] {
+        streaming_options o;
+        o.batch_interval = batch_interval;
+        o.requested_backend = b;
+        return o;
+      }()} {}
+
+streaming_context::~streaming_context() = default;
+
+dstream<std::string> streaming_context::socket_text_stream(const std::string& host, std::uint16_t port,
+                                                           socket_stream_options options) {
+  detail::socket_receiver_options o;
+  o.host = host;
+  o.port = port;
+  o.max_bytes_per_second = options.max_bytes_per_second;
+  o.reconnect_delay = options.reconnect_delay;
+  return dstream<std::string>{impl_->add_input(std::make_unique<detail::socket_receiver>(o))};
+}
+
+dstream<std::string> streaming_context::text_file_stream(const std::string& directory) {
+  detail::directory_receiver_options o;
+  o.directory = directory;
+  return dstream<std::string>{impl_->add_input(std::make_unique<detail::directory_receiver>(o))};
+}
+
+dstream<std::string> streaming_context::queue_stream(std::vector<std::vector<std::string>> batches) {
+  return dstream<std::string>{impl_->add_input(std::make_unique<detail::queue_receiver>(std::move(batches)))};
+}
+
+dstream<std::string> streaming_context::generator_stream(generator_stream_options options) {
+  detail::generator_receiver_options o;
+  o.text = options.text;
+  o.bytes_per_second = options.bytes_per_second;
+  o.total_bytes = options.total_bytes;
+  return dstream<std::string>{impl_->add_input(std::make_unique<detail::generator_receiver>(o))};
+}
+
+void streaming_context::add_listener(std::shared_ptr<streaming_listener> listener) {
+  impl_->add_listener(std::move(listener));
+}
+
+void streaming_context::start() { impl_->start(); }
+void streaming_context::stop(bool graceful) { impl_->stop(graceful); }
+void streaming_context::await_termination() { impl_->await(std::nullopt); }
+bool streaming_context::await_termination_or_timeout(std::chrono::milliseconds timeout) {
+  return impl_->await(timeout);
+}
+streaming_context::state streaming_context::current_state() const { return impl_->current_state(); }
+backend streaming_context::active_backend() const noexcept { return impl_->active_backend(); }
+std::chrono::milliseconds streaming_context::batch_interval() const noexcept {
+  return impl_->options().batch_interval;
+}
+std::uint64_t streaming_context::batches_completed() const { return impl_->batches_completed(); }
+
+}  // namespace gpustream

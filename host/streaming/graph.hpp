@@ -1,0 +1,94 @@
+#pragma once
+
+// The DStream graph inside a context: nodes that compute one batch's data on
+// the backend, and the output operations that consume it.
+
+#include <gpustream/column/column.hpp>
+#include <gpustream/column/string_column.hpp>
+#include <gpustream/streaming/dstream.hpp>
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace gpustream::detail {
+
+class context_impl;
+
+/// One node's data for one batch, in the backend's memory: views of buffers
+/// kept alive by `owners` (its own, or its parents'). Strings are `strings`;
+/// pairs are `strings` (keys) with `values`; integers are `values` alone.
+struct batch_data {
+  record_kind kind = record_kind::strings;
+  string_spans_view strings;
+  column_view<std::int64_t> values;
+  std::vector<std::shared_ptr<const void>> owners;
+
+  size_type size() const noexcept { return kind == record_kind::integers ? values.size() : strings.size(); }
+
+  /// Keeps `x` alive with this batch's data and returns it.
+  template <class T>
+  const T& own(T&& x) {
+    auto p = std::make_shared<const std::decay_t<T>>(std::forward<T>(x));
+    owners.push_back(p);
+    return *p;
+  }
+};
+using batch_ptr = std::shared_ptr<const batch_data>;
+
+/// What a node sees while one batch runs.
+struct batch_run {
+  batch_time time = 0;
+  stream_view s = stream_view::cpu();
+  /// The batch's text of each input (by input index), in backend memory.
+  const std::vector<std::shared_ptr<column<char>>>* inputs = nullptr;
+  std::ostream* out = nullptr;  // print()'s stream
+  std::unordered_map<const node*, batch_ptr> results;
+};
+
+class node {
+ public:
+  node(std::weak_ptr<context_impl> ctx, record_kind kind, std::vector<node_ptr> parents)
+      : ctx_{std::move(ctx)}, kind_{kind}, parents_{std::move(parents)} {}
+  virtual ~node() = default;
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  record_kind kind() const noexcept { return kind_; }
+  const std::weak_ptr<context_impl>& context() const noexcept { return ctx_; }
+
+  /// This node's data for the batch; computed once per batch, then shared.
+  batch_ptr evaluate(batch_run& run);
+
+ protected:
+  virtual batch_ptr compute(batch_run& run) = 0;
+  const node_ptr& parent(std::size_t i = 0) const { return parents_.at(i); }
+
+ private:
+  std::weak_ptr<context_impl> ctx_;
+  record_kind kind_;
+  std::vector<node_ptr> parents_;
+};
+
+/// The lines of input `index`.
+node_ptr make_input_node(std::weak_ptr<context_impl> ctx, std::size_t index);
+
+/// An output operation: runs once per batch, in registration order.
+class output_op {
+ public:
+  virtual ~output_op() = default;
+  virtual void run(batch_run& run) = 0;
+};
+
+// Moving records between the backend and the host.
+host_records download(const batch_data& data, stream_view s, size_type limit = -1);
+batch_ptr upload(host_records&& records, stream_view s);
+
+/// One record as text: strings as they are, pairs as "(key,value)", integers
+/// in decimal (Spark's toString of each).
+void write_record(std::ostream& os, const host_records& records, std::size_t i);
+std::size_t record_count(const host_records& records) noexcept;
+
+}  // namespace gpustream::detail

@@ -1,0 +1,273 @@
+#pragma once
+
+#include <gpustream/aggregate/reduce_by_key.hpp>
+#include <gpustream/streaming/listener.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace gpustream {
+
+/// A (key, value) record: the element of a pair DStream (Spark's (String, Long)).
+using word_pair = std::pair<std::string, std::int64_t>;
+
+/// Built-in operators that run as kernels on the context's backend, passed by
+/// tag: `lines.flat_map(split_words)`, `words.map(pair_with_one)`,
+/// `lines.filter(contains{"ERROR"})`. Host functors (lambdas) are accepted too;
+/// they run on the host over the batch's records.
+struct split_words_t {};
+/// flatMap(_.split(" ")) on whitespace (space, \t, \n, \v, \f, \r); tokens
+/// are views into the batch's text, not copies.
+inline constexpr split_words_t split_words{};
+struct pair_with_one_t {};
+/// map(word => (word, 1)).
+inline constexpr pair_with_one_t pair_with_one{};
+/// filter(line => line.contains(needle)): a byte-string match (the grep of the
+/// D-Streams paper).
+struct contains {
+  std::string needle;
+};
+
+template <class T>
+class dstream;
+class streaming_context;
+
+namespace detail {
+
+class node;
+using node_ptr = std::shared_ptr<node>;
+
+enum class record_kind { strings, pairs, integers };
+
+template <class T>
+inline constexpr bool is_record_v = std::is_same_v<T, std::string> || std::is_same_v<T, word_pair> ||
+                                    std::is_same_v<T, std::int64_t>;
+
+template <class T>
+constexpr record_kind kind_of() {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return record_kind::strings;
+  } else if constexpr (std::is_same_v<T, word_pair>) {
+    return record_kind::pairs;
+  } else {
+    return record_kind::integers;
+  }
+}
+
+/// What a host functor may return, normalised to a record type: integers to
+/// int64, pairs of (string-like, integer) to word_pair, string-likes to string.
+template <class U, class = void>
+struct record_of {
+  using type = void;
+};
+template <class U>
+struct record_of<U, std::enable_if_t<std::is_integral_v<U> && !std::is_same_v<U, bool>>> {
+  using type = std::int64_t;
+};
+template <class U>
+struct record_of<U, std::enable_if_t<std::is_constructible_v<std::string, U> && !std::is_integral_v<U>>> {
+  using type = std::string;
+};
+template <class K, class V>
+struct record_of<std::pair<K, V>, std::enable_if_t<std::is_constructible_v<std::string, K> && std::is_integral_v<V>>> {
+  using type = word_pair;
+};
+template <class U>
+using record_of_t = typename record_of<std::decay_t<U>>::type;
+
+template <class U>
+auto to_record(U&& u) {
+  using R = record_of_t<U>;
+  if constexpr (std::is_same_v<R, word_pair>) {
+    return word_pair{std::string(std::forward<U>(u).first), static_cast<std::int64_t>(u.second)};
+  } else {
+    return R(std::forward<U>(u));
+  }
+}
+
+/// One batch's records on the host, for host functors and output operations.
+using host_records =
+    std::variant<std::vector<std::string>, std::vector<word_pair>, std::vector<std::int64_t>>;
+using host_transform = std::function<host_records(host_records&&)>;
+using host_sink = std::function<void(host_records&&, batch_time)>;
+
+// Graph building; each throws gpustream::logic_error when the node's context
+// has started, has stopped, or is gone. Defined in host/streaming/graph.cpp.
+node_ptr make_split_words(const node_ptr& parent);
+node_ptr make_pair_with_one(const node_ptr& parent);
+node_ptr make_filter_contains(const node_ptr& parent, std::string needle);
+node_ptr make_reduce_by_key(const node_ptr& parent, aggregation agg);
+node_ptr make_count(const node_ptr& parent);
+node_ptr make_host_node(const node_ptr& parent, record_kind out, std::string name, host_transform f);
+void add_print(const node_ptr& parent, std::size_t n);
+void add_save_as_text_files(const node_ptr& parent, std::string prefix, std::string suffix);
+void add_foreach_batch(const node_ptr& parent, host_sink f);
+
+}  // namespace detail
+
+/// Spark's DStream: a stream of batches of records of type T, one batch per
+/// interval of its streaming_context. T is std::string (lines, words),
+/// word_pair ((key, count) pairs) or std::int64_t (counts). A dstream is a
+/// cheap handle to a node of its context's graph; transformations return new
+/// handles and output operations register work to run every batch. The graph
+/// is built before streaming_context::start() and fixed after it.
+template <class T>
+class dstream {
+  static_assert(detail::is_record_v<T>,
+                "dstream<T> holds std::string, gpustream::word_pair or std::int64_t records");
+
+ public:
+  using value_type = T;
+
+  // ---- transformations on the backend (kernels) ----
+
+  /// Tokenizes each line on whitespace into words. T must be std::string.
+  dstream<std::string> flat_map(split_words_t) const {
+    static_assert(std::is_same_v<T, std::string>, "flat_map(split_words) needs a dstream<std::string>");
+    return dstream<std::string>{detail::make_split_words(node_)};
+  }
+  /// (word, 1) for each word. T must be std::string.
+  dstream<word_pair> map(pair_with_one_t) const {
+    static_assert(std::is_same_v<T, std::string>, "map(pair_with_one) needs a dstream<std::string>");
+    return dstream<word_pair>{detail::make_pair_with_one(node_)};
+  }
+  /// Lines that contain `c.needle`. T must be std::string.
+  dstream<std::string> filter(const contains& c) const {
+    static_assert(std::is_same_v<T, std::string>, "filter(contains) needs a dstream<std::string>");
+    return dstream<std::string>{detail::make_filter_contains(node_, c.needle)};
+  }
+  /// Reduces the values of each distinct key with a built-in aggregation
+  /// (sum by default). T must be word_pair. Distinct keys are never merged,
+  /// even when their hashes collide.
+  dstream<word_pair> reduce_by_key(aggregation agg = aggregation::sum) const {
+    static_assert(std::is_same_v<T, word_pair>, "reduce_by_key needs a dstream<word_pair>");
+    return dstream<word_pair>{detail::make_reduce_by_key(node_, agg)};
+  }
+  /// The number of records in each batch (one record per batch, 0 for an
+  /// empty batch, as Spark's count).
+  dstream<std::int64_t> count() const { return dstream<std::int64_t>{detail::make_count(node_)}; }
+
+  // ---- transformations with host functors (run on the host) ----
+
+  /// `f(const T&)` returns a container of records (std::string, a pair of
+  /// string and integer, or an integer); all of them form the new batch.
+  template <class F>
+  auto flat_map(F f) const {
+    using C = std::decay_t<std::invoke_result_t<F&, const T&>>;
+    using U = detail::record_of_t<typename C::value_type>;
+    static_assert(!std::is_void_v<U>, "flat_map's functor must return a container of records");
+    return dstream<U>{detail::make_host_node(
+        node_, detail::kind_of<U>(), "flat_map", [f = std::move(f)](detail::host_records&& in) mutable {
+          std::vector<U> out;
+          for (const T& x : std::get<std::vector<T>>(in)) {
+            for (auto&& y : f(x)) out.push_back(detail::to_record(std::forward<decltype(y)>(y)));
+          }
+          return detail::host_records{std::move(out)};
+        })};
+  }
+  /// `f(const T&)` returns one record (std::string, a pair of string and
+  /// integer, or an integer).
+  template <class F>
+  auto map(F f) const {
+    using U = detail::record_of_t<std::invoke_result_t<F&, const T&>>;
+    static_assert(!std::is_void_v<U>, "map's functor must return a record: a string, a pair of string and integer, or an integer");
+    return dstream<U>{detail::make_host_node(
+        node_, detail::kind_of<U>(), "map", [f = std::move(f)](detail::host_records&& in) mutable {
+          const auto& v = std::get<std::vector<T>>(in);
+          std::vector<U> out;
+          out.reserve(v.size());
+          for (const T& x : v) out.push_back(detail::to_record(f(x)));
+          return detail::host_records{std::move(out)};
+        })};
+  }
+  /// Records for which `pred(const T&)` is true.
+  template <class F>
+  dstream<T> filter(F pred) const {
+    static_assert(std::is_convertible_v<std::invoke_result_t<F&, const T&>, bool>,
+                  "filter's predicate must return bool");
+    return dstream<T>{detail::make_host_node(
+        node_, detail::kind_of<T>(), "filter", [pred = std::move(pred)](detail::host_records&& in) mutable {
+          auto v = std::get<std::vector<T>>(std::move(in));
+          std::vector<T> out;
+          for (auto& x : v) {
+            if (pred(std::as_const(x))) out.push_back(std::move(x));
+          }
+          return detail::host_records{std::move(out)};
+        })};
+  }
+  /// Reduces the values of each key with an associative, commutative host
+  /// functor `f(int64, int64) -> int64`. T must be word_pair. Keys come out in
+  /// order of first appearance.
+  template <class F>
+  dstream<word_pair> reduce_by_key(F f) const {
+    static_assert(std::is_same_v<T, word_pair>, "reduce_by_key needs a dstream<word_pair>");
+    return dstream<word_pair>{detail::make_host_node(
+        node_, detail::record_kind::pairs, "reduce_by_key", [f = std::move(f)](detail::host_records&& in) mutable {
+          return detail::host_records{detail_reduce(std::get<std::vector<word_pair>>(std::move(in)), f)};
+        })};
+  }
+
+  // ---- output operations ----
+
+  /// Prints the first `n` records of every batch in Spark's pprint form to the
+  /// context's output stream (std::cout by default): a line of dashes,
+  /// "Time: <batch time> ms", a line of dashes, one record per line (pairs as
+  /// "(key,value)"), "..." when there are more, and an empty line.
+  void print(std::size_t n = 10) const { detail::add_print(node_, n); }
+  /// Writes each batch to the directory "<prefix>-<batch time in ms>[.<suffix>]":
+  /// the records, one per line (pairs as "(key,value)"), in "part-00000", then
+  /// an empty "_SUCCESS". The directory is written under a temporary name and
+  /// renamed when complete; a batch run again replaces its directory.
+  void save_as_text_files(std::string prefix, std::string suffix = "") const {
+    detail::add_save_as_text_files(node_, std::move(prefix), std::move(suffix));
+  }
+  /// Calls `f(records, time)` with each batch's records on the host (Spark's
+  /// foreachRDD), on the context's processing thread, in batch order. An
+  /// exception from `f` stops the context; await_termination() rethrows it.
+  void foreach_batch(std::function<void(const std::vector<T>&, batch_time)> f) const {
+    detail::add_foreach_batch(node_, [f = std::move(f)](detail::host_records&& in, batch_time t) {
+      f(std::get<std::vector<T>>(in), t);
+    });
+  }
+
+ private:
+  template <class>
+  friend class dstream;
+  friend class streaming_context;
+  explicit dstream(detail::node_ptr n) : node_{std::move(n)} {}
+
+  template <class F>
+  static std::vector<word_pair> detail_reduce(std::vector<word_pair>&& in, F& f);
+
+  detail::node_ptr node_;
+};
+
+template <class T>
+template <class F>
+std::vector<word_pair> dstream<T>::detail_reduce(std::vector<word_pair>&& in, F& f) {
+  std::vector<word_pair> out;
+  out.reserve(in.size());  // no reallocation: the map's views point into out's keys
+  std::unordered_map<std::string_view, std::size_t> where;
+  where.reserve(in.size());
+  for (auto& [k, v] : in) {
+    auto it = where.find(k);
+    if (it == where.end()) {
+      out.emplace_back(std::move(k), v);
+      where.emplace(std::string_view{out.back().first}, out.size() - 1);
+    } else {
+      out[it->second].second = static_cast<std::int64_t>(f(out[it->second].second, v));
+    }
+  }
+  return out;
+}
+
+}  // namespace gpustream

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <gpustream/core/backend.hpp>
+#include <gpustream/sources/text_generator.hpp>
+#include <gpustream/streaming/dstream.hpp>
+#include <gpustream/streaming/listener.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gpustream {
+
+/// How a streaming_context runs.
+struct streaming_options {
+  /// Batch interval (Spark's batchDuration). Must be positive.
+  std::chrono::milliseconds batch_interval{1000};
+  /// Where operators run; `automatic` picks CUDA when a device is present.
+  backend requested_backend = backend::automatic;
+  /// Size of each receive block; at least twice max_record_bytes.
+  std::size_t block_bytes = std::size_t{8} << 20;
+  /// Blocks in each receiver's pool: receive memory is bounded by
+  /// block_bytes * blocks_per_receiver per receiver. When a receiver's pool is
+  /// exhausted it stops reading (a TCP sender is slowed) until a batch frees
+  /// blocks. At least 2.
+  std::size_t blocks_per_receiver = 32;
+  /// A line longer than this is dropped whole, counted and reported.
+  std::size_t max_record_bytes = std::size_t{1} << 20;
+  /// One line per batch at info level on `log` (records, bytes, delays).
+  bool log_batches = true;
+  /// Where log lines go; nullptr: std::cerr.
+  std::ostream* log = nullptr;
+  /// Where print() writes; nullptr: std::cout.
+  std::ostream* out = nullptr;
+};
+
+/// Options of a socket_text_stream.
+struct socket_stream_options {
+  /// Receive rate limit of this receiver in bytes per second; 0: unlimited.
+  std::uint64_t max_bytes_per_second = 0;
+  /// Wait before each new connection attempt when the server is not there.
+  std::chrono::milliseconds reconnect_delay{500};
+};
+
+/// Options of a generator_stream: synthetic text at a configurable rate.
+struct generator_stream_options {
+  text_generator_options text{};
+  /// Bytes per second offered; 0: as fast as the receive pool allows.
+  std::uint64_t bytes_per_second = 8u << 20;
+  /// Stop after this many bytes in all; 0: never (then exhausted() stays false).
+  std::uint64_t total_bytes = 0;
+};
+
+namespace detail {
+class context_impl;
+}
+
+/// Spark's StreamingContext: the entry point of a streaming program. Create
+/// input DStreams, chain transformations and output operations, then start().
+/// Every batch interval the data received since the previous batch forms one
+/// batch, which is processed once, in order, even when a batch takes longer
+/// than the interval (later batches wait; their scheduling delay grows and is
+/// reported). Not copyable; the DStreams it made must not outlive it.
+class streaming_context {
+ public:
+  enum class state { initialized, active, stopped };
+
+  /// Throws gpustream::logic_error for a non-positive interval or inconsistent
+  /// sizes, and gpustream::backend_unavailable when CUDA is asked for and
+  /// there is no usable device.
+  explicit streaming_context(streaming_options options);
+  streaming_context(std::chrono::milliseconds batch_interval, backend b = backend::automatic);
+  /// Stops the context (not gracefully) if it is active.
+  ~streaming_context();
+  streaming_context(const streaming_context&) = delete;
+  streaming_context& operator=(const streaming_context&) = delete;
+
+  // ---- input DStreams (before start) ----
+
+  /// Lines of text from a TCP server at host:port (Spark's socketTextStream):
+  /// connects when started, retries while the server is not there, and
+  /// reconnects when it goes away. Throws for an empty host or port 0.
+  dstream<std::string> socket_text_stream(const std::string& host, std::uint16_t port,
+                                          socket_stream_options options = {});
+  /// Lines of the files moved into `directory` after start() (Spark's
+  /// textFileStream): each new file is read once, whole. Throws, naming the
+  /// directory, when it does not exist or cannot be listed.
+  dstream<std::string> text_file_stream(const std::string& directory);
+  /// Prepared batches of lines, for tests (Spark's queueStream with
+  /// oneAtATime): one batch per interval, then empty batches.
+  dstream<std::string> queue_stream(std::vector<std::vector<std::string>> batches);
+  /// Synthetic text or log lines (see text_generator) at a configurable rate.
+  dstream<std::string> generator_stream(generator_stream_options options = {});
+
+  /// Adds a listener for batch and receiver events (before or after start).
+  void add_listener(std::shared_ptr<streaming_listener> listener);
+
+  // ---- lifecycle ----
+
+  /// Starts receiving and processing. Throws gpustream::logic_error when the
+  /// context is already active or was stopped, or when no output operation is
+  /// registered.
+  void start();
+  /// Stops receiving and processing; idempotent. Graceful: the data already
+  /// received, including the partial last line of each receiver, is processed
+  /// in one last batch and every pending batch completes before it returns.
+  /// Not graceful: pending batches are dropped (their size is logged).
+  void stop(bool graceful = false);
+  /// Waits until the context stops; rethrows the error that stopped it, if any.
+  void await_termination();
+  /// As await_termination, for at most `timeout`; true when it stopped.
+  bool await_termination_or_timeout(std::chrono::milliseconds timeout);
+
+  state current_state() const;
+  /// The backend the context runs on (`automatic` resolved).
+  backend active_backend() const noexcept;
+  std::chrono::milliseconds batch_interval() const noexcept;
+  /// Batches completed so far.
+  std::uint64_t batches_completed() const;
+
+ private:
+  std::shared_ptr<detail::context_impl> impl_;
+};
+
+}  // namespace gpustream
