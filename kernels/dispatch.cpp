@@ -24,6 +24,10 @@ string_spans spans_of(string_column_view strings, stream_view s, memory_resource
   return GPUSTREAM_DISPATCH(s, spans_of(strings, s, mr));
 }
 
+size_type count_bytes(column_view<char> text, char byte, stream_view s) {
+  return GPUSTREAM_DISPATCH(s, count_bytes(text, byte, s));
+}
+
 column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
                                      memory_resource* mr) {
   GPUSTREAM_EXPECTS(size >= 0, "constant_column: negative size");

@@ -5,6 +5,7 @@
 #include "../receivers/queue_receiver.hpp"
 #include "../receivers/socket_receiver.hpp"
 
+#include <gpustream/column/convert.hpp>
 #include <gpustream/core/error.hpp>
 
 #include <cstdio>
@@ -310,7 +311,8 @@ void context_impl::process(staged_job& sj) {
   run.inputs = &sj.texts;
   run.out = out_;
   std::uint64_t records = 0;
-  for (const auto& n : input_nodes_) records += static_cast<std::uint64_t>(n->evaluate(run)->size());
+  // Every line of a batch ends with '\n' (the receivers seal whole lines).
+  for (const auto& text : sj.texts) records += static_cast<std::uint64_t>(count_bytes(text->view(), '\n', run.s));
   for (const auto& op : outputs_) op->run(run);
   compute_stream_->synchronize();
   run.results.clear();

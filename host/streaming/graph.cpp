@@ -137,20 +137,17 @@ void expect_kind(const node_ptr& parent, record_kind k, const char* what) {
 class input_node final : public node {
  public:
   input_node(std::weak_ptr<context_impl> ctx, std::size_t index)
-      : node{std::move(ctx), record_kind::strings, {}}, index_{index} {}
+      : node{std::move(ctx), record_kind::strings, {}, node_op::input, index} {}
 
  protected:
   batch_ptr compute(batch_run& run) override {
-    const std::shared_ptr<column<char>>& text = run.inputs->at(index_);
+    const std::shared_ptr<column<char>>& text = run.inputs->at(input_index());
     auto out = std::make_shared<batch_data>();
     out->kind = record_kind::strings;
     out->owners.push_back(text);
     out->strings = out->own(split_lines(text->view(), run.s)).view();
     return out;
   }
-
- private:
-  std::size_t index_;
 };
 
 /// A node computed from its parent's data by `f`; the parent's buffers stay
@@ -158,8 +155,8 @@ class input_node final : public node {
 template <class F>
 class unary_node final : public node {
  public:
-  unary_node(const node_ptr& parent, record_kind kind, F f)
-      : node{parent->context(), kind, {parent}}, f_{std::move(f)} {}
+  unary_node(const node_ptr& parent, record_kind kind, F f, node_op op)
+      : node{parent->context(), kind, {parent}, op}, f_{std::move(f)} {}
 
  protected:
   batch_ptr compute(batch_run& run) override {
@@ -176,9 +173,53 @@ class unary_node final : public node {
 };
 
 template <class F>
-node_ptr make_unary(const node_ptr& parent, record_kind kind, F f) {
-  return std::make_shared<unary_node<F>>(parent, kind, std::move(f));
+node_ptr make_unary(const node_ptr& parent, record_kind kind, F f, node_op op = node_op::other) {
+  return std::make_shared<unary_node<F>>(parent, kind, std::move(f), op);
 }
+
+/// reduce_by_key; over input.flat_map(split_words).map(pair_with_one) with sum
+/// or count it is the fused word count over the input's raw text (one pass, no
+/// token spans): whitespace includes '\n' and '\r', so the tokens of the text
+/// are the tokens of its lines.
+class reduce_node final : public node {
+ public:
+  reduce_node(const node_ptr& parent, aggregation agg)
+      : node{parent->context(), record_kind::pairs, {parent}}, agg_{agg} {}
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    auto out = std::make_shared<batch_data>();
+    out->kind = record_kind::pairs;
+    const key_value_table* table = nullptr;
+    if (const node* input = fused_input()) {
+      const std::shared_ptr<column<char>>& text = run.inputs->at(input->input_index());
+      out->owners.push_back(text);
+      table = &out->own(word_count(text->view(), run.s));
+    } else {
+      batch_ptr in = parent()->evaluate(run);
+      out->owners.push_back(in);
+      reduce_options options;
+      options.agg = agg_;
+      table = &out->own(reduce_by_key(in->strings, in->values, options, run.s));
+    }
+    out->strings = out->own(spans_of(table->keys.view(), run.s)).view();
+    out->values = table->values.view();
+    return out;
+  }
+
+ private:
+  const node* fused_input() const {
+    if (agg_ != aggregation::sum && agg_ != aggregation::count) return nullptr;
+    const node* pairs = parent_node();
+    if (pairs == nullptr || pairs->op() != node_op::pair_with_one) return nullptr;
+    const node* words = pairs->parent_node();
+    if (words == nullptr || words->op() != node_op::split_words) return nullptr;
+    const node* input = words->parent_node();
+    return input != nullptr && input->op() == node_op::input ? input : nullptr;
+  }
+
+  aggregation agg_;
+};
 
 class host_node final : public node {
  public:
@@ -207,7 +248,7 @@ node_ptr make_split_words(const node_ptr& parent) {
   expect_kind(parent, record_kind::strings, "flat_map(split_words)");
   return make_unary(parent, record_kind::strings, [](const batch_data& in, batch_data& out, stream_view s) {
     out.strings = out.own(tokenize(in.strings, s)).view();
-  });
+  }, node_op::split_words);
 }
 
 node_ptr make_pair_with_one(const node_ptr& parent) {
@@ -216,7 +257,7 @@ node_ptr make_pair_with_one(const node_ptr& parent) {
   return make_unary(parent, record_kind::pairs, [](const batch_data& in, batch_data& out, stream_view s) {
     out.strings = in.strings;
     out.values = out.own(constant_column(in.strings.size(), 1, s)).view();
-  });
+  }, node_op::pair_with_one);
 }
 
 node_ptr make_filter_contains(const node_ptr& parent, std::string needle) {
@@ -231,13 +272,7 @@ node_ptr make_filter_contains(const node_ptr& parent, std::string needle) {
 node_ptr make_reduce_by_key(const node_ptr& parent, aggregation agg) {
   auto ctx = building(parent, "reduce_by_key");
   expect_kind(parent, record_kind::pairs, "reduce_by_key");
-  return make_unary(parent, record_kind::pairs, [agg](const batch_data& in, batch_data& out, stream_view s) {
-    reduce_options options;
-    options.agg = agg;
-    const key_value_table& table = out.own(reduce_by_key(in.strings, in.values, options, s));
-    out.strings = out.own(spans_of(table.keys.view(), s)).view();
-    out.values = table.values.view();
-  });
+  return std::make_shared<reduce_node>(parent, agg);
 }
 
 node_ptr make_count(const node_ptr& parent) {

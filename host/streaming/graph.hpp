@@ -48,16 +48,24 @@ struct batch_run {
   std::unordered_map<const node*, batch_ptr> results;
 };
 
+/// What a node does, where the graph fuses chains of built-in operators.
+enum class node_op { input, split_words, pair_with_one, other };
+
 class node {
  public:
-  node(std::weak_ptr<context_impl> ctx, record_kind kind, std::vector<node_ptr> parents)
-      : ctx_{std::move(ctx)}, kind_{kind}, parents_{std::move(parents)} {}
+  node(std::weak_ptr<context_impl> ctx, record_kind kind, std::vector<node_ptr> parents,
+       node_op op = node_op::other, std::size_t input_index = 0)
+      : ctx_{std::move(ctx)}, kind_{kind}, parents_{std::move(parents)}, op_{op}, input_index_{input_index} {}
   virtual ~node() = default;
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
   record_kind kind() const noexcept { return kind_; }
   const std::weak_ptr<context_impl>& context() const noexcept { return ctx_; }
+  node_op op() const noexcept { return op_; }
+  /// For node_op::input: which input.
+  std::size_t input_index() const noexcept { return input_index_; }
+  const node* parent_node(std::size_t i = 0) const { return i < parents_.size() ? parents_[i].get() : nullptr; }
 
   /// This node's data for the batch; computed once per batch, then shared.
   batch_ptr evaluate(batch_run& run);
@@ -70,6 +78,8 @@ class node {
   std::weak_ptr<context_impl> ctx_;
   record_kind kind_;
   std::vector<node_ptr> parents_;
+  node_op op_;
+  std::size_t input_index_;
 };
 
 /// The lines of input `index`.

@@ -4,6 +4,7 @@
 
 #include <gpustream/column/convert.hpp>
 
+#include <thrust/count.h>
 #include <thrust/fill.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/iterator/zip_iterator.h>
@@ -27,6 +28,12 @@ string_spans spans_of(string_column_view strings, stream_view s, memory_resource
   });
   return string_spans{strings.chars(), static_cast<size_type>(chars_size), std::move(starts),
                       std::move(lengths)};
+}
+
+size_type count_bytes(column_view<char> text, char byte, stream_view s) {
+  expect_backend(text.kind(), s, "count_bytes");
+  if (text.size() == 0) return 0;
+  return static_cast<size_type>(thrust::count(policy(s), text.data(), text.data() + text.size(), byte));
 }
 
 column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,

@@ -15,6 +15,7 @@
 #define GPUSTREAM_DECLARE_PORTABLE_OPERATORS(ns)                                              \
   namespace gpustream::detail::ns {                                                           \
   string_spans spans_of(string_column_view strings, stream_view s, memory_resource* mr);      \
+  size_type count_bytes(column_view<char> text, char byte, stream_view s);                    \
   column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,     \
                                        memory_resource* mr);                                  \
   string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr);       \

@@ -13,6 +13,10 @@ namespace gpustream {
 /// of `s`'s backend.
 string_spans spans_of(string_column_view strings, stream_view s, memory_resource* mr = nullptr);
 
+/// How many bytes of `text` equal `byte` (e.g. the lines of a batch of whole
+/// lines: its '\n' bytes).
+size_type count_bytes(column_view<char> text, char byte, stream_view s);
+
 /// A column of `size` copies of `value`.
 column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
                                      memory_resource* mr = nullptr);
