@@ -25,6 +25,10 @@ string_spans spans_of(string_column_view strings, stream_view s, memory_resource
 }
 
 size_type count_bytes(column_view<char> text, char byte, stream_view s) {
+  if (!s.is_cuda()) {
+    detail::expect_backend(text.kind(), s, "count_bytes");
+    return detail::cpu::count_bytes_fast(text, byte);
+  }
   return GPUSTREAM_DISPATCH(s, count_bytes(text, byte, s));
 }
 
@@ -35,14 +39,26 @@ column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_
 }
 
 string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr) {
+  if (!s.is_cuda()) {
+    detail::expect_backend(text.kind(), s, "split_lines");
+    return detail::cpu::split_lines_fast(text, s, mr);
+  }
   return GPUSTREAM_DISPATCH(s, split_lines(text, s, mr));
 }
 
 string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* mr) {
+  if (!s.is_cuda()) {
+    detail::expect_backend(lines.kind(), s, "tokenize");
+    return detail::cpu::tokenize_fast(lines, s, mr);
+  }
   return GPUSTREAM_DISPATCH(s, tokenize(lines, s, mr));
 }
 
 string_spans tokenize_text(column_view<char> text, stream_view s, memory_resource* mr) {
+  if (!s.is_cuda()) {
+    detail::expect_backend(text.kind(), s, "tokenize_text");
+    return detail::cpu::tokenize_text_fast(text, s, mr);
+  }
   return GPUSTREAM_DISPATCH(s, tokenize_text(text, s, mr));
 }
 
@@ -53,6 +69,10 @@ column<hash_type> hash_strings(string_spans_view strings, stream_view s, memory_
 
 string_spans filter_containing(string_spans_view lines, std::string_view needle, stream_view s,
                                memory_resource* mr) {
+  if (!s.is_cuda()) {
+    detail::expect_backend(lines.kind(), s, "filter_containing");
+    return detail::cpu::filter_containing_fast(lines, needle, s, mr);
+  }
   return GPUSTREAM_DISPATCH(s, filter_containing(lines, needle, s, mr));
 }
 

@@ -5,6 +5,9 @@
 #include "../cuda/cuda_runtime.hpp"
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
+#include <unordered_map>
 #include <cstring>
 #include <new>
 
@@ -13,20 +16,73 @@ namespace {
 
 constexpr std::size_t alignment = 256;
 
-/// Host memory for the CPU backend, aligned like device allocations.
+/// Host memory for the CPU backend, aligned like device allocations. Like the
+/// device pool it keeps freed large blocks for reuse (up to a bound), so that
+/// a batch's buffers do not cost fresh pages (page faults) every interval.
 class host_resource final : public memory_resource {
  public:
   backend kind() const noexcept override { return backend::cpu; }
+  ~host_resource() override {
+    for (const auto& [size, p] : free_) std::free(p);
+  }
 
  private:
+  static constexpr std::size_t pooled_min = std::size_t{1} << 20;   // smaller: plain malloc
+  static constexpr std::size_t cache_limit = std::size_t{1} << 30;  // bytes kept free at most
+  static constexpr std::size_t granule = std::size_t{64} << 10;
+
   void* do_allocate(std::size_t bytes, stream_view) override {
     if (bytes == 0) return nullptr;
-    const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;
+    if (bytes < pooled_min) {
+      void* p = std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment);
+      if (p == nullptr) throw std::bad_alloc{};
+      return p;
+    }
+    const std::size_t rounded = (bytes + granule - 1) / granule * granule;
+    {
+      std::lock_guard lock{mutex_};
+      // A free block of at least the size and at most twice it.
+      auto it = free_.lower_bound(rounded);
+      if (it != free_.end() && it->first <= 2 * rounded) {
+        void* p = it->second;
+        cached_ -= it->first;
+        sizes_[p] = it->first;
+        free_.erase(it);
+        return p;
+      }
+    }
     void* p = std::aligned_alloc(alignment, rounded);
     if (p == nullptr) throw std::bad_alloc{};
+    std::lock_guard lock{mutex_};
+    sizes_[p] = rounded;
     return p;
   }
-  void do_deallocate(void* p, std::size_t, stream_view) noexcept override { std::free(p); }
+  void do_deallocate(void* p, std::size_t bytes, stream_view) noexcept override {
+    if (p == nullptr) return;
+    if (bytes < pooled_min) {
+      std::free(p);
+      return;
+    }
+    std::lock_guard lock{mutex_};
+    const auto it = sizes_.find(p);
+    if (it == sizes_.end()) {  // cannot happen; never leak or crash on it
+      std::free(p);
+      return;
+    }
+    const std::size_t size = it->second;
+    sizes_.erase(it);
+    if (cached_ + size > cache_limit) {
+      std::free(p);
+      return;
+    }
+    cached_ += size;
+    free_.emplace(size, p);
+  }
+
+  std::mutex mutex_;
+  std::multimap<std::size_t, void*> free_;      // free blocks by size
+  std::unordered_map<void*, std::size_t> sizes_;  // blocks lent, by address
+  std::size_t cached_ = 0;
 };
 
 /// Stream-ordered device memory from the current device's pool.

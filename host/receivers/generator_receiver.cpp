@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 namespace gpustream::detail {
 
@@ -30,7 +31,11 @@ void generator_receiver::start(receiver_env env) {
 }
 
 void generator_receiver::push_locked() {
-  if (current_.block && current_.bytes > 0) env_.queue->push(std::move(current_));
+  if (current_.block && current_.bytes > 0) {
+    // Replay: the block's text, full or not, is handed again when it comes back.
+    if (options_.replay) replayable_[current_.block.data()] = filled{current_.bytes, current_.records};
+    env_.queue->push(std::move(current_));
+  }
   current_ = sealed_block{};
 }
 
@@ -42,7 +47,7 @@ void generator_receiver::run() {
   std::unique_lock lock{mutex_};
   while (!stopping_) {
     if (options_.total_bytes > 0 && generated_ >= options_.total_bytes) break;
-    std::size_t allowed = slice;
+    std::uint64_t budget = UINT64_MAX;  // bytes the rate and the total allow now
     if (options_.bytes_per_second > 0) {
       const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
       const auto due = static_cast<std::uint64_t>(elapsed * static_cast<double>(options_.bytes_per_second));
@@ -50,11 +55,10 @@ void generator_receiver::run() {
         wake_.wait_for(lock, std::chrono::milliseconds{5});
         continue;
       }
-      allowed = static_cast<std::size_t>(std::min<std::uint64_t>(due - generated_, slice));
+      budget = due - generated_;
     }
-    if (options_.total_bytes > 0) {
-      allowed = static_cast<std::size_t>(std::min<std::uint64_t>(allowed, options_.total_bytes - generated_));
-    }
+    if (options_.total_bytes > 0) budget = std::min(budget, options_.total_bytes - generated_);
+    const auto allowed = static_cast<std::size_t>(std::min<std::uint64_t>(budget, slice));
     if (!current_.block) {
       // The pool's blocks come back as batches are copied: wait without the lock.
       lock.unlock();
@@ -64,6 +68,17 @@ void generator_receiver::run() {
       if (current_.block) continue;  // cannot happen: only this thread fills
       current_.block = std::move(b);
       current_.receiver = env_.id;
+      if (options_.replay) {
+        const auto it = replayable_.find(current_.block.data());
+        if (it != replayable_.end() && it->second.bytes <= budget) {
+          // Filled before: its text is still there.
+          current_.bytes = it->second.bytes;
+          current_.records = it->second.records;
+          generated_ += current_.bytes;
+          push_locked();
+          continue;
+        }
+      }
     }
     const std::size_t room = std::min(current_.block.capacity() - current_.bytes, allowed);
     const std::uint64_t lines_before = generator_.lines();

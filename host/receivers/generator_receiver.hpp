@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 namespace gpustream::detail {
 
@@ -16,6 +17,7 @@ struct generator_receiver_options {
   text_generator_options text{};
   std::uint64_t bytes_per_second = 0;  // 0: as fast as the pool allows
   std::uint64_t total_bytes = 0;       // 0: no end
+  bool replay = false;                 // fill each pool block once, then resend it as it is
 };
 
 /// Synthetic lines (text_generator) written straight into pool blocks by one
@@ -47,6 +49,11 @@ class generator_receiver final : public receiver {
   std::condition_variable wake_;
   sealed_block current_;
   std::uint64_t generated_ = 0;
+  struct filled {
+    std::size_t bytes = 0;
+    std::uint64_t records = 0;
+  };
+  std::unordered_map<const char*, filled> replayable_;  // replay: blocks filled once
   bool started_ = false;
   bool stopping_ = false;
   bool done_ = false;

@@ -40,6 +40,12 @@ namespace gpustream::detail::cpu {
 key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* values,
                                    reduce_options options, stream_view s, memory_resource* mr);
 key_value_table word_count_hash(column_view<char> text, stream_view s, memory_resource* mr);
+size_type count_bytes_fast(column_view<char> text, char byte);
+string_spans split_lines_fast(column_view<char> text, stream_view s, memory_resource* mr);
+string_spans filter_containing_fast(string_spans_view lines, std::string_view needle, stream_view s,
+                                    memory_resource* mr);
+string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resource* mr);
+string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_resource* mr);
 }  // namespace gpustream::detail::cpu
 
 namespace gpustream::detail {

@@ -51,8 +51,12 @@ struct generator_stream_options {
   text_generator_options text{};
   /// Bytes per second offered; 0: as fast as the receive pool allows.
   std::uint64_t bytes_per_second = 8u << 20;
-  /// Stop after this many bytes in all; 0: never (then exhausted() stays false).
+  /// Stop after this many bytes in all; 0: never.
   std::uint64_t total_bytes = 0;
+  /// Generate each receive block's text once, then hand the same bytes again
+  /// each time the block comes back from a batch: input already in (pinned)
+  /// memory, for benchmarks where generating text would be the bottleneck.
+  bool replay = false;
 };
 
 namespace detail {

@@ -1,0 +1,292 @@
+// The CPU backend's fast paths for the text operators. Thrust's OpenMP system
+// runs copy_if (the heart of the portable versions) on one thread with eight
+// bytes of temporaries per input byte; these run every thread over its share
+// of the bytes or rows with memchr/memmem, in two passes (count, then write at
+// offsets from a prefix sum). Results are identical to the portable versions.
+
+#include "detail/common.hpp"
+#include "detail/operators.hpp"
+
+#include <gpustream/text/tokenize.hpp>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+namespace gpustream::detail::cpu {
+namespace {
+
+constexpr std::array<bool, 256> separator_table() {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = is_token_separator(static_cast<char>(c));
+  return t;
+}
+constexpr std::array<bool, 256> separators = separator_table();
+inline bool sep(char c) { return separators[static_cast<unsigned char>(c)]; }
+
+/// Threads for `work` items of `grain` each at least.
+int threads_for(size_type work, size_type grain) {
+  return std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(work / grain) + 1));
+}
+
+/// Exclusive prefix sum of per-thread counts; returns the total.
+size_type exclusive_scan(std::vector<size_type>& counts) {
+  size_type total = 0;
+  for (auto& c : counts) {
+    const size_type x = c;
+    c = total;
+    total += x;
+  }
+  return total;
+}
+
+constexpr length_type max_length = std::numeric_limits<length_type>::max();
+
+}  // namespace
+
+size_type count_bytes_fast(column_view<char> text, char byte) {
+  const char* d = text.data();
+  const size_type n = text.size();
+  const int threads = threads_for(n, 1 << 20);
+  size_type total = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : total)
+  {
+    const int t = omp_get_thread_num();
+    const char* p = d + n * t / threads;
+    const char* end = d + n * (t + 1) / threads;
+    size_type c = 0;
+    while ((p = static_cast<const char*>(std::memchr(p, byte, static_cast<std::size_t>(end - p)))) != nullptr) {
+      ++c;
+      ++p;
+    }
+    total += c;
+  }
+  return total;
+}
+
+string_spans split_lines_fast(column_view<char> text, stream_view s, memory_resource* mr) {
+  const char* d = text.data();
+  const size_type n = text.size();
+  if (n == 0) return empty_spans(d, 0, s, mr);
+  const int threads = threads_for(n, 1 << 16);
+  std::vector<size_type> count(static_cast<std::size_t>(threads), 0);
+  std::vector<size_type> last_newline(static_cast<std::size_t>(threads), -1);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const size_type lo = n * t / threads;
+    const size_type hi = n * (t + 1) / threads;
+    size_type c = 0;
+    size_type last = -1;
+    for (const char* p = d + lo; (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(d + hi - p)))) != nullptr; ++p) {
+      ++c;
+      last = p - d;
+    }
+    count[static_cast<std::size_t>(t)] = c;
+    last_newline[static_cast<std::size_t>(t)] = last;
+  }
+  std::vector<size_type> base = count;
+  const size_type newlines = exclusive_scan(base);
+  const bool tail = d[n - 1] != '\n';
+  const size_type lines = newlines + (tail ? 1 : 0);
+  column<offset_type> starts{lines, s, mr};
+  column<length_type> lengths{lines, s, mr};
+  offset_type* st = starts.data();
+  length_type* ln = lengths.data();
+  bool too_long = false;
+#pragma omp parallel num_threads(threads) reduction(|| : too_long)
+  {
+    const int t = omp_get_thread_num();
+    const size_type lo = n * t / threads;
+    const size_type hi = n * (t + 1) / threads;
+    size_type prev = -1;  // the last '\n' before lo
+    for (int u = t - 1; u >= 0 && prev < 0; --u) prev = last_newline[static_cast<std::size_t>(u)];
+    size_type k = base[static_cast<std::size_t>(t)];
+    for (const char* p = d + lo; (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(d + hi - p)))) != nullptr; ++p) {
+      const size_type at = p - d;
+      const size_type start = prev + 1;
+      size_type end = at;
+      if (end > start && d[end - 1] == '\r') --end;  // CRLF
+      st[k] = start;
+      if (end - start > max_length) too_long = true;
+      ln[k] = static_cast<length_type>(std::min<size_type>(end - start, max_length));
+      ++k;
+      prev = at;
+    }
+  }
+  if (tail) {
+    size_type prev = -1;
+    for (int u = threads - 1; u >= 0 && prev < 0; --u) prev = last_newline[static_cast<std::size_t>(u)];
+    st[lines - 1] = prev + 1;
+    if (n - (prev + 1) > max_length) too_long = true;
+    ln[lines - 1] = static_cast<length_type>(std::min<size_type>(n - (prev + 1), max_length));
+  }
+  GPUSTREAM_EXPECTS(!too_long, "split_lines: a line is 2 GiB or longer");
+  return string_spans{d, n, std::move(starts), std::move(lengths)};
+}
+
+string_spans filter_containing_fast(string_spans_view lines, std::string_view needle, stream_view s,
+                                    memory_resource* mr) {
+  const size_type n = lines.size();
+  if (n == 0) return empty_spans(lines.chars(), lines.chars_size(), s, mr);
+  const offset_type* in_starts = lines.starts();
+  const length_type* in_lengths = lines.lengths();
+  const char* chars = lines.chars();
+  const int threads = threads_for(n, 1 << 12);
+  std::vector<std::vector<size_type>> kept(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const size_type lo = n * t / threads;
+    const size_type hi = n * (t + 1) / threads;
+    auto& mine = kept[static_cast<std::size_t>(t)];
+    for (size_type i = lo; i < hi; ++i) {
+      const char* line = chars + in_starts[i];
+      const auto size = static_cast<std::size_t>(in_lengths[i]);
+      if (needle.empty() || (size >= needle.size() && memmem(line, size, needle.data(), needle.size()) != nullptr)) {
+        mine.push_back(i);
+      }
+    }
+  }
+  std::vector<size_type> base(static_cast<std::size_t>(threads));
+  for (int t = 0; t < threads; ++t) base[static_cast<std::size_t>(t)] = static_cast<size_type>(kept[static_cast<std::size_t>(t)].size());
+  const size_type total = exclusive_scan(base);
+  column<offset_type> starts{total, s, mr};
+  column<length_type> lengths{total, s, mr};
+  offset_type* st = starts.data();
+  length_type* ln = lengths.data();
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    size_type k = base[static_cast<std::size_t>(t)];
+    for (const size_type i : kept[static_cast<std::size_t>(t)]) {
+      st[k] = in_starts[i];
+      ln[k] = in_lengths[i];
+      ++k;
+    }
+  }
+  return string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)};
+}
+
+string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resource* mr) {
+  const size_type n = lines.size();
+  if (n == 0) return empty_spans(lines.chars(), lines.chars_size(), s, mr);
+  const offset_type* in_starts = lines.starts();
+  const length_type* in_lengths = lines.lengths();
+  const char* d = lines.chars();
+  const int threads = threads_for(n, 1 << 10);
+  bool unsorted = false;
+  std::vector<size_type> count(static_cast<std::size_t>(threads), 0);
+  // Pass 1: check the order, count the tokens of each thread's lines.
+#pragma omp parallel num_threads(threads) reduction(|| : unsorted)
+  {
+    const int t = omp_get_thread_num();
+    const size_type lo = n * t / threads;
+    const size_type hi = n * (t + 1) / threads;
+    size_type c = 0;
+    for (size_type i = lo; i < hi; ++i) {
+      if (i > 0 && in_starts[i] < in_starts[i - 1] + in_lengths[i - 1]) unsorted = true;
+      const char* p = d + in_starts[i];
+      const char* end = p + in_lengths[i];
+      bool in_token = false;
+      for (; p < end; ++p) {
+        const bool is_sep = sep(*p);
+        c += static_cast<size_type>(!is_sep && !in_token);
+        in_token = !is_sep;
+      }
+    }
+    count[static_cast<std::size_t>(t)] = c;
+  }
+  GPUSTREAM_EXPECTS(!unsorted, "tokenize: lines must be sorted by start and must not overlap");
+  std::vector<size_type> base = count;
+  const size_type total = exclusive_scan(base);
+  column<offset_type> starts{total, s, mr};
+  column<length_type> lengths{total, s, mr};
+  offset_type* st = starts.data();
+  length_type* ln = lengths.data();
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const size_type lo = n * t / threads;
+    const size_type hi = n * (t + 1) / threads;
+    size_type k = base[static_cast<std::size_t>(t)];
+    for (size_type i = lo; i < hi; ++i) {
+      const offset_type first = in_starts[i];
+      const offset_type last = first + in_lengths[i];
+      offset_type p = first;
+      while (p < last) {
+        while (p < last && sep(d[p])) ++p;
+        if (p == last) break;
+        const offset_type start = p;
+        while (p < last && !sep(d[p])) ++p;
+        st[k] = start;
+        ln[k] = static_cast<length_type>(p - start);  // within a line: < 2 GiB
+        ++k;
+      }
+    }
+  }
+  return string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)};
+}
+
+string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_resource* mr) {
+  const char* d = text.data();
+  const size_type n = text.size();
+  if (n == 0) return empty_spans(d, 0, s, mr);
+  const int threads = threads_for(n, 1 << 16);
+  // Thread t owns the tokens that start in its share of the bytes.
+  auto share = [&](int t, size_type& lo, size_type& hi) {
+    lo = n * t / threads;
+    hi = n * (t + 1) / threads;
+  };
+  std::vector<size_type> count(static_cast<std::size_t>(threads), 0);
+  bool too_long = false;
+#pragma omp parallel num_threads(threads) reduction(|| : too_long)
+  {
+    const int t = omp_get_thread_num();
+    size_type lo = 0;
+    size_type hi = 0;
+    share(t, lo, hi);
+    size_type c = 0;
+    for (size_type p = lo; p < hi; ++p) {
+      c += static_cast<size_type>(!sep(d[p]) && (p == 0 || sep(d[p - 1])));
+    }
+    count[static_cast<std::size_t>(t)] = c;
+  }
+  std::vector<size_type> base = count;
+  const size_type total = exclusive_scan(base);
+  column<offset_type> starts{total, s, mr};
+  column<length_type> lengths{total, s, mr};
+  offset_type* st = starts.data();
+  length_type* ln = lengths.data();
+#pragma omp parallel num_threads(threads) reduction(|| : too_long)
+  {
+    const int t = omp_get_thread_num();
+    size_type lo = 0;
+    size_type hi = 0;
+    share(t, lo, hi);
+    size_type k = base[static_cast<std::size_t>(t)];
+    size_type p = lo;
+    if (p > 0) {
+      while (p < hi && !sep(d[p]) && !sep(d[p - 1])) ++p;  // the token of the thread before
+    }
+    while (p < hi) {
+      while (p < hi && sep(d[p])) ++p;
+      if (p >= hi) break;
+      const size_type start = p;
+      while (p < n && !sep(d[p])) ++p;
+      st[k] = start;
+      if (p - start > max_length) too_long = true;
+      ln[k] = static_cast<length_type>(std::min<size_type>(p - start, max_length));
+      ++k;
+    }
+  }
+  GPUSTREAM_EXPECTS(!too_long, "tokenize_text: a token is 2 GiB or longer");
+  return string_spans{d, n, std::move(starts), std::move(lengths)};
+}
+
+}  // namespace gpustream::detail::cpu
