@@ -55,7 +55,7 @@ void usage(std::FILE* out) {
                "  --batch-ms   batch interval in ms (default 100)\n"
                "  --batches    measured batches after the warm-up (default 60)\n"
                "  --warmup     batches run before measuring (default 5), counted from the\n"
-               "               batch in which every pool block has been filled once\n"
+               "               first batch with data (the pool's blocks are filled first)\n"
                "  --block-mib  receive block size in MiB (default 8)\n"
                "  --blocks     receive blocks in the pool (default 64): bounds a batch\n"
                "  --rate-mib   offered rate in MiB/s; 0: as fast as processing takes it (default)\n");
@@ -109,21 +109,17 @@ bool parse(int argc, char** argv, options& o) {
   return true;
 }
 
-/// Collects completed batches. The warm-up lasts until every block of the
-/// pool has been filled once (from then on the generator only replays), plus
-/// `warmup` batches; the runner wakes after `measured` more.
+/// Collects completed batches. The warm-up lasts until the first batch with
+/// data (the generator fills every block of the pool before it sends any),
+/// plus `warmup` batches; the runner wakes after `measured` more.
 class collector final : public gpustream::streaming_listener {
  public:
-  collector(std::uint64_t pool_bytes, int warmup, int measured)
-      : pool_bytes_{pool_bytes}, warmup_{warmup}, measured_{measured} {}
+  collector(int warmup, int measured) : warmup_{warmup}, measured_{measured} {}
   void on_batch_completed(const gpustream::batch_info& b) override {
     std::lock_guard lock{mutex_};
     batches_.push_back(b);
     ended_.push_back(clock_type::now());
-    if (first_ < 0) {
-      seen_bytes_ += b.bytes;
-      if (seen_bytes_ >= pool_bytes_) first_ = static_cast<int>(batches_.size()) + warmup_;
-    }
+    if (first_ < 0 && b.bytes > 0) first_ = static_cast<int>(batches_.size()) + warmup_;
     if (done_locked()) done_.notify_all();
   }
   bool wait(std::chrono::seconds timeout) {
@@ -147,10 +143,8 @@ class collector final : public gpustream::streaming_listener {
  private:
   bool done_locked() const { return first_ >= 0 && static_cast<int>(batches_.size()) >= first_ + measured_; }
 
-  std::uint64_t pool_bytes_;
   int warmup_;
   int measured_;
-  std::uint64_t seen_bytes_ = 0;
   int first_ = -1;
   mutable std::mutex mutex_;
   std::condition_variable done_;
@@ -186,7 +180,7 @@ result run_workload(const options& o, gpustream::backend b, const std::string& w
   so.log = &sink;
   so.out = &sink;
   gpustream::streaming_context ctx{so};
-  auto c = std::make_shared<collector>(static_cast<std::uint64_t>(so.block_bytes) * o.blocks, o.warmup, o.batches);
+  auto c = std::make_shared<collector>(o.warmup, o.batches);
   ctx.add_listener(c);
 
   gpustream::generator_stream_options g;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <vector>
 #include <cstdint>
 
 namespace gpustream::detail {
@@ -43,8 +44,19 @@ void generator_receiver::run() {
   using clock = std::chrono::steady_clock;
   // Writes in slices so that seal() never waits long for the lock.
   constexpr std::size_t slice = std::size_t{1} << 20;
-  const auto start = clock::now();
   std::unique_lock lock{mutex_};
+  if (options_.replay) {
+    // Every block of the pool is filled once, up front; batches then get
+    // these bytes again and again without generating anything.
+    std::vector<pinned_block> all;
+    for (pinned_block b = env_.pool->try_acquire(); b && !stopping_; b = env_.pool->try_acquire()) {
+      const std::uint64_t lines_before = generator_.lines();
+      const std::size_t n = generator_.fill(b.data(), b.capacity());
+      replayable_[b.data()] = filled{n, generator_.lines() - lines_before};
+      all.push_back(std::move(b));
+    }
+  }
+  const auto start = clock::now();
   while (!stopping_) {
     if (options_.total_bytes > 0 && generated_ >= options_.total_bytes) break;
     std::uint64_t budget = UINT64_MAX;  // bytes the rate and the total allow now

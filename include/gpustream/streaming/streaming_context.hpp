@@ -53,9 +53,10 @@ struct generator_stream_options {
   std::uint64_t bytes_per_second = 8u << 20;
   /// Stop after this many bytes in all; 0: never.
   std::uint64_t total_bytes = 0;
-  /// Generate each receive block's text once, then hand the same bytes again
-  /// each time the block comes back from a batch: input already in (pinned)
-  /// memory, for benchmarks where generating text would be the bottleneck.
+  /// Fill every receive block with text once at start (the first batches are
+  /// empty meanwhile), then hand the same bytes again each time a block comes
+  /// back from a batch: input already in (pinned) memory, for benchmarks where
+  /// generating text would be the bottleneck.
   bool replay = false;
 };
 

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Runs gpustream's benchmark suite and prints one table.
+
+Each benchmark program prints Markdown table rows; this runs each of them
+--repeat times per backend and reports the median GB/s with the spread
+(min-max) over the runs, next to the baseline each one is measured against
+in the same run:
+  word_count_bench  kernels alone (data resident in backend memory) vs a
+                    single-thread std::unordered_map word count;
+  stream_bench      end to end through a streaming_context (generator source
+                    replaying text already in receive blocks) vs the copy alone;
+  socket_bench      loopback TCP sockets into a streaming_context vs clients
+                    that only read and discard.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+
+def run(cmd):
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr)
+        raise SystemExit(f"run_suite: {cmd[0]} failed with exit status {p.returncode}")
+    return p.stdout
+
+
+def rows(text):
+    """Table rows of a program's output as lists of cells (header and rule dropped)."""
+    out = []
+    for line in text.splitlines():
+        if not line.startswith("|") or set(line) <= set("|-: "):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] == "workload":
+            header = cells
+            continue
+        out.append(dict(zip(header, cells)))
+    return out
+
+
+def number(s):
+    m = re.match(r"[-+]?[0-9]*\.?[0-9]+", s or "")
+    return float(m.group(0)) if m else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", default=None, help="directory of the benchmark programs (default: build/bin, else build-cpu/bin)")
+    ap.add_argument("--backends", default="auto", help="comma-separated: cpu,cuda; auto: cpu, and cuda when a GPU is usable")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each benchmark (default 3)")
+    ap.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
+    a = ap.parse_args()
+    if a.repeat < 1:
+        ap.error("--repeat must be at least 1")
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    bindir = a.bin
+    if bindir is None:
+        for d in ("build/bin", "build-cpu/bin"):
+            if os.path.exists(os.path.join(root, d, "stream_bench")):
+                bindir = os.path.join(root, d)
+                break
+    if bindir is None or not os.path.exists(os.path.join(bindir, "stream_bench")):
+        raise SystemExit("run_suite: no benchmark programs found; build first (scripts/build.sh or scripts/build.sh --cpu-only)")
+
+    backends = a.backends.split(",")
+    if a.backends == "auto":
+        backends = ["cpu"]
+        check = subprocess.run([os.path.join(bindir, "socket_bench"), "--backend", "cuda", "--connections", "1",
+                                "--seconds", "1", "--warmup-seconds", "0"], capture_output=True, text=True)
+        if check.returncode == 0:
+            backends.append("cuda")
+        else:
+            print("run_suite: CUDA backend not usable here; CPU only", file=sys.stderr)
+
+    wc_size = "64" if a.quick else "1024"
+    batches = "10" if a.quick else "60"
+    seconds = "2" if a.quick else "5"
+    results = {}  # (workload, backend) -> list of (GB/s, row)
+    order = []
+    for rep in range(a.repeat):
+        # word_count_bench measures every backend it finds by itself.
+        outputs = [("kernels", run([os.path.join(bindir, "word_count_bench"), "--size-mib", wc_size,
+                                    "--runs", "3", "--sort-size-mib", "16"]))]
+        for b in backends:
+            outputs.append(("end to end", run([os.path.join(bindir, "stream_bench"), "--backend", b, "--batches", batches])))
+            outputs.append(("sockets", run([os.path.join(bindir, "socket_bench"), "--backend", b, "--seconds", seconds])))
+        for group, text in outputs:
+                for r in rows(text):
+                    backend = r.get("backend") or r.get("backend/path") or "-"
+                    key = (group, r["workload"], backend, r.get("device", "-"))
+                    gbps = number(r.get("median GB/s") or r.get("GB/s"))
+                    if key not in results:
+                        results[key] = []
+                        order.append(key)
+                    results[key].append((gbps, r))
+
+    print("\n| group | workload | backend/path | device | GB/s median | min-max | p50 ms | p99 ms | ratio to baseline (median) |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|")
+    for key in order:
+        vals = [v for v, _ in results[key] if v is not None]
+        if not vals:
+            continue
+        last = results[key][-1][1]
+        ratio_cell = next((last[k] for k in last if k.startswith("vs")), "")
+        ratios = [number(next((r[k] for k in r if k.startswith("vs")), "")) for _, r in results[key]]
+        ratios = [x for x in ratios if x is not None]
+        ratio = f"{statistics.median(ratios):.2f}x" if ratios else ratio_cell
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {statistics.median(vals):.3f} | "
+              f"{min(vals):.3f}-{max(vals):.3f} | {last.get('delay p50 ms', '')} | "
+              f"{last.get('delay p99 ms', '')} | {ratio} |")
+    print(f"\nruns per row: {a.repeat}; GB/s = input bytes / seconds / 1e9")
+
+
+if __name__ == "__main__":
+    main()
