@@ -24,6 +24,35 @@ string_spans spans_of(string_column_view strings, stream_view s, memory_resource
   return GPUSTREAM_DISPATCH(s, spans_of(strings, s, mr));
 }
 
+string_column concatenate(const std::vector<string_spans_view>& parts, stream_view s, memory_resource* mr) {
+  return GPUSTREAM_DISPATCH(s, concatenate(parts, s, mr));
+}
+
+column<std::int64_t> concatenate(const std::vector<column_view<std::int64_t>>& parts, stream_view s,
+                                 memory_resource* mr) {
+  size_type rows = 0;
+  for (const auto& p : parts) {
+    detail::expect_backend(p.kind(), s, "concatenate");
+    rows += p.size();
+  }
+  column<std::int64_t> out{rows, s, mr};
+  size_type at = 0;
+  for (const auto& p : parts) {
+    copy_bytes(out.data() + at, p.data(), static_cast<std::size_t>(p.size()) * sizeof(std::int64_t), s);
+    at += p.size();
+  }
+  return out;
+}
+
+column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, memory_resource* mr) {
+  return GPUSTREAM_DISPATCH(s, negate(values, s, mr));
+}
+
+nonzero_rows select_nonzero(string_spans_view keys, column_view<std::int64_t> values, stream_view s,
+                            memory_resource* mr) {
+  return GPUSTREAM_DISPATCH(s, select_nonzero(keys, values, s, mr));
+}
+
 size_type count_bytes(column_view<char> text, char byte, stream_view s) {
   if (!s.is_cuda()) {
     detail::expect_backend(text.kind(), s, "count_bytes");

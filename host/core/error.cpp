@@ -13,8 +13,7 @@ const char* base_name(const char* path) {
 }  // namespace
 
 void throw_logic_error(const char* cond, const std::string& msg, const char* file, int line) {
-  throw gpustream::logic_error{msg + " (" + cond + " failed at " + base_name(file) + ":" +
-                               std::to_string(line) + ")"};
+  throw gpustream::logic_error{msg, std::string{cond} + " failed at " + base_name(file) + ":" + std::to_string(line)};
 }
 
 void throw_cuda_error(int code, const char* call, const char* file, int line) {

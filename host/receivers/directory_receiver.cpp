@@ -215,8 +215,20 @@ void directory_receiver::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  std::lock_guard lock{assembler_mutex_};
-  if (assembler_) assembler_->finish();
+  // The partial last line of a file left unfinished may need a new block.
+  // Wait for one without holding the assembler: the job generator seals
+  // (under that lock) before it takes the sealed blocks that free the pool.
+  for (;;) {
+    {
+      std::lock_guard lock{assembler_mutex_};
+      if (!assembler_) return;
+      if (!assembler_->finish_needs_block() || assembler_->writable().size > 0) {
+        assembler_->finish();
+        return;
+      }
+    }
+    std::this_thread::sleep_for(backpressure_retry);
+  }
 }
 
 void directory_receiver::report(const std::string& message) const {

@@ -51,7 +51,9 @@ class directory_receiver final : public receiver {
   void seal() override;
   /// Wakes and joins the polling thread, then pushes what was read. A file
   /// being read at that moment is left unfinished only when the pool has no
-  /// free block (reported through on_error). Idempotent; safe without start().
+  /// free block (reported through on_error); its partial last line then
+  /// becomes a record, which may wait for a block to be freed (seal() goes on
+  /// meanwhile). Idempotent; safe without start().
   void stop() override;
 
  private:

@@ -46,6 +46,13 @@ class line_assembler {
   /// becomes a record, then everything is sealed.
   void finish();
 
+  /// True when finish() must move the partial last line to a new block, and
+  /// so would wait for a free one when the pool has none (writable() then
+  /// tells whether one is free, without waiting).
+  bool finish_needs_block() const noexcept {
+    return !discarding_ && (block_ ? partial_bytes() > 0 && pos_ == block_.capacity() : !tail_.empty());
+  }
+
   /// Bytes of the current partial line.
   std::size_t partial_bytes() const noexcept { return pos_ - line_start_; }
   std::uint64_t oversized_records() const noexcept { return oversized_; }

@@ -15,6 +15,26 @@ void queue_receiver::start(receiver_env env) {
   std::lock_guard lock{mutex_};
   GPUSTREAM_EXPECTS(!started_ && !stopped_, "queue_receiver: started twice");
   GPUSTREAM_EXPECTS(env.pool != nullptr && env.queue != nullptr, "queue_receiver: no pool or queue");
+  // seal() holds a batch's blocks until the batch is cut, after it returns: a
+  // batch that needs more blocks than the pool has would wait for ever.
+  const std::size_t capacity = env.pool->block_bytes();
+  for (std::size_t b = 0; b < batches_.size(); ++b) {
+    std::size_t blocks = 0;
+    std::size_t used = capacity;
+    for (const std::string& line : batches_[b]) {
+      if (line.size() > env.max_record_bytes) continue;  // dropped by seal()
+      if (used + line.size() + 1 > capacity) {
+        ++blocks;
+        used = 0;
+      }
+      used += line.size() + 1;
+    }
+    GPUSTREAM_EXPECTS(blocks <= env.pool->block_count(),
+                      "queue_stream: batch " + std::to_string(b) + " needs " + std::to_string(blocks) +
+                          " receive blocks of " + std::to_string(capacity) + " bytes, more than the " +
+                          std::to_string(env.pool->block_count()) +
+                          " of the pool; raise block_bytes or blocks_per_receiver, or queue smaller batches");
+  }
   env_ = std::move(env);
   started_ = true;
 }

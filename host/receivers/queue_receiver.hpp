@@ -13,6 +13,8 @@ namespace gpustream::detail {
 /// batch of lines (each line followed by '\n'; a line containing '\n' becomes
 /// several records), then nothing once the queue is empty. A line longer than
 /// the maximum record size is dropped and reported through on_oversized.
+/// start() throws gpustream::logic_error when a batch needs more blocks than
+/// the pool has (a batch's blocks are all held until the batch is cut).
 class queue_receiver final : public receiver {
  public:
   explicit queue_receiver(std::vector<std::vector<std::string>> batches);

@@ -15,6 +15,11 @@ namespace gpustream::detail {
 
 namespace {
 
+// The context whose job generator, copier or processor runs on this thread.
+// Set by the thread itself: reading the std::thread members instead would
+// race with their assignment in start() and their join() in stop().
+thread_local const context_impl* own_context = nullptr;
+
 std::int64_t ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
@@ -70,6 +75,12 @@ void context_impl::add_output(std::unique_ptr<output_op> op) {
   GPUSTREAM_EXPECTS(state_ == state::initialized,
                     "an output operation cannot be added once the streaming_context has started");
   outputs_.push_back(std::move(op));
+}
+
+void context_impl::add_per_batch_node(node_ptr n) {
+  std::lock_guard lock{mutex_};
+  GPUSTREAM_EXPECTS(state_ == state::initialized, "the DStream graph cannot change once the streaming_context has started");
+  per_batch_nodes_.push_back(std::move(n));
 }
 
 void context_impl::add_listener(std::shared_ptr<streaming_listener> l) {
@@ -155,6 +166,7 @@ void context_impl::start() {
   const std::int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(start_wall_.time_since_epoch()).count();
   next_time_ = (now_ms / interval + 1) * interval;
+  zero_time_ = next_time_ - interval;
   {
     std::lock_guard lock{mutex_};
     state_ = state::active;
@@ -191,6 +203,7 @@ batch_info context_impl::info_of(const job& j) const {
 }
 
 void context_impl::generator_loop() {
+  own_context = this;
   std::unique_lock lock{tick_mutex_};
   for (;;) {
     const auto due = start_steady_ + std::chrono::milliseconds{next_time_} -
@@ -202,13 +215,15 @@ void context_impl::generator_loop() {
     lock.unlock();
     job j = cut_batch(t);
     j.last = last;
+    // Listeners hear of the batch before the copier and the processor can see
+    // it, so that its started and completed events always come after this one.
     const batch_info info = info_of(j);
+    notify([&](streaming_listener& l) { l.on_batch_submitted(info); });
     {
       std::lock_guard jobs_lock{jobs_mutex_};
       jobs_.push_back(std::move(j));
     }
     jobs_changed_.notify_all();
-    notify([&](streaming_listener& l) { l.on_batch_submitted(info); });
     lock.lock();
     if (last) break;
   }
@@ -239,6 +254,7 @@ context_impl::staged_job context_impl::stage(job&& j) {
 }
 
 void context_impl::copier_loop() {
+  own_context = this;
   for (;;) {
     job j;
     {
@@ -275,6 +291,7 @@ void context_impl::copier_loop() {
 // ---- processor ----
 
 void context_impl::processor_loop() {
+  own_context = this;
   for (;;) {
     staged_job sj;
     {
@@ -307,12 +324,14 @@ void context_impl::process(staged_job& sj) {
 
   batch_run run;
   run.time = sj.info.time;
+  run.zero_time = zero_time_;
   run.s = *compute_stream_;
   run.inputs = &sj.texts;
   run.out = out_;
   std::uint64_t records = 0;
   // Every line of a batch ends with '\n' (the receivers seal whole lines).
   for (const auto& text : sj.texts) records += static_cast<std::uint64_t>(count_bytes(text->view(), '\n', run.s));
+  for (const auto& n : per_batch_nodes_) n->evaluate(run);
   for (const auto& op : outputs_) op->run(run);
   compute_stream_->synchronize();
   run.results.clear();
@@ -363,10 +382,7 @@ void context_impl::fail(std::exception_ptr e) {
   }
 }
 
-bool context_impl::on_own_thread() const {
-  const auto me = std::this_thread::get_id();
-  return me == processor_.get_id() || me == copier_.get_id() || me == generator_.get_id();
-}
+bool context_impl::on_own_thread() const { return own_context == this; }
 
 void context_impl::stop(bool graceful) {
   if (on_own_thread()) {

@@ -44,6 +44,9 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   // Graph building (before start).
   node_ptr add_input(std::unique_ptr<receiver> r);
   void add_output(std::unique_ptr<output_op> op);
+  /// A node evaluated every batch whether or not an output needs it then
+  /// (windows record each batch, state updates each batch).
+  void add_per_batch_node(node_ptr n);
   /// Throws unless the graph may still change.
   void expect_building(const char* what) const;
 
@@ -104,6 +107,8 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   std::exception_ptr error_;
   std::vector<std::unique_ptr<input>> inputs_;
   std::vector<node_ptr> input_nodes_;
+  std::vector<node_ptr> per_batch_nodes_;
+  batch_time zero_time_ = 0;  // the time before the first batch
   std::vector<std::unique_ptr<output_op>> outputs_;
   std::vector<std::shared_ptr<streaming_listener>> listeners_;
   std::mutex notify_mutex_;  // one event at a time

@@ -156,11 +156,14 @@ template <class F>
 class unary_node final : public node {
  public:
   unary_node(const node_ptr& parent, record_kind kind, F f, node_op op)
-      : node{parent->context(), kind, {parent}, op}, f_{std::move(f)} {}
+      : node{parent->context(), kind, {parent}, op}, f_{std::move(f)} {
+    set_slide_ms(parent->slide_ms());
+  }
 
  protected:
   batch_ptr compute(batch_run& run) override {
     batch_ptr in = parent()->evaluate(run);
+    if (!in) return nullptr;
     auto out = std::make_shared<batch_data>();
     out->kind = kind();
     out->owners.push_back(in);
@@ -184,20 +187,23 @@ node_ptr make_unary(const node_ptr& parent, record_kind kind, F f, node_op op = 
 class reduce_node final : public node {
  public:
   reduce_node(const node_ptr& parent, aggregation agg)
-      : node{parent->context(), record_kind::pairs, {parent}}, agg_{agg} {}
+      : node{parent->context(), record_kind::pairs, {parent}}, agg_{agg} {
+    set_slide_ms(parent->slide_ms());
+  }
 
  protected:
   batch_ptr compute(batch_run& run) override {
     auto out = std::make_shared<batch_data>();
     out->kind = record_kind::pairs;
     const key_value_table* table = nullptr;
+    // The table owns its keys and values: the result holds no input buffer,
+    // so that windows and state keep compact tables, not batches of text.
     if (const node* input = fused_input()) {
       const std::shared_ptr<column<char>>& text = run.inputs->at(input->input_index());
-      out->owners.push_back(text);
       table = &out->own(word_count(text->view(), run.s));
     } else {
       batch_ptr in = parent()->evaluate(run);
-      out->owners.push_back(in);
+      if (!in) return nullptr;
       reduce_options options;
       options.agg = agg_;
       table = &out->own(reduce_by_key(in->strings, in->values, options, run.s));
@@ -224,11 +230,14 @@ class reduce_node final : public node {
 class host_node final : public node {
  public:
   host_node(const node_ptr& parent, record_kind kind, host_transform f)
-      : node{parent->context(), kind, {parent}}, f_{std::move(f)} {}
+      : node{parent->context(), kind, {parent}}, f_{std::move(f)} {
+    set_slide_ms(parent->slide_ms());
+  }
 
  protected:
   batch_ptr compute(batch_run& run) override {
     batch_ptr in = parent()->evaluate(run);
+    if (!in) return nullptr;
     host_records out = f_(download(*in, run.s));
     return upload(std::move(out), run.s);
   }
@@ -297,6 +306,7 @@ class print_op final : public output_op {
   print_op(node_ptr parent, std::size_t n) : parent_{std::move(parent)}, n_{n} {}
   void run(batch_run& run) override {
     batch_ptr data = parent_->evaluate(run);
+    if (!data) return;
     // Spark's pprint takes n + 1 records: the extra one decides the "...".
     const auto take = static_cast<size_type>(std::min<std::size_t>(n_ + 1, static_cast<std::size_t>(INT64_MAX)));
     const host_records head = download(*data, run.s, take);
@@ -330,7 +340,9 @@ class save_op final : public output_op {
       : parent_{std::move(parent)}, prefix_{std::move(prefix)}, suffix_{std::move(suffix)} {}
   void run(batch_run& run) override {
     namespace fs = std::filesystem;
-    const host_records records = download(*parent_->evaluate(run), run.s);
+    const batch_ptr data = parent_->evaluate(run);
+    if (!data) return;
+    const host_records records = download(*data, run.s);
     std::string name = prefix_ + "-" + std::to_string(run.time);
     if (!suffix_.empty()) name += "." + suffix_;
     const fs::path final_dir{name};
@@ -373,7 +385,10 @@ class save_op final : public output_op {
 class foreach_op final : public output_op {
  public:
   foreach_op(node_ptr parent, host_sink f) : parent_{std::move(parent)}, f_{std::move(f)} {}
-  void run(batch_run& run) override { f_(download(*parent_->evaluate(run), run.s), run.time); }
+  void run(batch_run& run) override {
+    const batch_ptr data = parent_->evaluate(run);
+    if (data) f_(download(*data, run.s), run.time);
+  }
 
  private:
   node_ptr parent_;

@@ -41,6 +41,8 @@ using batch_ptr = std::shared_ptr<const batch_data>;
 /// What a node sees while one batch runs.
 struct batch_run {
   batch_time time = 0;
+  /// The time before the first batch (Spark's zeroTime): windows slide from it.
+  batch_time zero_time = 0;
   stream_view s = stream_view::cpu();
   /// The batch's text of each input (by input index), in backend memory.
   const std::vector<std::shared_ptr<column<char>>>* inputs = nullptr;
@@ -68,7 +70,13 @@ class node {
   const node* parent_node(std::size_t i = 0) const { return i < parents_.size() ? parents_[i].get() : nullptr; }
 
   /// This node's data for the batch; computed once per batch, then shared.
+  /// nullptr when the node has no data at this time (a window between two of
+  /// its slides): output operations skip the batch, as Spark's do.
   batch_ptr evaluate(batch_run& run);
+
+  /// How often the node has data, in ms (0: every batch). Set by windows.
+  std::int64_t slide_ms() const noexcept { return slide_ms_; }
+  void set_slide_ms(std::int64_t ms) noexcept { slide_ms_ = ms; }
 
  protected:
   virtual batch_ptr compute(batch_run& run) = 0;
@@ -80,6 +88,7 @@ class node {
   std::vector<node_ptr> parents_;
   node_op op_;
   std::size_t input_index_;
+  std::int64_t slide_ms_ = 0;
 };
 
 /// The lines of input `index`.

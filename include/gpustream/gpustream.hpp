@@ -15,6 +15,7 @@
 #include <gpustream/memory/pinned_pool.hpp>
 
 #include <gpustream/column/column.hpp>
+#include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/column/string_column.hpp>
 

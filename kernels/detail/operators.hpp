@@ -4,6 +4,7 @@
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/aggregate/top_k.hpp>
+#include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/config.hpp>
 #include <gpustream/text/filter.hpp>
@@ -15,6 +16,12 @@
 #define GPUSTREAM_DECLARE_PORTABLE_OPERATORS(ns)                                              \
   namespace gpustream::detail::ns {                                                           \
   string_spans spans_of(string_column_view strings, stream_view s, memory_resource* mr);      \
+  string_column concatenate(const std::vector<string_spans_view>& parts, stream_view s,       \
+                            memory_resource* mr);                                             \
+  column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s,                \
+                              memory_resource* mr);                                           \
+  nonzero_rows select_nonzero(string_spans_view keys, column_view<std::int64_t> values,       \
+                              stream_view s, memory_resource* mr);                            \
   size_type count_bytes(column_view<char> text, char byte, stream_view s);                    \
   column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,     \
                                        memory_resource* mr);                                  \

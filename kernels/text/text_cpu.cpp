@@ -52,6 +52,7 @@ constexpr length_type max_length = std::numeric_limits<length_type>::max();
 size_type count_bytes_fast(column_view<char> text, char byte) {
   const char* d = text.data();
   const size_type n = text.size();
+  if (n == 0) return 0;  // an empty column may have no buffer at all
   const int threads = threads_for(n, 1 << 20);
   size_type total = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : total)

@@ -41,14 +41,15 @@ TEST(backend, data_on_the_wrong_backend_is_rejected) {
   EXPECT_ANY_THROW(split_lines(host.view(), stream_view::cuda()));
 }
 
-TEST(errors, expects_names_the_condition_and_place) {
+// what() is the message for the user; where() names the check and its place.
+TEST(errors, expects_gives_the_message_and_keeps_the_place_apart) {
   try {
     GPUSTREAM_EXPECTS(1 + 1 == 3, "arithmetic is broken");
     FAIL() << "expected an exception";
   } catch (const gpustream::logic_error& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("arithmetic is broken"), std::string::npos);
-    EXPECT_NE(what.find("backend_test.cpp"), std::string::npos);
+    EXPECT_EQ(std::string{e.what()}, "arithmetic is broken");
+    EXPECT_NE(e.where().find("1 + 1 == 3"), std::string::npos) << e.where();
+    EXPECT_NE(e.where().find("backend_test.cpp"), std::string::npos) << e.where();
   }
 }
 

@@ -1,6 +1,8 @@
 #include "../common/random_text.hpp"
-#include "../common/reference.hpp"
+#include "../common/receiver_harness.hpp"
 #include "../common/test_utils.hpp"
+#include "../common/threads.hpp"
+#include "../common/watched_directory.hpp"
 
 #include "receivers/directory_receiver.hpp"
 
@@ -9,9 +11,6 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,163 +23,7 @@ using namespace std::chrono_literals;
 using detail::block_queue;
 using detail::directory_receiver;
 using detail::directory_receiver_options;
-using detail::receiver;
-using detail::receiver_env;
 using clock_type = std::chrono::steady_clock;
-
-/// Drains a receiver like the job generator does: seal(), take_all(), then
-/// copies the blocks' bytes out and releases the blocks at once.
-class collector {
- public:
-  collector(receiver& r, block_queue& q) : receiver_{r}, queue_{q} {}
-  ~collector() { finish(); }
-  collector(const collector&) = delete;
-  collector& operator=(const collector&) = delete;
-
-  /// Drains every `period` on a thread of its own.
-  void start(std::chrono::milliseconds period = 2ms) {
-    if (thread_running_) return;
-    thread_running_ = true;
-    quit_ = false;
-    thread_ = std::thread{[this, period] {
-      while (!quit_) {
-        receiver_.seal();
-        take();
-        std::this_thread::sleep_for(period);
-      }
-    }};
-  }
-
-  /// Moves the queue's blocks into the collected text.
-  void take() {
-    auto blocks = queue_.take_all();
-    std::lock_guard lock{mutex_};
-    for (auto& b : blocks) {
-      const std::string bytes(b.block.data(), b.bytes);
-      b.block.reset();
-      if (bytes.empty() || bytes.back() != '\n') blocks_end_in_newline_ = false;
-      for (auto& line : ref_split_lines(bytes)) block_lines_.push_back(std::move(line));
-      text_ += bytes;
-    }
-  }
-
-  /// Stops the receiver while still draining, then takes what is left.
-  void finish() {
-    start();
-    receiver_.stop();
-    quit_ = true;
-    if (thread_.joinable()) thread_.join();
-    thread_running_ = false;
-    take();
-  }
-
-  /// Waits until at least `bytes` bytes were collected; false on time-out.
-  bool wait_for_bytes(std::size_t bytes, std::chrono::milliseconds timeout = 5s) const {
-    const auto deadline = clock_type::now() + timeout;
-    while (size() < bytes) {
-      if (clock_type::now() > deadline) return false;
-      std::this_thread::sleep_for(1ms);
-    }
-    return true;
-  }
-
-  std::size_t size() const {
-    std::lock_guard lock{mutex_};
-    return text_.size();
-  }
-  std::string text() const {
-    std::lock_guard lock{mutex_};
-    return text_;
-  }
-
-  /// Every block ends with '\n', and splitting each block into lines gives
-  /// the lines of the whole text: no line was cut at a block boundary.
-  void expect_whole_lines() const {
-    std::lock_guard lock{mutex_};
-    EXPECT_TRUE(blocks_end_in_newline_) << "a block does not end with '\\n'";
-    EXPECT_TRUE(ref_split_lines(text_) == block_lines_) << "a line was split across blocks";
-  }
-
- private:
-  receiver& receiver_;
-  block_queue& queue_;
-  std::thread thread_;
-  bool thread_running_ = false;
-  std::atomic<bool> quit_{false};
-
-  mutable std::mutex mutex_;
-  std::string text_;
-  std::vector<std::string> block_lines_;
-  bool blocks_end_in_newline_ = true;
-};
-
-/// Errors a receiver reported.
-struct events {
-  std::mutex mutex;
-  std::vector<std::string> errors;
-
-  receiver_env env(pinned_block_pool& pool, block_queue& queue, std::size_t max_record) {
-    receiver_env e;
-    e.pool = &pool;
-    e.queue = &queue;
-    e.id = 3;
-    e.max_record_bytes = max_record;
-    e.on_error = [this](const std::string& m) {
-      std::lock_guard lock{mutex};
-      errors.push_back(m);
-    };
-    return e;
-  }
-  std::vector<std::string> error_list() {
-    std::lock_guard lock{mutex};
-    return errors;
-  }
-};
-
-/// A fresh directory to watch, and a staging directory beside it on the same
-/// file system where files are written before they are moved in.
-class watched_directory {
- public:
-  watched_directory() {
-    static std::atomic<int> counter{0};
-    root_ = fs::temp_directory_path() / ("gpustream_directory_receiver_" + std::to_string(::getpid()) +
-                                         "_" + std::to_string(counter++));
-    fs::remove_all(root_);
-    fs::create_directories(root_ / "in");
-    fs::create_directories(root_ / "staging");
-  }
-  ~watched_directory() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  watched_directory(const watched_directory&) = delete;
-  watched_directory& operator=(const watched_directory&) = delete;
-
-  std::string path() const { return (root_ / "in").string(); }
-
-  /// Writes `content` outside the directory, then moves it in atomically.
-  void move_in(const std::string& name, const std::string& content,
-               std::optional<fs::file_time_type> mtime = std::nullopt,
-               std::optional<fs::perms> perms = std::nullopt) const {
-    const fs::path staged = root_ / "staging" / name;
-    write(staged, content);
-    if (mtime) fs::last_write_time(staged, *mtime);
-    if (perms) fs::permissions(staged, *perms);
-    fs::rename(staged, root_ / "in" / name);
-  }
-  /// Writes `content` straight into the directory.
-  void write_in(const std::string& name, const std::string& content) const {
-    write(root_ / "in" / name, content);
-  }
-
- private:
-  static void write(const fs::path& p, const std::string& content) {
-    std::ofstream out{p, std::ios::binary};
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    ASSERT_TRUE(out.good()) << p;
-  }
-  fs::path root_;
-};
 
 directory_receiver_options options_for(const watched_directory& dir) {
   directory_receiver_options o;
@@ -204,7 +47,7 @@ TEST_F(directory_receiver_test, new_files_arrive_whole_and_once) {
   dir.write_in("old.txt", "present before start: never read\n");
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
+  receiver_events ev;
   directory_receiver r{options_for(dir)};
   EXPECT_EQ(r.name(), "directory " + dir.path());
   collector c{r, queue};
@@ -235,7 +78,7 @@ TEST_F(directory_receiver_test, file_ends_are_line_ends) {
   watched_directory dir;
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
+  receiver_events ev;
   directory_receiver r{options_for(dir)};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
@@ -259,7 +102,7 @@ TEST_F(directory_receiver_test, files_found_together_are_read_by_time_then_name)
   // drains, while the next files are moved in; it then finds them together.
   pinned_block_pool pool{64 * 1024, 2, backend::cpu};
   block_queue queue;
-  events ev;
+  receiver_events ev;
   directory_receiver r{options_for(dir)};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
@@ -287,7 +130,7 @@ TEST_F(directory_receiver_test, hidden_temporary_and_empty_files_are_ignored) {
   watched_directory dir;
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
+  receiver_events ev;
   directory_receiver r{options_for(dir)};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
@@ -311,7 +154,7 @@ TEST_F(directory_receiver_test, unreadable_file_is_reported_once_and_skipped) {
   watched_directory dir;
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
+  receiver_events ev;
   directory_receiver r{options_for(dir)};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
@@ -325,6 +168,53 @@ TEST_F(directory_receiver_test, unreadable_file_is_reported_once_and_skipped) {
   const auto errors = ev.error_list();
   ASSERT_EQ(errors.size(), 1u) << "reported once, not at every poll";
   EXPECT_NE(errors[0].find("locked"), std::string::npos) << errors[0];
+}
+
+TEST_F(directory_receiver_test, stop_mid_file_with_an_exhausted_pool_does_not_block_seal) {
+  SCOPED_TRACE(seed_trace());
+  std::mt19937_64 rng{seed};
+  watched_directory dir;
+  pinned_block_pool pool{64 * 1024, 2, backend::cpu};
+  block_queue queue;
+  receiver_events ev;
+  directory_receiver r{options_for(dir)};
+  r.start(ev.env(pool, queue, 16 * 1024));
+  text_options o;
+  o.bytes = 1 << 20;
+  const std::string text = make_text(rng, o);
+  dir.move_in("big", text);
+  // Nobody drains: the reader fills both blocks and waits for a free one,
+  // with the partial line at the end of the second block put aside.
+  ASSERT_TRUE(wait_until([&] { return pool.available() == 0 && queue.pending_bytes() > 64 * 1024; }, 10s))
+      << "the receiver did not fill the pool";
+  scoped_thread stopper{[&] { r.stop(); }};
+  std::this_thread::sleep_for(50ms);  // stop() is under way
+  // The job generator seals every receiver before it takes the sealed
+  // blocks that free the pool: seal() must not wait for stop() here.
+  std::atomic<bool> sealed{false};
+  scoped_thread sealer{[&] {
+    r.seal();
+    sealed = true;
+  }};
+  const bool in_time = wait_until([&] { return sealed.load(); }, 3s);
+  EXPECT_TRUE(in_time) << "seal() waited for stop(), which waited for a free block";
+  std::string got;
+  auto take = [&] {
+    for (auto& b : queue.take_all()) got.append(b.block.data(), b.bytes);
+  };
+  take();  // frees the blocks either way, so that nothing hangs
+  sealer.join();
+  stopper.join();
+  take();
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back(), '\n');
+  // Whole lines of the file, then its unfinished last line as a record.
+  const std::size_t last = got.rfind('\n', got.size() - 2);
+  ASSERT_NE(last, std::string::npos);
+  EXPECT_TRUE(text.compare(0, got.size() - 1, got, 0, got.size() - 1) == 0) << "not a prefix of the file";
+  const auto errors = ev.error_list();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("stopped while reading"), std::string::npos) << errors[0];
 }
 
 TEST(directory_receiver, missing_directory_is_rejected) {
@@ -352,7 +242,7 @@ TEST(directory_receiver, lifecycle_without_start_and_twice) {
 
   pinned_block_pool pool{64 * 1024, 2, backend::cpu};
   block_queue queue;
-  events ev;
+  receiver_events ev;
   directory_receiver r{options_for(dir)};
   r.start(ev.env(pool, queue, 16 * 1024));
   EXPECT_THROW(r.start(ev.env(pool, queue, 16 * 1024)), gpustream::logic_error);

@@ -131,5 +131,32 @@ TEST(line_assembler, exhausted_pool_offers_no_room) {
   EXPECT_GT(a.writable().size, 0u);
 }
 
+TEST(line_assembler, finish_needs_a_block_only_to_carry_a_partial_line) {
+  pinned_block_pool pool{256, 1, backend::cpu};
+  block_queue queue;
+  line_assembler a{pool, queue, 0, 100, nullptr};
+  EXPECT_FALSE(a.finish_needs_block()) << "nothing received";
+  auto put = [&](const std::string& s) {
+    auto r = a.writable();
+    ASSERT_GE(r.size, s.size());
+    std::memcpy(r.data, s.data(), s.size());
+    a.commit(s.size());
+  };
+  put("whole\n");
+  EXPECT_FALSE(a.finish_needs_block()) << "no partial line";
+  put("part");
+  EXPECT_FALSE(a.finish_needs_block()) << "the partial line ends in its own block";
+  a.seal();  // the block goes (to a batch); the partial line waits for the next one
+  EXPECT_TRUE(a.finish_needs_block());
+  EXPECT_EQ(a.writable().size, 0u) << "the only block is out";
+  queue.take_all();  // the batch frees it
+  EXPECT_GT(a.writable().size, 0u);
+  EXPECT_FALSE(a.finish_needs_block()) << "the partial line has its block again";
+  a.finish();
+  auto blocks = queue.take_all();
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(std::string(blocks[0].block.data(), blocks[0].bytes), "part\n");
+}
+
 }  // namespace
 }  // namespace gpustream::test

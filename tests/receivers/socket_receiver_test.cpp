@@ -1,25 +1,15 @@
 #include "../common/random_text.hpp"
+#include "../common/receiver_harness.hpp"
 #include "../common/reference.hpp"
+#include "../common/tcp_server.hpp"
 #include "../common/test_utils.hpp"
+#include "../common/threads.hpp"
 
 #include "receivers/socket_receiver.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <condition_variable>
-#include <functional>
-#include <mutex>
-#include <stdexcept>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,274 +18,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using detail::block_queue;
-using detail::receiver;
-using detail::receiver_env;
 using detail::socket_receiver;
 using detail::socket_receiver_options;
 using clock_type = std::chrono::steady_clock;
-
-/// A thread joined when it goes out of scope, so that a failed ASSERT never
-/// leaves a joinable std::thread behind.
-class scoped_thread {
- public:
-  scoped_thread() = default;
-  explicit scoped_thread(std::function<void()> f) : t_{std::move(f)} {}
-  scoped_thread(scoped_thread&&) = default;
-  scoped_thread& operator=(scoped_thread&& o) {
-    join();
-    t_ = std::move(o.t_);
-    return *this;
-  }
-  ~scoped_thread() { join(); }
-  void join() {
-    if (t_.joinable()) t_.join();
-  }
-
- private:
-  std::thread t_;
-};
-
-/// Drains a receiver like the job generator does: seal(), take_all(), then
-/// copies the blocks' bytes out and releases the blocks at once.
-class collector {
- public:
-  collector(receiver& r, block_queue& q) : receiver_{r}, queue_{q} {}
-  ~collector() { finish(); }
-  collector(const collector&) = delete;
-  collector& operator=(const collector&) = delete;
-
-  /// Drains every `period` on a thread of its own.
-  void start(std::chrono::milliseconds period = 2ms) {
-    if (thread_running_) return;
-    thread_running_ = true;
-    quit_ = false;
-    thread_ = std::thread{[this, period] {
-      while (!quit_) {
-        receiver_.seal();
-        take();
-        std::this_thread::sleep_for(period);
-      }
-    }};
-  }
-
-  /// Moves the queue's blocks into the collected text.
-  void take() {
-    auto blocks = queue_.take_all();
-    std::lock_guard lock{mutex_};
-    for (auto& b : blocks) {
-      const std::string bytes(b.block.data(), b.bytes);
-      b.block.reset();
-      ++blocks_;
-      if (bytes.empty() || bytes.back() != '\n') blocks_end_in_newline_ = false;
-      for (auto& line : ref_split_lines(bytes)) block_lines_.push_back(std::move(line));
-      text_ += bytes;
-    }
-  }
-
-  /// Stops the receiver while still draining (its last line may need a free
-  /// block), then stops draining and takes what is left.
-  void finish() {
-    start();
-    receiver_.stop();
-    quit_ = true;
-    if (thread_.joinable()) thread_.join();
-    thread_running_ = false;
-    take();
-  }
-
-  /// Waits until at least `bytes` bytes were collected; false on time-out.
-  bool wait_for_bytes(std::size_t bytes, std::chrono::milliseconds timeout = 10s) const {
-    const auto deadline = clock_type::now() + timeout;
-    while (size() < bytes) {
-      if (clock_type::now() > deadline) return false;
-      std::this_thread::sleep_for(1ms);
-    }
-    return true;
-  }
-
-  std::size_t size() const {
-    std::lock_guard lock{mutex_};
-    return text_.size();
-  }
-  std::string text() const {
-    std::lock_guard lock{mutex_};
-    return text_;
-  }
-  std::size_t blocks() const {
-    std::lock_guard lock{mutex_};
-    return blocks_;
-  }
-
-  /// Every block ends with '\n', and splitting each block into lines gives
-  /// the lines of the whole text: no line was cut at a block boundary.
-  void expect_whole_lines() const {
-    std::lock_guard lock{mutex_};
-    EXPECT_TRUE(blocks_end_in_newline_) << "a block does not end with '\\n'";
-    EXPECT_TRUE(ref_split_lines(text_) == block_lines_) << "a line was split across blocks";
-  }
-
- private:
-  receiver& receiver_;
-  block_queue& queue_;
-  std::thread thread_;
-  bool thread_running_ = false;
-  std::atomic<bool> quit_{false};
-
-  mutable std::mutex mutex_;
-  std::string text_;
-  std::vector<std::string> block_lines_;
-  std::size_t blocks_ = 0;
-  bool blocks_end_in_newline_ = true;
-};
-
-/// Calls r.seal() and waits at most `timeout` for it to return; if it does
-/// not, fails and stops the receiver (which releases seal()), so that a
-/// broken seal() fails the test instead of hanging it.
-bool seal_within(receiver& r, std::chrono::milliseconds timeout = 5s) {
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread t{[&] {
-    r.seal();
-    std::lock_guard lock{m};
-    done = true;
-    cv.notify_all();
-  }};
-  std::unique_lock lock{m};
-  const bool in_time = cv.wait_for(lock, timeout, [&] { return done; });
-  lock.unlock();
-  if (!in_time) {
-    ADD_FAILURE() << "seal() did not return within " << timeout.count() << " ms";
-    r.stop();
-  }
-  t.join();
-  return in_time;
-}
-
-/// Errors and oversized records a receiver reported.
-struct events {
-  std::mutex mutex;
-  std::vector<std::string> errors;
-  std::vector<std::size_t> oversized;
-
-  receiver_env env(pinned_block_pool& pool, block_queue& queue, std::size_t max_record) {
-    receiver_env e;
-    e.pool = &pool;
-    e.queue = &queue;
-    e.id = 7;
-    e.max_record_bytes = max_record;
-    e.on_error = [this](const std::string& m) {
-      std::lock_guard lock{mutex};
-      errors.push_back(m);
-    };
-    e.on_oversized = [this](std::size_t n) {
-      std::lock_guard lock{mutex};
-      oversized.push_back(n);
-    };
-    return e;
-  }
-  std::vector<std::string> error_list() {
-    std::lock_guard lock{mutex};
-    return errors;
-  }
-  std::vector<std::size_t> oversized_list() {
-    std::lock_guard lock{mutex};
-    return oversized;
-  }
-};
-
-/// One accepted connection of the test server. Sends time out after 5 s, so a
-/// stuck receiver fails the test rather than hanging it.
-class connection {
- public:
-  explicit connection(int fd) : fd_{fd} {
-    timeval tv{};
-    tv.tv_sec = 5;
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  }
-  ~connection() { close(); }
-  connection(const connection&) = delete;
-  connection& operator=(const connection&) = delete;
-  bool valid() const { return fd_ >= 0; }
-
-  /// Sends all of `data`; false when the peer is gone or a send timed out.
-  bool send_all(std::string_view data, std::atomic<std::size_t>* sent = nullptr) {
-    while (!data.empty()) {
-      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<std::size_t>(n));
-      if (sent != nullptr) *sent += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-  /// Sends `data` in pieces of random sizes, pausing now and then so that the
-  /// receiver sees lines cut across reads.
-  bool send_in_pieces(std::string_view data, std::mt19937_64& rng) {
-    while (!data.empty()) {
-      const std::size_t n = std::min<std::size_t>(data.size(), 1 + rng() % 16384);
-      if (!send_all(data.substr(0, n))) return false;
-      data.remove_prefix(n);
-      if (rng() % 16 == 0) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 2000));
-    }
-    return true;
-  }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-/// A TCP server on 127.0.0.1 (port 0: an ephemeral port).
-class listener {
- public:
-  explicit listener(std::uint16_t port = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw std::runtime_error{"socket() failed"};
-    const int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0) {
-      ::close(fd_);
-      throw std::runtime_error{"cannot listen on 127.0.0.1:" + std::to_string(port) + ": " +
-                               std::strerror(errno)};
-    }
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~listener() { close(); }
-  listener(const listener&) = delete;
-  listener& operator=(const listener&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  /// The next connection, or an invalid one after `timeout`.
-  std::unique_ptr<connection> accept(std::chrono::milliseconds timeout = 5s) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::make_unique<connection>(-1);
-    return std::make_unique<connection>(::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC));
-  }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
-/// A port nobody listens on right now (bound, then released).
-std::uint16_t free_port() {
-  listener l;
-  return l.port();
-}
 
 socket_receiver_options options_for(std::uint16_t port) {
   socket_receiver_options o;
@@ -347,8 +72,8 @@ TEST_F(socket_receiver_test, text_in_random_pieces_arrives_exactly) {
 
   pinned_block_pool pool{512 * 1024, 8, backend::cpu};
   block_queue queue;
-  events ev;
-  listener server;
+  receiver_events ev;
+  tcp_server server;
   socket_receiver r{options_for(server.port())};
   EXPECT_EQ(r.name(), "socket 127.0.0.1:" + std::to_string(server.port()));
   collector c{r, queue};
@@ -376,8 +101,8 @@ TEST_F(socket_receiver_test, text_in_random_pieces_arrives_exactly) {
 TEST_F(socket_receiver_test, seal_pushes_the_lines_of_an_open_connection) {
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
-  listener server;
+  receiver_events ev;
+  tcp_server server;
   socket_receiver r{options_for(server.port())};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
@@ -409,8 +134,8 @@ TEST_F(socket_receiver_test, seal_pushes_the_lines_of_an_open_connection) {
 TEST_F(socket_receiver_test, server_closing_mid_line_delivers_the_partial_line) {
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
-  listener server;
+  receiver_events ev;
+  tcp_server server;
   socket_receiver r{options_for(server.port())};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
@@ -435,14 +160,15 @@ TEST_F(socket_receiver_test, server_up_late_is_retried_and_reported_once) {
   const std::string text = random_lines(rng, 100000);
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
-  const std::uint16_t port = free_port();
+  receiver_events ev;
+  tcp_server server{not_listening};
+  const std::uint16_t port = server.port();
   socket_receiver r{options_for(port)};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
   c.start();
   std::this_thread::sleep_for(300ms);  // about six refused attempts
-  listener server{port};
+  server.listen();
   auto conn = server.accept();
   ASSERT_TRUE(conn->valid());
   const auto errors = ev.error_list();
@@ -464,8 +190,8 @@ TEST_F(socket_receiver_test, reconnects_after_the_server_goes_away) {
   const std::string second = random_lines(rng, 50000);
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
-  auto server = std::make_unique<listener>();
+  receiver_events ev;
+  auto server = std::make_unique<tcp_server>();
   const std::uint16_t port = server->port();
   socket_receiver r{options_for(port)};
   collector c{r, queue};
@@ -479,7 +205,7 @@ TEST_F(socket_receiver_test, reconnects_after_the_server_goes_away) {
   server.reset();  // the server goes away
   EXPECT_TRUE(c.wait_for_bytes(first.size() + 1, 5s));
   std::this_thread::sleep_for(150ms);  // refused retries meanwhile
-  server = std::make_unique<listener>(port);
+  server = std::make_unique<tcp_server>(port);
   {
     auto conn = server->accept();
     ASSERT_TRUE(conn->valid()) << "the receiver did not reconnect";
@@ -499,8 +225,8 @@ TEST_F(socket_receiver_test, stop_while_data_flows_keeps_whole_lines) {
   const std::string text = random_lines(rng, 1 << 20);
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
-  listener server;
+  receiver_events ev;
+  tcp_server server;
   socket_receiver r{options_for(server.port())};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
@@ -541,8 +267,8 @@ TEST_F(socket_receiver_test, exhausted_pool_pushes_back_on_the_sender) {
   while (text.size() < (20u << 20)) text += chunk;
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
-  listener server;
+  receiver_events ev;
+  tcp_server server;
   socket_receiver r{options_for(server.port())};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 16 * 1024));
@@ -575,8 +301,8 @@ TEST_F(socket_receiver_test, oversized_line_is_dropped_and_reported) {
   const std::string text = before + std::string(10 * 1024, 'x') + "\n" + after;
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
-  listener server;
+  receiver_events ev;
+  tcp_server server;
   socket_receiver r{options_for(server.port())};
   collector c{r, queue};
   r.start(ev.env(pool, queue, 1024));
@@ -602,8 +328,8 @@ TEST_F(socket_receiver_test, rate_limit_slows_reading) {
   text.back() = '\n';
   pinned_block_pool pool{64 * 1024, 4, backend::cpu};
   block_queue queue;
-  events ev;
-  listener server;
+  receiver_events ev;
+  tcp_server server;
   auto o = options_for(server.port());
   o.max_bytes_per_second = 2 << 20;
   socket_receiver r{o};
@@ -637,8 +363,9 @@ TEST(socket_receiver, lifecycle_without_start_and_twice) {
 
   pinned_block_pool pool{64 * 1024, 2, backend::cpu};
   block_queue queue;
-  events ev;
-  socket_receiver r{options_for(free_port())};
+  receiver_events ev;
+  tcp_server down{not_listening};
+  socket_receiver r{options_for(down.port())};
   r.start(ev.env(pool, queue, 16 * 1024));
   EXPECT_THROW(r.start(ev.env(pool, queue, 16 * 1024)), gpustream::logic_error);
   r.seal();

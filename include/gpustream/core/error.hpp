@@ -2,14 +2,22 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace gpustream {
 
 /// Thrown when a precondition of a gpustream call is violated (bad argument,
-/// bad configuration, misuse of the API).
+/// bad configuration, misuse of the API). what() is the message for the user;
+/// where() names the check and its place in the source, for bug reports.
 class logic_error : public std::logic_error {
  public:
   using std::logic_error::logic_error;
+  logic_error(const std::string& what, std::string where)
+      : std::logic_error{what}, where_{std::move(where)} {}
+  const std::string& where() const noexcept { return where_; }
+
+ private:
+  std::string where_;
 };
 
 /// Thrown when a CUDA runtime call or a kernel launch fails.

@@ -3,10 +3,12 @@
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/streaming/listener.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -35,6 +37,15 @@ inline constexpr pair_with_one_t pair_with_one{};
 /// D-Streams paper).
 struct contains {
   std::string needle;
+};
+
+/// reduce_by_key_and_window's incremental form: the previous window's result
+/// plus the batches entering it minus the batches leaving it (Spark's
+/// invReduceFunc, here the inverse of the sum). Keys whose value falls to 0
+/// stay in the result, as in Spark, unless `drop_zeros` (Spark's filterFunc
+/// `_._2 != 0`).
+struct with_inverse {
+  bool drop_zeros = false;
 };
 
 template <class T>
@@ -99,6 +110,8 @@ using host_records =
     std::variant<std::vector<std::string>, std::vector<word_pair>, std::vector<std::int64_t>>;
 using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
+using state_update =
+    std::function<std::optional<std::int64_t>(const std::vector<std::int64_t>&, std::optional<std::int64_t>)>;
 
 // Graph building; each throws gpustream::logic_error when the node's context
 // has started, has stopped, or is gone. Defined in host/streaming/graph.cpp.
@@ -108,6 +121,15 @@ node_ptr make_filter_contains(const node_ptr& parent, std::string needle);
 node_ptr make_reduce_by_key(const node_ptr& parent, aggregation agg);
 node_ptr make_count(const node_ptr& parent);
 node_ptr make_host_node(const node_ptr& parent, record_kind out, std::string name, host_transform f);
+node_ptr make_union(const node_ptr& a, const node_ptr& b);
+node_ptr make_window(const node_ptr& parent, std::chrono::milliseconds length, std::chrono::milliseconds slide);
+node_ptr make_reduce_by_key_and_window(const node_ptr& parent, aggregation agg, bool inverse, bool drop_zeros,
+                                       std::chrono::milliseconds length, std::chrono::milliseconds slide);
+node_ptr make_value_window(const node_ptr& parent, aggregation agg, bool counting, std::chrono::milliseconds length,
+                           std::chrono::milliseconds slide);
+node_ptr make_reduce(const node_ptr& parent, aggregation agg);
+/// With `f` null: running totals on the backend (agg must be sum); else `f` on the host.
+node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state_update f);
 void add_print(const node_ptr& parent, std::size_t n);
 void add_save_as_text_files(const node_ptr& parent, std::string prefix, std::string suffix);
 void add_foreach_batch(const node_ptr& parent, host_sink f);
@@ -155,6 +177,86 @@ class dstream {
   /// The number of records in each batch (one record per batch, 0 for an
   /// empty batch, as Spark's count).
   dstream<std::int64_t> count() const { return dstream<std::int64_t>{detail::make_count(node_)}; }
+  /// The records of both streams, this one's first (Spark's union). Both
+  /// must come from the same context and slide alike.
+  dstream<T> union_with(const dstream<T>& other) const {
+    return dstream<T>{detail::make_union(node_, other.node_)};
+  }
+  /// (line, number of times it occurs) for each distinct line (Spark's countByValue).
+  dstream<word_pair> count_by_value() const {
+    static_assert(std::is_same_v<T, std::string>, "count_by_value needs a dstream<std::string>");
+    return map(pair_with_one).reduce_by_key(aggregation::sum);
+  }
+  /// The batch's values reduced to one (none for an empty batch). T must be
+  /// std::int64_t.
+  dstream<std::int64_t> reduce(aggregation agg) const {
+    static_assert(std::is_same_v<T, std::int64_t>, "reduce needs a dstream<std::int64_t>");
+    return dstream<std::int64_t>{detail::make_reduce(node_, agg)};
+  }
+
+  // ---- windows (length and slide: multiples of the batch interval; slide
+  // 0 means the batch interval). A windowed stream has data only at its
+  // slides; between them its outputs do not run. ----
+
+  /// The records of the last `length` of batches, every `slide`.
+  dstream<T> window(std::chrono::milliseconds length, std::chrono::milliseconds slide = {}) const {
+    return dstream<T>{detail::make_window(node_, length, slide)};
+  }
+  /// The number of records in the window (Spark's countByWindow: no record
+  /// until the first record arrives, then one per window, 0 when it is empty).
+  /// Keeps one count per batch, not the records.
+  dstream<std::int64_t> count_by_window(std::chrono::milliseconds length, std::chrono::milliseconds slide = {}) const {
+    return dstream<std::int64_t>{detail::make_value_window(node_, aggregation::sum, true, length, slide)};
+  }
+  /// The window's values reduced to one (none for an empty window). T must
+  /// be std::int64_t. Keeps one value per batch.
+  dstream<std::int64_t> reduce_by_window(aggregation agg, std::chrono::milliseconds length,
+                                         std::chrono::milliseconds slide = {}) const {
+    static_assert(std::is_same_v<T, std::int64_t>, "reduce_by_window needs a dstream<std::int64_t>");
+    return dstream<std::int64_t>{detail::make_value_window(node_, agg, false, length, slide)};
+  }
+  /// reduce_by_key over the window. T must be word_pair. Keeps each batch's
+  /// reduced table (distinct keys), not its records.
+  dstream<word_pair> reduce_by_key_and_window(aggregation agg, std::chrono::milliseconds length,
+                                              std::chrono::milliseconds slide = {}) const {
+    static_assert(std::is_same_v<T, word_pair>, "reduce_by_key_and_window needs a dstream<word_pair>");
+    return dstream<word_pair>{detail::make_reduce_by_key_and_window(node_, agg, false, false, length, slide)};
+  }
+  /// The incremental form (see with_inverse); `agg` is sum or count.
+  dstream<word_pair> reduce_by_key_and_window(aggregation agg, with_inverse inverse, std::chrono::milliseconds length,
+                                              std::chrono::milliseconds slide = {}) const {
+    static_assert(std::is_same_v<T, word_pair>, "reduce_by_key_and_window needs a dstream<word_pair>");
+    return dstream<word_pair>{
+        detail::make_reduce_by_key_and_window(node_, agg, true, inverse.drop_zeros, length, slide)};
+  }
+  /// (line, count) over the window, keys with count 0 dropped (Spark's
+  /// countByValueAndWindow). T must be std::string.
+  dstream<word_pair> count_by_value_and_window(std::chrono::milliseconds length,
+                                               std::chrono::milliseconds slide = {}) const {
+    static_assert(std::is_same_v<T, std::string>, "count_by_value_and_window needs a dstream<std::string>");
+    return map(pair_with_one).reduce_by_key_and_window(aggregation::sum, with_inverse{true}, length, slide);
+  }
+
+  // ---- state ----
+
+  /// The running total of each key's values since the start, every batch
+  /// (update_state_by_key with a sum, kept and merged on the backend).
+  /// T must be word_pair; `agg` must be aggregation::sum.
+  dstream<word_pair> update_state_by_key(aggregation agg) const {
+    static_assert(std::is_same_v<T, word_pair>, "update_state_by_key needs a dstream<word_pair>");
+    return dstream<word_pair>{detail::make_update_state_by_key(node_, agg, nullptr)};
+  }
+  /// Spark's updateStateByKey: every batch, for each key in the state or in
+  /// the batch, `f(new values, previous state)` returns the key's new state,
+  /// or std::nullopt to remove the key. `f(const std::vector<std::int64_t>&,
+  /// std::optional<std::int64_t>) -> std::optional<std::int64_t>` runs on the
+  /// host. Every key in the state is output each batch, in byte order.
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, aggregation>>>
+  dstream<word_pair> update_state_by_key(F f) const {
+    static_assert(std::is_same_v<T, word_pair>, "update_state_by_key needs a dstream<word_pair>");
+    detail::state_update update{std::move(f)};
+    return dstream<word_pair>{detail::make_update_state_by_key(node_, aggregation::sum, std::move(update))};
+  }
 
   // ---- transformations with host functors (run on the host) ----
 
@@ -204,6 +306,24 @@ class dstream {
           return detail::host_records{std::move(out)};
         })};
   }
+  /// Spark's transform: `f(const std::vector<T>& batch)` returns the new
+  /// batch as a container of records (std::string, pairs of string and
+  /// integer, or integers), for whatever the built-in operators do not do,
+  /// such as joining each batch with a static table. Runs on the host.
+  template <class F>
+  auto transform(F f) const {
+    using C = std::decay_t<std::invoke_result_t<F&, const std::vector<T>&>>;
+    using U = detail::record_of_t<typename C::value_type>;
+    static_assert(!std::is_void_v<U>, "transform's function must return a container of records");
+    return dstream<U>{detail::make_host_node(
+        node_, detail::kind_of<U>(), "transform", [f = std::move(f)](detail::host_records&& in) mutable {
+          std::vector<U> out;
+          for (auto&& y : f(std::as_const(std::get<std::vector<T>>(in)))) {
+            out.push_back(detail::to_record(std::forward<decltype(y)>(y)));
+          }
+          return detail::host_records{std::move(out)};
+        })};
+  }
   /// Reduces the values of each key with an associative, commutative host
   /// functor `f(int64, int64) -> int64`. T must be word_pair. Keys come out in
   /// order of first appearance.
@@ -234,9 +354,11 @@ class dstream {
   /// foreachRDD), on the context's processing thread, in batch order. An
   /// exception from `f` stops the context; await_termination() rethrows it.
   void foreach_batch(std::function<void(const std::vector<T>&, batch_time)> f) const {
-    detail::add_foreach_batch(node_, [f = std::move(f)](detail::host_records&& in, batch_time t) {
-      f(std::get<std::vector<T>>(in), t);
-    });
+    detail::host_sink sink;  // stays empty for an empty `f`, which add_foreach_batch rejects
+    if (f) {
+      sink = [f = std::move(f)](detail::host_records&& in, batch_time t) { f(std::get<std::vector<T>>(in), t); };
+    }
+    detail::add_foreach_batch(node_, std::move(sink));
   }
 
  private:

@@ -96,7 +96,9 @@ class streaming_context {
   /// directory, when it does not exist or cannot be listed.
   dstream<std::string> text_file_stream(const std::string& directory);
   /// Prepared batches of lines, for tests (Spark's queueStream with
-  /// oneAtATime): one batch per interval, then empty batches.
+  /// oneAtATime): one batch per interval, then empty batches. Each batch must
+  /// fit in the receive pool: start() throws gpustream::logic_error, naming
+  /// the batch, when one needs more than blocks_per_receiver blocks.
   dstream<std::string> queue_stream(std::vector<std::vector<std::string>> batches);
   /// Synthetic text or log lines (see text_generator) at a configurable rate.
   dstream<std::string> generator_stream(generator_stream_options options = {});

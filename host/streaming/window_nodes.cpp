@@ -1,0 +1,406 @@
+// Nodes that remember across batches: union, windows and state.
+
+#include "context_impl.hpp"
+#include "graph.hpp"
+
+#include <gpustream/aggregate/reduce_by_key.hpp>
+#include <gpustream/column/concatenate.hpp>
+#include <gpustream/column/convert.hpp>
+#include <gpustream/core/error.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace gpustream::detail {
+namespace {
+
+std::shared_ptr<context_impl> building(const node_ptr& parent, const std::string& what) {
+  GPUSTREAM_EXPECTS(parent != nullptr, what + ": an empty dstream");
+  auto ctx = parent->context().lock();
+  GPUSTREAM_EXPECTS(ctx != nullptr, what + ": the dstream's streaming_context is gone");
+  ctx->expect_building(what.c_str());
+  return ctx;
+}
+
+/// One batch's data: the union of `parts` (all of one kind), in order. A
+/// single part is shared as it is; more are copied into new columns.
+batch_ptr union_of(record_kind kind, const std::vector<batch_ptr>& parts, stream_view s) {
+  std::vector<batch_ptr> nonempty;
+  for (const auto& p : parts) {
+    if (p && p->size() > 0) nonempty.push_back(p);
+  }
+  if (nonempty.size() == 1) return nonempty.front();
+  auto out = std::make_shared<batch_data>();
+  out->kind = kind;
+  if (kind != record_kind::integers) {
+    std::vector<string_spans_view> strings;
+    for (const auto& p : nonempty) strings.push_back(p->strings);
+    const string_column& keys = out->own(concatenate(strings, s));
+    out->strings = out->own(spans_of(keys.view(), s)).view();
+  } else {
+    out->strings = out->own(string_spans{}).view();
+  }
+  if (kind != record_kind::strings) {
+    std::vector<column_view<std::int64_t>> values;
+    for (const auto& p : nonempty) values.push_back(p->values);
+    out->values = out->own(concatenate(values, s)).view();
+  }
+  return out;
+}
+
+/// reduce_by_key of pairs with a built-in aggregation, as a compact table.
+batch_ptr reduce_pairs(const batch_data& in, aggregation agg, stream_view s) {
+  auto out = std::make_shared<batch_data>();
+  out->kind = record_kind::pairs;
+  reduce_options options;
+  options.agg = agg;
+  const key_value_table& table = out->own(reduce_by_key(in.strings, in.values, options, s));
+  out->strings = out->own(spans_of(table.keys.view(), s)).view();
+  out->values = table.values.view();
+  return out;
+}
+
+batch_ptr negated(const batch_ptr& in, stream_view s) {
+  auto out = std::make_shared<batch_data>();
+  out->kind = in->kind;
+  out->owners.push_back(in);
+  out->strings = in->strings;
+  out->values = out->own(negate(in->values, s)).view();
+  return out;
+}
+
+batch_ptr without_zeros(const batch_ptr& in, stream_view s) {
+  auto out = std::make_shared<batch_data>();
+  out->kind = record_kind::pairs;
+  const nonzero_rows& rows = out->own(select_nonzero(in->strings, in->values, s));
+  out->strings = out->own(spans_of(rows.keys.view(), s)).view();
+  out->values = rows.values.view();
+  return out;
+}
+
+/// Merging per-batch partial results: counts add up.
+aggregation merge_of(aggregation agg) { return agg == aggregation::count ? aggregation::sum : agg; }
+
+class union_node final : public node {
+ public:
+  union_node(const node_ptr& a, const node_ptr& b) : node{a->context(), a->kind(), {a, b}} {
+    set_slide_ms(a->slide_ms());
+  }
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr a = parent(0)->evaluate(run);
+    batch_ptr b = parent(1)->evaluate(run);
+    if (!a && !b) return nullptr;
+    return union_of(kind(), {a, b}, run.s);
+  }
+};
+
+/// Shared by the window nodes: the parent's data (or a per-batch partial of
+/// it) for the batches still needed, and the slide test.
+class windowed_node : public node {
+ public:
+  windowed_node(const node_ptr& parent, record_kind kind, std::int64_t length_ms, std::int64_t slide_ms)
+      : node{parent->context(), kind, {parent}}, length_{length_ms} {
+    set_slide_ms(slide_ms);
+  }
+
+ protected:
+  /// What is kept of a parent batch (by default: the batch itself).
+  virtual batch_ptr partial(const batch_ptr& in, stream_view) { return in; }
+  virtual batch_ptr output(batch_run& run) = 0;
+
+  batch_ptr compute(batch_run& run) override {
+    if (batch_ptr in = parent()->evaluate(run)) history_.emplace_back(run.time, partial(in, run.s));
+    // Kept: the window, and the batches that leave it at the next slide.
+    while (!history_.empty() && history_.front().first <= run.time - length_ - slide_ms()) history_.pop_front();
+    if ((run.time - run.zero_time) % slide_ms() != 0) return nullptr;
+    return output(run);
+  }
+
+  /// Kept partials with time in (from, to].
+  std::vector<batch_ptr> between(batch_time from, batch_time to) const {
+    std::vector<batch_ptr> out;
+    for (const auto& [t, p] : history_) {
+      if (t > from && t <= to) out.push_back(p);
+    }
+    return out;
+  }
+
+  std::int64_t length_;
+  std::deque<std::pair<batch_time, batch_ptr>> history_;
+};
+
+class window_node final : public windowed_node {
+ public:
+  using windowed_node::windowed_node;
+
+ protected:
+  batch_ptr output(batch_run& run) override {
+    batch_ptr u = union_of(kind(), between(run.time - length_, run.time), run.s);
+    if (u) return u;
+    return union_of(kind(), {}, run.s);  // an empty batch of the right kind
+  }
+};
+
+class reduce_window_node final : public windowed_node {
+ public:
+  reduce_window_node(const node_ptr& parent, aggregation agg, std::int64_t length_ms, std::int64_t slide_ms)
+      : windowed_node{parent, record_kind::pairs, length_ms, slide_ms}, agg_{agg} {}
+
+ protected:
+  batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_pairs(*in, agg_, s); }
+  batch_ptr output(batch_run& run) override {
+    batch_ptr all = union_of(record_kind::pairs, between(run.time - length_, run.time), run.s);
+    if (!all) all = union_of(record_kind::pairs, {}, run.s);
+    return reduce_pairs(*all, merge_of(agg_), run.s);
+  }
+
+ private:
+  aggregation agg_;
+};
+
+/// reduce_by_key_and_window with the inverse of a sum: the previous window's
+/// result, plus the batches entering, minus the batches leaving. Keys whose
+/// value falls to zero stay (Spark's semantics) unless `drop_zeros`.
+class inverse_window_node final : public windowed_node {
+ public:
+  inverse_window_node(const node_ptr& parent, aggregation agg, bool drop_zeros, std::int64_t length_ms,
+                      std::int64_t slide_ms)
+      : windowed_node{parent, record_kind::pairs, length_ms, slide_ms}, agg_{agg}, drop_zeros_{drop_zeros} {}
+
+ protected:
+  batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_pairs(*in, agg_, s); }
+  batch_ptr output(batch_run& run) override {
+    const batch_time t = run.time;
+    const batch_time previous = t - slide_ms();
+    batch_ptr merged;
+    if (!previous_ || previous_time_ != previous) {
+      merged = union_of(record_kind::pairs, between(t - length_, t), run.s);
+    } else {
+      std::vector<batch_ptr> parts{previous_};
+      for (const auto& p : between(previous, t)) parts.push_back(p);
+      for (const auto& p : between(previous - length_, t - length_)) parts.push_back(negated(p, run.s));
+      merged = union_of(record_kind::pairs, parts, run.s);
+    }
+    if (!merged) merged = union_of(record_kind::pairs, {}, run.s);
+    batch_ptr result = reduce_pairs(*merged, aggregation::sum, run.s);
+    if (drop_zeros_) result = without_zeros(result, run.s);
+    previous_ = result;
+    previous_time_ = t;
+    return result;
+  }
+
+ private:
+  aggregation agg_;
+  bool drop_zeros_;
+  batch_ptr previous_;
+  batch_time previous_time_ = 0;
+};
+
+/// Spark's reduceByWindow / countByWindow over one value per batch (the
+/// batch's reduction), kept on the host: at most one record per window.
+class value_window_node final : public windowed_node {
+ public:
+  value_window_node(const node_ptr& parent, aggregation agg, bool counting, std::int64_t length_ms,
+                    std::int64_t slide_ms)
+      : windowed_node{parent, record_kind::integers, length_ms, slide_ms}, agg_{agg}, counting_{counting} {}
+
+ protected:
+  batch_ptr partial(const batch_ptr& in, stream_view s) override {
+    // One integer: the batch's count, or its reduction (none for an empty batch).
+    std::vector<std::int64_t> v;
+    if (counting_) {
+      v.push_back(in->size());
+    } else if (in->size() > 0) {
+      const host_records h = download(*in, s);
+      const auto& values = std::get<std::vector<std::int64_t>>(h);
+      std::int64_t r = values.front();
+      for (std::size_t i = 1; i < values.size(); ++i) r = combine(r, values[i]);
+      v.push_back(r);
+    }
+    return upload(host_records{std::move(v)}, s);
+  }
+  batch_ptr output(batch_run& run) override {
+    std::optional<std::int64_t> r;
+    for (const auto& p : between(run.time - length_, run.time)) {
+      const host_records h = download(*p, run.s);
+      for (std::int64_t x : std::get<std::vector<std::int64_t>>(h)) r = r ? combine(*r, x) : x;
+    }
+    std::vector<std::int64_t> out;
+    if (counting_) {
+      // Spark's countByWindow: once a record has been seen, every window has a
+      // count, 0 when it is empty; before that, windows are empty.
+      seen_ = seen_ || (r && *r > 0);
+      if (seen_) out.push_back(r.value_or(0));
+    } else if (r) {
+      out.push_back(*r);
+    }
+    return upload(host_records{std::move(out)}, run.s);
+  }
+
+ private:
+  std::int64_t combine(std::int64_t a, std::int64_t b) const {
+    switch (agg_) {
+      case aggregation::min: return std::min(a, b);
+      case aggregation::max: return std::max(a, b);
+      default: return a + b;
+    }
+  }
+  aggregation agg_;
+  bool counting_;
+  bool seen_ = false;
+};
+
+/// update_state_by_key with a sum: the state is the running total of each key,
+/// merged on the backend every batch; every key in the state is output.
+class sum_state_node final : public node {
+ public:
+  explicit sum_state_node(const node_ptr& parent) : node{parent->context(), record_kind::pairs, {parent}} {}
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    if (!state_) state_ = reduce_pairs(*union_of(record_kind::pairs, {}, run.s), aggregation::sum, run.s);
+    if (in && in->size() > 0) {
+      batch_ptr merged = union_of(record_kind::pairs, {state_, in}, run.s);
+      state_ = reduce_pairs(*merged, aggregation::sum, run.s);
+    }
+    return state_;
+  }
+
+ private:
+  batch_ptr state_;
+};
+
+/// update_state_by_key with a host function: for each key in the state or in
+/// the batch, f(new values in batch order, previous state) gives the new state
+/// (none: the key is removed). Keys come out in byte order.
+class host_state_node final : public node {
+ public:
+  host_state_node(const node_ptr& parent, state_update f)
+      : node{parent->context(), record_kind::pairs, {parent}}, f_{std::move(f)} {}
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    std::map<std::string, std::vector<std::int64_t>> fresh;
+    if (in && in->size() > 0) {
+      host_records h = download(*in, run.s);
+      for (auto& [k, v] : std::get<std::vector<word_pair>>(h)) fresh[std::move(k)].push_back(v);
+    }
+    std::map<std::string, std::int64_t> next;
+    auto state_it = state_.begin();
+    auto fresh_it = fresh.begin();
+    static const std::vector<std::int64_t> none;
+    while (state_it != state_.end() || fresh_it != fresh.end()) {
+      const bool from_state =
+          fresh_it == fresh.end() || (state_it != state_.end() && state_it->first <= fresh_it->first);
+      const bool from_fresh =
+          state_it == state_.end() || (fresh_it != fresh.end() && fresh_it->first <= state_it->first);
+      const std::string& key = from_state ? state_it->first : fresh_it->first;
+      std::optional<std::int64_t> previous;
+      if (from_state) previous = state_it->second;
+      std::optional<std::int64_t> updated = f_(from_fresh ? fresh_it->second : none, previous);
+      if (updated) next.emplace(key, *updated);
+      if (from_state) ++state_it;
+      if (from_fresh) ++fresh_it;
+    }
+    state_ = std::move(next);
+    std::vector<word_pair> out(state_.begin(), state_.end());
+    return upload(host_records{std::move(out)}, run.s);
+  }
+
+ private:
+  state_update f_;
+  std::map<std::string, std::int64_t> state_;
+};
+
+std::int64_t checked_window(const std::shared_ptr<context_impl>& ctx, const node_ptr& parent,
+                            std::chrono::milliseconds length, std::chrono::milliseconds slide,
+                            const std::string& what, std::int64_t& slide_ms) {
+  const std::int64_t interval = ctx->options().batch_interval.count();
+  const std::int64_t parent_slide = parent->slide_ms() > 0 ? parent->slide_ms() : interval;
+  slide_ms = slide.count() == 0 ? parent_slide : slide.count();
+  GPUSTREAM_EXPECTS(length.count() > 0, what + ": the window length must be positive");
+  GPUSTREAM_EXPECTS(slide_ms > 0, what + ": the slide must be positive");
+  GPUSTREAM_EXPECTS(length.count() % parent_slide == 0,
+                    what + ": the window length (" + std::to_string(length.count()) +
+                        " ms) must be a multiple of the parent's slide (" + std::to_string(parent_slide) + " ms)");
+  GPUSTREAM_EXPECTS(slide_ms % parent_slide == 0,
+                    what + ": the slide (" + std::to_string(slide_ms) +
+                        " ms) must be a multiple of the parent's slide (" + std::to_string(parent_slide) + " ms)");
+  return length.count();
+}
+
+template <class Node, class... Args>
+node_ptr per_batch(const std::shared_ptr<context_impl>& ctx, Args&&... args) {
+  node_ptr n = std::make_shared<Node>(std::forward<Args>(args)...);
+  ctx->add_per_batch_node(n);
+  return n;
+}
+
+}  // namespace
+
+node_ptr make_union(const node_ptr& a, const node_ptr& b) {
+  auto ctx = building(a, "union_with");
+  GPUSTREAM_EXPECTS(b != nullptr && b->context().lock() == ctx,
+                    "union_with: both dstreams must belong to the same streaming_context");
+  GPUSTREAM_EXPECTS(a->kind() == b->kind(), "union_with: the dstreams hold different record types");
+  GPUSTREAM_EXPECTS(a->slide_ms() == b->slide_ms(), "union_with: the dstreams slide at different intervals");
+  return std::make_shared<union_node>(a, b);
+}
+
+node_ptr make_window(const node_ptr& parent, std::chrono::milliseconds length, std::chrono::milliseconds slide) {
+  auto ctx = building(parent, "window");
+  std::int64_t slide_ms = 0;
+  const std::int64_t length_ms = checked_window(ctx, parent, length, slide, "window", slide_ms);
+  return per_batch<window_node>(ctx, parent, parent->kind(), length_ms, slide_ms);
+}
+
+node_ptr make_reduce_by_key_and_window(const node_ptr& parent, aggregation agg, bool inverse, bool drop_zeros,
+                                       std::chrono::milliseconds length, std::chrono::milliseconds slide) {
+  const std::string what = "reduce_by_key_and_window";
+  auto ctx = building(parent, what);
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs, what + ": needs a dstream of pairs");
+  std::int64_t slide_ms = 0;
+  const std::int64_t length_ms = checked_window(ctx, parent, length, slide, what, slide_ms);
+  if (!inverse) return per_batch<reduce_window_node>(ctx, parent, agg, length_ms, slide_ms);
+  GPUSTREAM_EXPECTS(agg == aggregation::sum || agg == aggregation::count,
+                    what + ": an inverse exists for sum and count only, not for min or max");
+  return per_batch<inverse_window_node>(ctx, parent, agg, drop_zeros, length_ms, slide_ms);
+}
+
+node_ptr make_value_window(const node_ptr& parent, aggregation agg, bool counting, std::chrono::milliseconds length,
+                           std::chrono::milliseconds slide) {
+  const std::string what = counting ? "count_by_window" : "reduce_by_window";
+  auto ctx = building(parent, what);
+  GPUSTREAM_EXPECTS(counting || parent->kind() == record_kind::integers, what + ": needs a dstream of integers");
+  std::int64_t slide_ms = 0;
+  const std::int64_t length_ms = checked_window(ctx, parent, length, slide, what, slide_ms);
+  return per_batch<value_window_node>(ctx, parent, agg, counting, length_ms, slide_ms);
+}
+
+node_ptr make_reduce(const node_ptr& parent, aggregation agg) {
+  auto ctx = building(parent, "reduce");
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::integers, "reduce: needs a dstream of integers");
+  // A window of one slide: the batch's own reduction.
+  const std::int64_t slide = parent->slide_ms() > 0 ? parent->slide_ms() : ctx->options().batch_interval.count();
+  return per_batch<value_window_node>(ctx, parent, agg, false, slide, slide);
+}
+
+node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state_update f) {
+  auto ctx = building(parent, "update_state_by_key");
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs, "update_state_by_key: needs a dstream of pairs");
+  GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
+  if (f) return per_batch<host_state_node>(ctx, parent, std::move(f));
+  GPUSTREAM_EXPECTS(agg == aggregation::sum,
+                    "update_state_by_key: the built-in update on the backend is aggregation::sum; pass a function "
+                    "for any other update");
+  return per_batch<sum_state_node>(ctx, parent);
+}
+
+}  // namespace gpustream::detail

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <gpustream/column/column.hpp>
+#include <gpustream/column/string_column.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace gpustream {
+
+/// The strings of every part, in order, copied into one string column. Parts
+/// may point into different character buffers.
+string_column concatenate(const std::vector<string_spans_view>& parts, stream_view s,
+                          memory_resource* mr = nullptr);
+
+/// The values of every part, in order, in one column.
+column<std::int64_t> concatenate(const std::vector<column_view<std::int64_t>>& parts, stream_view s,
+                                 memory_resource* mr = nullptr);
+
+/// -v for every value v.
+column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, memory_resource* mr = nullptr);
+
+/// The rows of (keys, values) whose value is not zero, in order, with their
+/// keys copied into a new string column.
+struct nonzero_rows {
+  string_column keys;
+  column<std::int64_t> values;
+};
+nonzero_rows select_nonzero(string_spans_view keys, column_view<std::int64_t> values, stream_view s,
+                            memory_resource* mr = nullptr);
+
+}  // namespace gpustream

@@ -1,0 +1,356 @@
+// Windows, state and the other multi-batch operators against a reference
+// model: a plain host implementation of Spark's DStream semantics over
+// vectors, batch by batch. Fresh random input every run (seed printed on
+// failure), 24 batches with empty ones, keys that appear, vanish and return.
+
+#include "../common/test_utils.hpp"
+
+#include <gpustream/gpustream.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gpustream::test {
+namespace {
+
+using namespace std::chrono_literals;
+using counts = std::map<std::string, std::int64_t>;
+using batches = std::vector<std::vector<std::string>>;
+
+constexpr std::chrono::milliseconds interval{40};
+
+std::vector<std::string> words_of(const std::string& line) {
+  std::vector<std::string> out;
+  std::string w;
+  for (char c : line) {
+    if (c == ' ' || (c >= '\t' && c <= '\r')) {
+      if (!w.empty()) out.push_back(std::move(w));
+      w.clear();
+    } else {
+      w += c;
+    }
+  }
+  if (!w.empty()) out.push_back(std::move(w));
+  return out;
+}
+
+counts word_counts(const std::vector<std::string>& lines) {
+  counts c;
+  for (const auto& l : lines) {
+    for (auto& w : words_of(l)) ++c[w];
+  }
+  return c;
+}
+
+/// Random batches: words from a small vocabulary that changes over time (so
+/// keys appear, vanish and return), some batches empty.
+batches random_batches(std::mt19937_64& gen, int n) {
+  batches out(static_cast<std::size_t>(n));
+  for (int b = 0; b < n; ++b) {
+    if (gen() % 5 == 0) continue;  // an empty batch
+    const int lines = 1 + static_cast<int>(gen() % 12);
+    const int phase = (b / 6) % 3;  // the vocabulary drifts every 6 batches
+    for (int l = 0; l < lines; ++l) {
+      std::string line;
+      const int words = static_cast<int>(gen() % 6);
+      for (int w = 0; w < words; ++w) {
+        if (w > 0) line += (gen() % 4 == 0) ? "\t" : " ";
+        line += "w" + std::to_string(phase * 3 + static_cast<int>(gen() % 8));
+      }
+      out[static_cast<std::size_t>(b)].push_back(line);
+    }
+  }
+  return out;
+}
+
+/// The records each output saw, by batch time.
+template <class T>
+struct recorder {
+  std::mutex mutex;
+  std::map<batch_time, std::vector<T>> seen;
+  auto sink() {
+    return [this](const std::vector<T>& records, batch_time t) {
+      std::lock_guard lock{mutex};
+      seen[t] = records;
+    };
+  }
+};
+
+counts as_counts(const std::vector<word_pair>& v) {
+  counts c;
+  for (const auto& [k, x] : v) {
+    EXPECT_EQ(c.count(k), 0u) << "key " << k << " twice in one batch";
+    c[k] = x;
+  }
+  return c;
+}
+
+class window_state_test : public backend_test {
+ protected:
+  streaming_options options() const {
+    streaming_options o;
+    o.batch_interval = interval;
+    o.requested_backend = GetParam();
+    o.block_bytes = 256 << 10;
+    o.blocks_per_receiver = 8;
+    o.max_record_bytes = 64 << 10;
+    o.log = &log_;
+    o.out = &log_;
+    o.log_batches = false;
+    return o;
+  }
+  /// Starts the context, waits until `n` batches plus a few have run, stops.
+  static void run(streaming_context& ctx, int n) {
+    ctx.start();
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (ctx.batches_completed() < static_cast<std::uint64_t>(n + 3) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+    ctx.stop(true);
+    ASSERT_GE(ctx.batches_completed(), static_cast<std::uint64_t>(n + 3)) << "batches did not complete in time";
+  }
+  mutable std::ostringstream log_;
+};
+
+TEST_P(window_state_test, windows_and_state_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+  constexpr int L = 3;  // window length, in batches
+  constexpr int S = 2;  // slide, in batches
+
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  auto pairs = lines.flat_map(split_words).map(pair_with_one);
+  recorder<std::string> all_lines;
+  recorder<word_pair> windowed, inverse, inverse_dropped, sliding1, state_sum, state_fn, by_value;
+  recorder<std::int64_t> count_window, window_count, reduced, reduced_window;
+  lines.foreach_batch(all_lines.sink());  // first: sees every batch time
+  pairs.reduce_by_key_and_window(aggregation::sum, L * interval, S * interval).foreach_batch(windowed.sink());
+  pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{}, L * interval, S * interval)
+      .foreach_batch(inverse.sink());
+  pairs.reduce_by_key_and_window(aggregation::count, with_inverse{true}, L * interval, S * interval)
+      .foreach_batch(inverse_dropped.sink());
+  pairs.reduce_by_key_and_window(aggregation::max, L * interval).foreach_batch(sliding1.sink());
+  pairs.update_state_by_key(aggregation::sum).foreach_batch(state_sum.sink());
+  // Totals of keys seen in this batch; a key without new values is removed.
+  pairs
+      .update_state_by_key([](const std::vector<std::int64_t>& v, std::optional<std::int64_t> s) -> std::optional<std::int64_t> {
+        if (v.empty()) return std::nullopt;
+        std::int64_t t = s.value_or(0);
+        for (auto x : v) t += x;
+        return t;
+      })
+      .foreach_batch(state_fn.sink());
+  lines.count_by_value().foreach_batch(by_value.sink());
+  lines.count_by_window(L * interval, S * interval).foreach_batch(count_window.sink());
+  lines.window(L * interval, S * interval).count().foreach_batch(window_count.sink());
+  auto lengths = lines.map([](const std::string& l) { return static_cast<std::int64_t>(l.size()); });
+  lengths.reduce(aggregation::sum).foreach_batch(reduced.sink());
+  lengths.reduce_by_window(aggregation::max, L * interval, S * interval).foreach_batch(reduced_window.sink());
+  run(ctx, n);
+
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  ASSERT_EQ(all_lines.seen.rbegin()->first, first + (total - 1) * interval.count()) << "a batch time is missing";
+  auto batch = [&](int i) -> const std::vector<std::string>& {  // 1-based; empty past the input
+    static const std::vector<std::string> none;
+    return i >= 1 && i <= n ? input[static_cast<std::size_t>(i - 1)] : none;
+  };
+  auto window_counts = [&](int i, int length) {
+    counts c;
+    for (int j = std::max(1, i - length + 1); j <= i; ++j) {
+      for (const auto& [k, x] : word_counts(batch(j))) c[k] += x;
+    }
+    return c;
+  };
+
+  counts prev_inverse, prev_dropped, running, fn_state;
+  bool have_prev = false;
+  bool seen_record = false;
+  for (int i = 1; i <= total; ++i) {
+    const batch_time t = first + (i - 1) * interval.count();
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    EXPECT_EQ(all_lines.seen[t], batch(i));
+    const bool slides = i % S == 0;
+
+    // Plain window: only keys present in the window.
+    const counts w = window_counts(i, L);
+    EXPECT_EQ(windowed.seen.count(t), slides ? 1u : 0u);
+    if (slides) EXPECT_EQ(as_counts(windowed.seen[t]), w);
+
+    // Inverse: previous window + entering - leaving; zero keys stay unless dropped.
+    if (slides) {
+      counts inv;
+      if (!have_prev) {
+        inv = w;
+      } else {
+        inv = prev_inverse;
+        for (int j = i - S + 1; j <= i; ++j) {
+          for (const auto& [k, x] : word_counts(batch(j))) inv[k] += x;
+        }
+        for (int j = i - S - L + 1; j <= i - L; ++j) {
+          for (const auto& [k, x] : word_counts(batch(j))) inv[k] -= x;
+        }
+      }
+      counts dropped = inv;
+      for (auto it = dropped.begin(); it != dropped.end();) it = it->second == 0 ? dropped.erase(it) : std::next(it);
+      EXPECT_EQ(as_counts(inverse.seen[t]), inv);
+      EXPECT_EQ(as_counts(inverse_dropped.seen[t]), dropped);
+      EXPECT_EQ(dropped, w);  // the same as recomputing, once zeros are dropped
+      prev_inverse = inv;
+      have_prev = true;
+    } else {
+      EXPECT_EQ(inverse.seen.count(t), 0u);
+    }
+
+    // Window of 3 sliding every batch, max of the per-word values (all 1).
+    counts ones;
+    for (const auto& [k, x] : window_counts(i, L)) ones[k] = 1;
+    EXPECT_EQ(as_counts(sliding1.seen[t]), ones);
+
+    // State: running totals of every key so far.
+    for (const auto& [k, x] : word_counts(batch(i))) running[k] += x;
+    EXPECT_EQ(as_counts(state_sum.seen[t]), running);
+    counts next_fn;
+    for (const auto& [k, x] : word_counts(batch(i))) next_fn[k] = fn_state.count(k) ? fn_state[k] + x : x;
+    fn_state = next_fn;
+    EXPECT_EQ(as_counts(state_fn.seen[t]), fn_state);
+    std::vector<std::string> keys;
+    for (const auto& [k, x] : state_fn.seen[t]) keys.push_back(k);
+    EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end())) << "update_state_by_key(f) keys out of byte order";
+
+    counts lines_by_value;
+    for (const auto& l : batch(i)) ++lines_by_value[l];
+    EXPECT_EQ(as_counts(by_value.seen[t]), lines_by_value);
+
+    // count_by_window: nothing until the first record, then one count per window.
+    std::int64_t in_window = 0;
+    for (int j = std::max(1, i - L + 1); j <= i; ++j) in_window += static_cast<std::int64_t>(batch(j).size());
+    if (slides) {
+      seen_record = seen_record || in_window > 0;
+      EXPECT_EQ(count_window.seen[t], seen_record ? std::vector<std::int64_t>{in_window} : std::vector<std::int64_t>{});
+      EXPECT_EQ(window_count.seen[t], std::vector<std::int64_t>{in_window});
+    } else {
+      EXPECT_EQ(count_window.seen.count(t), 0u);
+      EXPECT_EQ(window_count.seen.count(t), 0u);
+    }
+
+    // reduce: one value per non-empty batch; reduce_by_window: max over the window.
+    std::vector<std::int64_t> sum;
+    if (!batch(i).empty()) {
+      std::int64_t x = 0;
+      for (const auto& l : batch(i)) x += static_cast<std::int64_t>(l.size());
+      sum.push_back(x);
+    }
+    EXPECT_EQ(reduced.seen[t], sum);
+    if (slides) {
+      std::vector<std::int64_t> longest;
+      for (int j = std::max(1, i - L + 1); j <= i; ++j) {
+        for (const auto& l : batch(j)) {
+          const auto len = static_cast<std::int64_t>(l.size());
+          if (longest.empty()) longest.push_back(len);
+          longest[0] = std::max(longest[0], len);
+        }
+      }
+      EXPECT_EQ(reduced_window.seen[t], longest);
+    }
+  }
+}
+
+TEST_P(window_state_test, union_of_two_streams) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 20;
+  const batches a = random_batches(gen, n);
+  const batches b = random_batches(gen, n);
+  streaming_context ctx{options()};
+  auto sa = ctx.queue_stream(a);
+  auto sb = ctx.queue_stream(b);
+  recorder<std::string> all_lines;
+  recorder<word_pair> both;
+  sa.foreach_batch(all_lines.sink());
+  sa.union_with(sb).flat_map(split_words).map(pair_with_one).reduce_by_key().foreach_batch(both.sink());
+  run(ctx, n);
+  const batch_time first = all_lines.seen.begin()->first;
+  for (int i = 1; i <= n; ++i) {
+    const batch_time t = first + (i - 1) * interval.count();
+    std::vector<std::string> lines = a[static_cast<std::size_t>(i - 1)];
+    lines.insert(lines.end(), b[static_cast<std::size_t>(i - 1)].begin(), b[static_cast<std::size_t>(i - 1)].end());
+    EXPECT_EQ(as_counts(both.seen[t]), word_counts(lines)) << "batch " << i;
+  }
+}
+
+TEST_P(window_state_test, transform_joins_each_batch_with_a_static_table) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 12;
+  const batches input = random_batches(gen, n);
+  // A static table: a weight for some words; words without one are dropped (an inner join).
+  std::map<std::string, std::int64_t> weights;
+  for (int w = 0; w < 12; w += 2) weights["w" + std::to_string(w)] = 10 + w;
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  recorder<std::string> all_lines;
+  recorder<word_pair> joined;
+  lines.foreach_batch(all_lines.sink());
+  lines.flat_map(split_words)
+      .map(pair_with_one)
+      .reduce_by_key()
+      .transform([&weights](const std::vector<word_pair>& batch) {
+        std::vector<std::pair<std::string, int>> out;
+        for (const auto& [word, count] : batch) {
+          const auto it = weights.find(word);
+          if (it != weights.end()) out.emplace_back(word, static_cast<int>(count * it->second));
+        }
+        return out;
+      })
+      .foreach_batch(joined.sink());
+  run(ctx, n);
+  const batch_time first = all_lines.seen.begin()->first;
+  for (int i = 1; i <= n; ++i) {
+    counts expected;
+    for (const auto& [k, x] : word_counts(input[static_cast<std::size_t>(i - 1)])) {
+      if (weights.count(k)) expected[k] = x * weights[k];
+    }
+    EXPECT_EQ(as_counts(joined.seen[first + (i - 1) * interval.count()]), expected) << "batch " << i;
+  }
+}
+
+TEST_P(window_state_test, bad_windows_are_errors_at_graph_building) {
+  streaming_context ctx{options()};
+  auto pairs = ctx.queue_stream({}).flat_map(split_words).map(pair_with_one);
+  auto expect_error = [](auto&& f, const std::string& part) {
+    try {
+      f();
+      ADD_FAILURE() << "no error; expected one mentioning '" << part << "'";
+    } catch (const logic_error& e) {
+      EXPECT_NE(std::string{e.what()}.find(part), std::string::npos) << e.what();
+    }
+  };
+  expect_error([&] { pairs.reduce_by_key_and_window(aggregation::sum, 100ms); }, "multiple of");
+  expect_error([&] { pairs.reduce_by_key_and_window(aggregation::sum, 80ms, 60ms); }, "multiple of");
+  expect_error([&] { pairs.window(0ms); }, "positive");
+  expect_error([&] { pairs.reduce_by_key_and_window(aggregation::max, with_inverse{}, 80ms); }, "inverse");
+  expect_error([&] { pairs.update_state_by_key(aggregation::max); }, "aggregation::sum");
+  auto windowed = pairs.window(80ms, 80ms);
+  expect_error([&] { pairs.union_with(windowed); }, "slide");
+  expect_error([&] { windowed.update_state_by_key(aggregation::sum); }, "every batch");
+  expect_error([&] { windowed.window(120ms); }, "multiple of");  // 120 is not a multiple of the 80 ms slide
+  windowed.window(160ms).print();  // a window of a window: multiples of its slide
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(window_state_test);
+
+}  // namespace
+}  // namespace gpustream::test

@@ -1,0 +1,108 @@
+// Backpressure: a source much faster than processing, a tiny receive pool and
+// a slow output operation. Memory stays bounded by the pool (no batch holds
+// more than the pool of its receiver) and nothing is lost.
+
+#include "../common/streaming_utils.hpp"
+#include "../common/tcp_server.hpp"
+#include "../common/threads.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gpustream::test {
+namespace {
+
+using namespace std::chrono_literals;
+using backpressure_test = streaming_test;
+
+constexpr std::uint64_t pool_bytes = streaming_test::block_bytes * streaming_test::blocks_per_receiver;
+
+std::uint64_t largest_batch(const recording_listener& events) {
+  std::uint64_t most = 0;
+  for (const auto& b : events.batches(recording_listener::type::batch_completed)) most = std::max(most, b.bytes);
+  return most;
+}
+
+TEST_P(backpressure_test, fast_socket_sender_is_held_back_and_nothing_is_lost) {
+  SCOPED_TRACE(seed_trace());
+  auto rng = this->rng();
+  text_options o;
+  o.bytes = 6u << 20;
+  o.trailing_newline = false;
+  const std::string text = make_text(rng, o);
+  tcp_server server;
+  streaming_context ctx{options()};
+  auto lines = ctx.socket_text_stream("127.0.0.1", server.port());
+  auto counts = std::make_shared<count_sink>();
+  lines.flat_map(split_words).map(pair_with_one).reduce_by_key().foreach_batch(
+      [counts](const std::vector<word_pair>& batch, batch_time) {
+        counts->add(batch);
+        std::this_thread::sleep_for(40ms);  // slower than the sender
+      });
+  auto events = std::make_shared<recording_listener>();
+  ctx.add_listener(events);
+  ctx.start();
+  std::atomic<bool> sent_all{false};
+  scoped_thread sender{[&] {
+    auto conn = server.accept(30s);
+    // As fast as the receiver lets it: one send of everything.
+    sent_all = conn->valid() && conn->send_all(text);
+  }};
+  const std::size_t expected_bytes = text.size() + 1;  // the last line gets its '\n'
+  EXPECT_TRUE(wait_until([&] { return events->completed_bytes() >= expected_bytes; }, 120s))
+      << "processed " << events->completed_bytes() << " of " << expected_bytes << " bytes";
+  sender.join();
+  ctx.stop(true);
+  EXPECT_TRUE(sent_all.load());
+  EXPECT_EQ(events->completed_bytes(), expected_bytes);
+  EXPECT_EQ(events->completed_records(), ref_split_lines(text).size());
+  EXPECT_EQ(count_difference(counts->totals(), ref_word_count(text)), "");
+  const std::uint64_t most = largest_batch(*events);
+  EXPECT_LE(most, pool_bytes) << "a batch held more than the receive pool";
+  EXPECT_GT(most, block_bytes) << "the pool never filled: the sender did not outrun processing";
+}
+
+TEST_P(backpressure_test, unlimited_generator_is_bounded_by_the_pool) {
+  streaming_context ctx{options()};
+  generator_stream_options g;
+  g.bytes_per_second = 0;  // as fast as the pool frees blocks
+  g.text.vocabulary = 1000;
+  auto lines = ctx.generator_stream(g);
+  auto counts = std::make_shared<count_sink>();
+  lines.flat_map(split_words).map(pair_with_one).reduce_by_key().foreach_batch(
+      [counts](const std::vector<word_pair>& batch, batch_time) {
+        counts->add(batch);
+        std::this_thread::sleep_for(30ms);
+      });
+  auto line_counts = log_batches(lines.count());
+  auto events = std::make_shared<recording_listener>();
+  ctx.add_listener(events);
+  ctx.start();
+  ASSERT_TRUE(wait_until([&] { return events->completed_batches() >= 8; }, 60s));
+  ctx.stop(false);  // pending batches are dropped
+  const auto completed = events->batches(recording_listener::type::batch_completed);
+  std::uint64_t records = 0;
+  for (const auto& b : completed) {
+    EXPECT_LE(b.bytes, pool_bytes) << "batch " << b.time;
+    records += b.records;
+  }
+  EXPECT_GT(largest_batch(*events), block_bytes);
+  // Whole lines only, and every line of the batches that ran was counted.
+  std::int64_t lines_counted = 0;
+  for (const auto& b : line_counts->batches()) lines_counted += b.records.at(0);
+  EXPECT_EQ(static_cast<std::uint64_t>(lines_counted), records);
+  EXPECT_EQ(counts->batches(), completed.size());
+  // The generator writes 4 to 16 words a line.
+  EXPECT_GE(counts->total_words(), static_cast<std::int64_t>(4 * records));
+  EXPECT_LE(counts->total_words(), static_cast<std::int64_t>(16 * records));
+  EXPECT_GT(records, 0u);
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(backpressure_test);
+
+}  // namespace
+}  // namespace gpustream::test

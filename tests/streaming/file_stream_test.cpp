@@ -1,0 +1,123 @@
+// text_file_stream end to end: files moved into the watched directory while
+// the context runs are counted once, whole; files there before are not read.
+
+#include "../common/streaming_utils.hpp"
+#include "../common/threads.hpp"
+#include "../common/watched_directory.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gpustream::test {
+namespace {
+
+using namespace std::chrono_literals;
+using file_stream_test = streaming_test;
+
+std::string terminated(std::string text) {
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  return text;
+}
+
+/// Stops `ctx` on another thread; a stop that does not return in `timeout`
+/// is a deadlock, which would hang the test: it aborts instead.
+void stop_within(streaming_context& ctx, bool graceful, std::chrono::milliseconds timeout = 60s) {
+  std::atomic<bool> done{false};
+  std::thread stopper{[&] {
+    ctx.stop(graceful);
+    done = true;
+  }};
+  if (!wait_until([&] { return done.load(); }, timeout)) {
+    std::cerr << "streaming_context::stop(" << graceful << ") did not return within " << timeout.count()
+              << " ms: a deadlock" << std::endl;
+    std::abort();
+  }
+  stopper.join();
+}
+
+TEST_P(file_stream_test, files_moved_in_are_counted_once_and_files_present_before_are_not) {
+  SCOPED_TRACE(seed_trace());
+  auto rng = this->rng();
+  watched_directory dir;
+  dir.write_in("before.txt", "preexisting words are never read\n");
+  dir.move_in("moved-before.log", "preexisting too\n");
+
+  streaming_context ctx{options()};
+  auto counts = count_words(ctx.text_file_stream(dir.path()));
+  auto events = std::make_shared<recording_listener>();
+  ctx.add_listener(events);
+  ctx.start();
+
+  std::string expected;
+  for (int i = 0; i < 7; ++i) {
+    text_options o;
+    // Mostly small files, and one larger than the whole receive pool.
+    o.bytes = i == 3 ? (3u << 20) / 2 : 1 + rng() % 150000;
+    o.trailing_newline = rng() % 2 == 0;
+    const std::string text = make_text(rng, o);
+    dir.move_in("file-" + std::to_string(i) + ".txt", text);
+    expected += terminated(text);
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 60));
+  }
+  dir.move_in(".hidden", "hidden files are ignored\n");
+  dir.move_in("partial.tmp", "files being written are ignored\n");
+  dir.move_in("empty", "");
+  EXPECT_TRUE(wait_until([&] { return events->completed_bytes() >= expected.size(); }, 60s))
+      << "processed " << events->completed_bytes() << " of " << expected.size() << " bytes";
+  std::this_thread::sleep_for(150ms);  // more polls: nothing is read twice
+  ctx.stop(true);
+  EXPECT_EQ(events->completed_bytes(), expected.size());
+  EXPECT_EQ(events->completed_records(), ref_split_lines(expected).size());
+  EXPECT_EQ(counts->totals().count("preexisting"), 0u) << "a file present at start was read";
+  EXPECT_EQ(count_difference(counts->totals(), ref_word_count(expected)), "");
+  EXPECT_TRUE(events->receivers(recording_listener::type::receiver_error).empty());
+  const auto started = events->receivers(recording_listener::type::receiver_started);
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0].name, "directory " + dir.path());
+}
+
+TEST_P(file_stream_test, stop_while_a_file_waits_for_the_pool) {
+  SCOPED_TRACE(seed_trace());
+  auto rng = this->rng();
+  text_options o;
+  o.bytes = 4u << 20;
+  const std::string text = make_text(rng, o);
+  for (const bool graceful : {true, false}) {
+    SCOPED_TRACE(graceful ? "graceful" : "immediate");
+    watched_directory dir;
+    // Two small blocks and a long interval: between batches the reader fills
+    // the pool and waits, its last line cut at a block's end put aside.
+    auto opts = options(300ms);
+    opts.block_bytes = 2 * max_record_bytes;
+    opts.blocks_per_receiver = 2;
+    streaming_context ctx{opts};
+    auto counts = count_words(ctx.text_file_stream(dir.path()));
+    auto events = std::make_shared<recording_listener>();
+    ctx.add_listener(events);
+    ctx.start();
+    dir.move_in("big.txt", text);
+    ASSERT_TRUE(wait_until([&] { return events->completed_bytes() > 0; }, 60s));
+    std::this_thread::sleep_for(100ms);  // inside an interval: the pool is full again
+    stop_within(ctx, graceful);
+    const std::uint64_t bytes = events->completed_bytes();
+    ASSERT_GT(bytes, 0u);
+    ASSERT_LT(bytes, text.size()) << "the file was read whole before the stop";
+    // What ran is the start of the file: whole lines, then (graceful) the
+    // unfinished last line ended by the receiver.
+    const std::string processed = graceful ? text.substr(0, bytes - 1) + "\n" : text.substr(0, bytes);
+    if (!graceful) {
+      EXPECT_EQ(processed.back(), '\n');
+    }
+    EXPECT_EQ(events->completed_records(), ref_split_lines(processed).size());
+    EXPECT_EQ(count_difference(counts->totals(), ref_word_count(processed)), "");
+  }
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(file_stream_test);
+
+}  // namespace
+}  // namespace gpustream::test
