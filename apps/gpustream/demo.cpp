@@ -1,75 +1,96 @@
 #include "demo.hpp"
 
 #include <gpustream/gpustream.hpp>
-#include <gpustream/sources/text_generator.hpp>
+#include <gpustream/streaming/dstream.hpp>
+#include <gpustream/streaming/streaming_context.hpp>
 
+#include <algorithm>
 #include <chrono>
-#include <cstdio>
+#include <condition_variable>
 #include <iostream>
-#include <thread>
+#include <mutex>
+#include <numeric>
+#include <sstream>
+#include <vector>
 
 namespace gpustream::app {
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-void print_batch(std::int64_t batch_time_ms, const key_value_table& top, bool more) {
-  const auto keys = top.keys.to_host();
-  const auto values = top.values.to_host();
-  std::cout << "-------------------------------------------\n"
-            << "Time: " << batch_time_ms << " ms\n"
-            << "-------------------------------------------\n";
-  for (std::size_t i = 0; i < keys.size(); ++i) std::cout << '(' << keys[i] << ',' << values[i] << ")\n";
-  if (more) std::cout << "...\n";
-  std::cout << '\n' << std::flush;
+/// Spark's pprint form, with the batch's `top` most frequent words first
+/// (ties by word).
+void print_top(batch_time time, const std::vector<word_pair>& counts, std::size_t top) {
+  std::vector<std::size_t> order(counts.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const std::size_t n = std::min(top, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                    [&](std::size_t a, std::size_t b) {
+                      if (counts[a].second != counts[b].second) return counts[a].second > counts[b].second;
+                      return counts[a].first < counts[b].first;
+                    });
+  std::ostringstream text;
+  text << "-------------------------------------------\n"
+       << "Time: " << time << " ms\n"
+       << "-------------------------------------------\n";
+  for (std::size_t i = 0; i < n; ++i) text << '(' << counts[order[i]].first << ',' << counts[order[i]].second << ")\n";
+  if (counts.size() > n) text << "...\n";
+  text << '\n';
+  std::cout << text.str() << std::flush;
 }
 
 }  // namespace
 
 int run_demo(const demo_options& o) {
-  const backend chosen = resolve_backend(o.requested);
-  std::cerr << "gpustream demo: backend " << describe_backend(chosen) << ", " << o.batches
-            << " batches of " << o.batch_mib << " MiB every " << o.interval_ms << " ms\n";
+  // Shared with the processing thread; declared first, so that they outlive the context.
+  std::mutex mutex;
+  std::condition_variable printed_changed;
+  int printed = 0;
 
   const std::size_t batch_bytes = o.batch_mib << 20;
-  // Pinned blocks allocated once; each batch's text is written straight into one.
-  pinned_block_pool pool{batch_bytes, 2, chosen};
-  gpustream::stream s{chosen};
-  text_generator generator{text_generator_options{generated_text::words, 2026, 20000, 4, 16}};
+  streaming_options so;
+  so.batch_interval = std::chrono::milliseconds{o.interval_ms};
+  so.requested_backend = o.requested;
+  so.log_batches = !o.quiet_log;
+  // Receive memory for about two batches, so that the generator keeps its rate
+  // while a batch is copied.
+  const std::size_t blocks_per_batch = (batch_bytes + so.block_bytes - 1) / so.block_bytes;
+  so.blocks_per_receiver = std::max<std::size_t>(4, 2 * blocks_per_batch + 2);
+  streaming_context ctx{so};
+  std::cerr << "gpustream demo: backend " << describe_backend(ctx.active_backend()) << ", " << o.batches
+            << " batches of " << o.batch_mib << " MiB every " << o.interval_ms << " ms\n";
 
-  const auto wall_start = std::chrono::system_clock::now();
-  const std::int64_t first_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(wall_start.time_since_epoch()).count() /
-      o.interval_ms * o.interval_ms;
-  const auto start = clock_type::now();
-  for (int b = 0; b < o.batches; ++b) {
-    // Batches are cut at interval ticks, like a StreamingContext's.
-    std::this_thread::sleep_until(start + std::chrono::milliseconds(std::int64_t{o.interval_ms} * (b + 1)));
-    const std::int64_t batch_time = first_ms + std::int64_t{o.interval_ms} * (b + 1);
+  // Generated text at batch_mib per interval; the first batch holds what came
+  // from the start to the first interval tick, so it is smaller.
+  generator_stream_options g;
+  g.text = text_generator_options{generated_text::words, 2026, 20000, 4, 16};
+  g.bytes_per_second = static_cast<std::uint64_t>(batch_bytes) * 1000 / static_cast<std::uint64_t>(o.interval_ms);
+  const dstream<word_pair> counts =
+      ctx.generator_stream(g).flat_map(split_words).map(pair_with_one).reduce_by_key();
 
-    pinned_block block = pool.acquire();
-    const std::uint64_t lines_before = generator.lines();
-    const std::size_t bytes = generator.fill(block.data(), block.capacity());
-    const auto t0 = clock_type::now();
-    column<char> text{static_cast<size_type>(bytes), s};
-    copy_bytes(text.data(), block.data(), bytes, s);
-    const key_value_table counts = word_count(text.view(), s);
-    const key_value_table top = top_k(counts.keys.view(), counts.values.view(), o.top, s);
-    s.synchronize();
-    const double ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+  const auto top = static_cast<std::size_t>(o.top);
+  counts.foreach_batch([&](const std::vector<word_pair>& records, batch_time time) {
+    {
+      std::lock_guard lock{mutex};
+      if (printed >= o.batches) return;  // a batch cut before the stop below took effect
+    }
+    print_top(time, records, top);
+    {
+      std::lock_guard lock{mutex};
+      ++printed;
+    }
+    printed_changed.notify_all();
+  });
 
-    print_batch(batch_time, top, counts.size() > top.size());
-    if (!o.quiet_log) {
-      char line[256];
-      std::snprintf(line, sizeof(line),
-                    "[info] batch %lld: %llu records, %.1f MiB, %lld distinct words, processing %.1f ms (%.2f GB/s)\n",
-                    static_cast<long long>(batch_time),
-                    static_cast<unsigned long long>(generator.lines() - lines_before),
-                    static_cast<double>(bytes) / (1 << 20), static_cast<long long>(counts.size()), ms,
-                    static_cast<double>(bytes) / (ms * 1e6));
-      std::cerr << line;
+  ctx.start();
+  {
+    std::unique_lock lock{mutex};
+    // The poll notices a context stopped by a failure.
+    while (printed < o.batches && ctx.current_state() != streaming_context::state::stopped) {
+      printed_changed.wait_for(lock, std::chrono::milliseconds{100});
     }
   }
+  // Done: the batches after the last printed one are not needed.
+  ctx.stop(false);
+  ctx.await_termination();  // rethrows the error that stopped the context, if any
   return 0;
 }
 

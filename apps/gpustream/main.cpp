@@ -1,18 +1,35 @@
 // The gpustream command-line program.
 
 #include "demo.hpp"
+#include "streaming_cli.hpp"
+#include "wordcount.hpp"
 
 #include <gpustream/config.hpp>
 #include <gpustream/core/error.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <iostream>
+#include <stdexcept>
 
 namespace {
 
 gpustream::backend parse_backend_option(const std::string& name) {
   return gpustream::parse_backend(name);
+}
+
+/// A CLI11 validator from a parser that throws std::invalid_argument.
+CLI::Validator validator(std::function<void(const std::string&)> parse, std::string name) {
+  return CLI::Validator{[parse = std::move(parse)](std::string& value) -> std::string {
+                          try {
+                            parse(value);
+                            return {};
+                          } catch (const std::invalid_argument& e) {
+                            return e.what();
+                          }
+                        },
+                        "", std::move(name)};
 }
 
 }  // namespace
@@ -46,6 +63,50 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   demo_cmd->add_flag("--quiet", demo.quiet_log, "No per-batch log line on stderr");
 
+  gpustream::app::wordcount_options wc;
+  std::string wc_source;
+  std::string wc_batch = "1s";
+  std::string wc_backend = "auto";
+  std::string wc_output = "print";
+  std::string wc_duration;
+  auto* wc_cmd = app.add_subcommand(
+      "wordcount",
+      "Streaming word count (Spark's NetworkWordCount): counts the words of each batch interval's lines; "
+      "runs until SIGINT/SIGTERM or --duration, then stops gracefully");
+  wc_cmd->add_option("--source", wc_source,
+                     "Input: socket:HOST:PORT (or HOST:PORT), a TCP server sending lines; dir:PATH, the files "
+                     "moved into a directory after the start; generator, generator:words or generator:logs, "
+                     "synthetic text at --rate-mib")
+      ->required()
+      ->check(validator([](const std::string& v) { gpustream::app::parse_source(v); }, "SOURCE"));
+  wc_cmd->add_option("--batch", wc_batch, "Batch interval, e.g. 1s, 500ms, 2.5s, or a number of milliseconds")
+      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "batch interval"); },
+                        "DURATION"))
+      ->capture_default_str();
+  wc_cmd->add_option("--backend", wc_backend, "Where operators run: auto, cuda or cpu")
+      ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
+      ->capture_default_str();
+  wc_cmd->add_option("--output", wc_output,
+                     "Where each batch's counts go: print (Spark's pprint of --top records), text:PREFIX (a "
+                     "directory PREFIX-<batch time> per batch), json:- (JSON lines on stdout) or json:FILE "
+                     "(JSON lines appended to FILE), one {\"time\":<batch time in ms>,\"word\":...,\"count\":...} "
+                     "per word; in JSON strings quote, backslash and control characters are escaped "
+                     "(\\\", \\\\, \\u00XX) and bytes from 0x80 up pass through as they are (valid JSON for "
+                     "UTF-8 text)")
+      ->check(validator([](const std::string& v) { gpustream::app::parse_output(v); }, "OUTPUT"))
+      ->capture_default_str();
+  auto* wc_top = wc_cmd->add_option("--top", wc.top, "Records printed per batch with --output print")
+                     ->check(CLI::Range(1, 1000000))
+                     ->capture_default_str();
+  wc_cmd->add_option("--duration", wc_duration, "Stop gracefully after this long, e.g. 10s (default: run until "
+                                                "SIGINT/SIGTERM)")
+      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "duration"); }, "DURATION"));
+  auto* wc_rate = wc_cmd->add_option("--rate-mib", wc.rate_mib,
+                                     "Generator rate in MiB/s, 0 for as fast as possible (generator sources)")
+                      ->check(CLI::Range(0.0, 1e6))
+                      ->capture_default_str();
+  wc_cmd->add_flag("--quiet", wc.quiet, "No per-batch log line on stderr");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,11 +114,33 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  auto usage_error = [](const std::string& message) {
+    std::cerr << "gpustream: error: " << message << " (see --help)\n";
+    return 2;
+  };
+
   try {
     if (*demo_cmd) {
       demo.requested = parse_backend_option(demo_backend);
       return gpustream::app::run_demo(demo);
     }
+    if (*wc_cmd) {
+      wc.source = gpustream::app::parse_source(wc_source);
+      wc.batch_interval = gpustream::app::parse_duration(wc_batch, "batch interval");
+      wc.requested = parse_backend_option(wc_backend);
+      wc.output = gpustream::app::parse_output(wc_output);
+      if (!wc_duration.empty()) wc.duration = gpustream::app::parse_duration(wc_duration, "duration");
+      if (wc_rate->count() > 0 && wc.source.type != gpustream::app::source_spec::kind::generator) {
+        return usage_error("--rate-mib applies only to a generator source");
+      }
+      if (wc_top->count() > 0 && wc.output.type != gpustream::app::output_spec::kind::print) {
+        return usage_error("--top applies only to --output print");
+      }
+      return gpustream::app::run_wordcount(wc);
+    }
+  } catch (const std::invalid_argument& e) {  // a configuration found wrong at start-up
+    std::cerr << "gpustream: error: " << e.what() << '\n';
+    return 2;
   } catch (const gpustream::backend_unavailable& e) {
     std::cerr << "gpustream: error: " << e.what() << '\n';
     return 2;

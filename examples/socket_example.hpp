@@ -1,0 +1,93 @@
+#pragma once
+
+// The frame of the network examples: `<program> <hostname> <port> [--batch]
+// [--backend]` plus the example's own options, a streaming_context reading
+// lines from the TCP server, SIGINT/SIGTERM stopping it gracefully, and
+// one-line errors with exit status 2 for bad configuration.
+
+#include "streaming_cli.hpp"
+
+#include <gpustream/gpustream.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace gpustream::examples {
+
+struct socket_example {
+  std::string name;         // the program's name, for messages
+  std::string description;  // its --help line
+  std::string default_batch = "1s";
+  /// Adds the example's own options (may be empty).
+  std::function<void(CLI::App&)> options;
+  /// Builds the graph over the received lines; may throw std::invalid_argument
+  /// for a bad option value (a usage error).
+  std::function<void(streaming_context&, dstream<std::string>)> graph;
+};
+
+inline int run(const socket_example& ex, int argc, char** argv) {
+  CLI::App app{ex.description};
+  app.failure_message([&ex](const CLI::App*, const CLI::Error& e) {
+    return ex.name + ": error: " + e.what() + " (see --help)\n";
+  });
+  std::string hostname;
+  std::string port_text;
+  std::string batch_text = ex.default_batch;
+  std::string backend_name = "auto";
+  app.add_option("hostname", hostname, "Host of the TCP server, e.g. localhost")->required();
+  app.add_option("port", port_text, "Its port, 1 to 65535")->required();
+  app.add_option("--batch", batch_text, "Batch interval, e.g. 1s, 500ms or a number of milliseconds")
+      ->capture_default_str();
+  app.add_option("--backend", backend_name, "Where operators run: auto, cuda or cpu")
+      ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
+      ->capture_default_str();
+  if (ex.options) ex.options(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  std::uint16_t port = 0;
+  std::chrono::milliseconds batch{};
+  try {
+    port = app::parse_port(port_text);
+    batch = app::parse_duration(batch_text, "batch interval");
+  } catch (const std::invalid_argument& e) {
+    std::cerr << ex.name << ": error: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+
+  try {
+    // Before any thread starts: SIGINT and SIGTERM become a graceful stop.
+    app::stop_signals signals{ex.name};
+    streaming_context ssc{batch, parse_backend(backend_name)};
+    try {
+      ex.graph(ssc, ssc.socket_text_stream(hostname, port));
+    } catch (const std::invalid_argument& e) {
+      std::cerr << ex.name << ": error: " << e.what() << " (see --help)\n";
+      return 2;
+    }
+    ssc.start();
+    app::run_until_stopped(ssc, signals, std::nullopt);
+  } catch (const logic_error& e) {
+    std::cerr << ex.name << ": error: " << e.what() << '\n';
+    return 2;
+  } catch (const backend_unavailable& e) {
+    std::cerr << ex.name << ": error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << ex.name << ": error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace gpustream::examples

@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""End-to-end checks of `gpustream wordcount` and the network_wordcount example.
+
+    wordcount_check.py generator-json GPUSTREAM
+    wordcount_check.py generator-text GPUSTREAM WORK_DIR
+    wordcount_check.py directory      GPUSTREAM WORK_DIR
+    wordcount_check.py socket         GPUSTREAM WORK_DIR
+    wordcount_check.py example        NETWORK_WORDCOUNT
+
+Each runs the program on known input and compares what it wrote with word
+counts computed here, independently: words are runs of bytes between ASCII
+whitespace (space, \\t, \\n, \\v, \\f, \\r), as bytes.split() cuts them.
+Exits 0 when the check passes, 1 with a message when it fails.
+"""
+
+import collections
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def expect(cond, message):
+    if not cond:
+        raise CheckFailed(message)
+
+
+def reference_counts(data):
+    return collections.Counter(w.decode("utf-8") for w in data.split())
+
+
+def sample_text():
+    """Text with every kind of line the receivers meet, and words that need
+    escaping in JSON."""
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
+    lines = []
+    for i in range(3000):
+        lines.append(" ".join(words[(i * 7 + k * 3) % len(words)] for k in range(1 + i % 9)))
+    lines.append('she said "hi" to a\\b and \x01ctl\x1f')   # quote, backslash, control bytes
+    lines.append("na\u00efve caf\u00e9 \u6f22\u5b57 alpha")  # UTF-8 passes through
+    lines.append("crlf line\r")                                # CRLF
+    lines.append("")                                           # an empty line
+    lines.append("\ttabs\tand\x0bvertical\x0cfeeds  alpha ")
+    text = "\n".join(lines) + "\nlast line without newline"
+    return text.encode("utf-8")
+
+
+class Program:
+    """A program under test, its stderr read by a thread (so that it never blocks)."""
+
+    def __init__(self, args, stdout=subprocess.DEVNULL):
+        print("running:", " ".join(args), flush=True)
+        self.proc = subprocess.Popen(args, stdout=stdout, stderr=subprocess.PIPE)
+        self.stderr_lines = []
+        self.started = threading.Event()
+        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.reader.start()
+
+    def _read_stderr(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            self.stderr_lines.append(line)
+            if "streaming context started" in line:
+                self.started.set()
+
+    def wait_started(self, timeout):
+        if not self.started.wait(timeout):
+            self.kill()
+            raise CheckFailed("the program did not report its start within %g s" % timeout)
+
+    def wait(self, timeout):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise CheckFailed("the program did not end within %g s" % timeout)
+        self.reader.join(5)
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stderr(self):
+        return "".join(self.stderr_lines)
+
+
+def parse_json_lines(data, interval_ms):
+    """Checks every line and sums the counts per word."""
+    totals = collections.Counter()
+    lines = data.decode("utf-8").splitlines()
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError as e:
+            raise CheckFailed("not a JSON line: %r (%s)" % (line, e))
+        expect(isinstance(record, dict) and sorted(record) == ["count", "time", "word"],
+               "expected the fields time, word and count: %r" % line)
+        expect(isinstance(record["time"], int) and record["time"] > 0, "bad time: %r" % line)
+        expect(record["time"] % interval_ms == 0,
+               "the batch time is not a multiple of the %d ms interval: %r" % (interval_ms, line))
+        expect(isinstance(record["word"], str) and record["word"], "bad word: %r" % line)
+        expect(isinstance(record["count"], int) and record["count"] > 0, "bad count: %r" % line)
+        totals[record["word"]] += record["count"]
+    return totals, len(lines)
+
+
+def compare(got, want):
+    if got == want:
+        return
+    missing = {w: c for w, c in want.items() if got.get(w) != c}
+    extra = {w: c for w, c in got.items() if w not in want}
+    raise CheckFailed("counts differ from the reference; wrong or missing: %s; unexpected: %s"
+                      % (dict(list(missing.items())[:10]), dict(list(extra.items())[:10])))
+
+
+def fresh_dir(path):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def read_file(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return b""
+
+
+# ---- the checks ----
+
+def check_generator_json(program):
+    """`--source generator --duration 2s --batch 500ms --output json:-`: JSON lines with a time field."""
+    p = Program([program, "wordcount", "--source", "generator", "--duration", "2s", "--batch", "500ms",
+                 "--output", "json:-", "--rate-mib", "0.25"], stdout=subprocess.PIPE)
+    watchdog = threading.Timer(20, p.kill)  # the read below ends when the program does
+    watchdog.start()
+    out = p.proc.stdout.read()
+    watchdog.cancel()
+    rc = p.wait(5)
+    expect(rc == 0, "exit status %d; stderr:\n%s" % (rc, p.stderr()))
+    totals, n = parse_json_lines(out, 500)
+    expect(n > 0, "no JSON lines on stdout")
+    expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
+    print("%d JSON lines, %d distinct words, %d words" % (n, len(totals), sum(totals.values())))
+
+
+def check_generator_text(program, work):
+    """`--output text:PREFIX`: a directory PREFIX-<batch time> per batch, with part-00000 and _SUCCESS."""
+    fresh_dir(work)
+    prefix = os.path.join(work, "counts")
+    p = Program([program, "wordcount", "--source", "generator:logs", "--duration", "1500ms", "--batch", "500ms",
+                 "--output", "text:" + prefix, "--rate-mib", "0.1", "--quiet"])
+    rc = p.wait(20)
+    expect(rc == 0, "exit status %d; stderr:\n%s" % (rc, p.stderr()))
+    dirs = sorted(d for d in os.listdir(work) if re.fullmatch(r"counts-[0-9]+", d))
+    expect(dirs, "no counts-<time> directory in %s: %s" % (work, os.listdir(work)))
+    records = 0
+    for d in dirs:
+        expect(os.path.isfile(os.path.join(work, d, "_SUCCESS")), d + " has no _SUCCESS")
+        for line in read_file(os.path.join(work, d, "part-00000")).decode("utf-8", "replace").splitlines():
+            expect(re.fullmatch(r"\(.+,[0-9]+\)", line), "unexpected record %r in %s" % (line, d))
+            records += 1
+    expect(records > 0, "no records written")
+    print("%d batch directories, %d records" % (len(dirs), records))
+
+
+def check_directory(program, work):
+    """`--source dir:PATH`: a file moved in is counted once; a file present at the start is not; SIGTERM stops
+    the program gracefully."""
+    fresh_dir(work)
+    incoming = fresh_dir(os.path.join(work, "incoming"))
+    staging = fresh_dir(os.path.join(work, "staging"))
+    output = os.path.join(work, "counts.json")
+    with open(os.path.join(incoming, "old.txt"), "wb") as f:
+        f.write(b"present before the start\n")
+    data = sample_text()
+    want = reference_counts(data)
+
+    p = Program([program, "wordcount", "--source", "dir:" + incoming, "--batch", "500ms",
+                 "--output", "json:" + output, "--quiet"])
+    try:
+        p.wait_started(10)
+        staged = os.path.join(staging, "words.txt")
+        with open(staged, "wb") as f:
+            f.write(data)
+        os.rename(staged, os.path.join(incoming, "words.txt"))  # moved in whole, as textFileStream expects
+
+        deadline = time.monotonic() + 10
+        got = collections.Counter()
+        while time.monotonic() < deadline and p.proc.poll() is None:
+            written = read_file(output)
+            got, _ = parse_json_lines(written[:written.rfind(b"\n") + 1], 500)  # whole lines only
+            if got == want:
+                break
+            time.sleep(0.2)
+        expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
+        compare(got, want)
+        p.proc.send_signal(signal.SIGTERM)
+        rc = p.wait(10)
+    finally:
+        p.kill()
+    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
+    expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
+    got, n = parse_json_lines(read_file(output), 500)
+    compare(got, want)  # nothing counted twice, nothing from the file present at the start
+    print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
+
+
+class OneShotServer:
+    """A TCP server on a free port of 127.0.0.1: the first connection gets `data`, then is closed (if
+    `close`) or held open; later connections are held open without data."""
+
+    def __init__(self, data, close):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.data = data
+        self.close_first = close
+        self.held = []
+        self.served = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if not self.served.is_set():
+                conn.sendall(self.data)
+                self.served.set()
+                if self.close_first:
+                    conn.shutdown(socket.SHUT_RDWR)
+                    conn.close()
+                    continue
+            self.held.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
+def check_socket(program, work):
+    """`--source socket:127.0.0.1:PORT --duration 3s --output json:FILE`: the summed counts equal the
+    reference, the last line without newline included (it ends with the connection)."""
+    fresh_dir(work)
+    output = os.path.join(work, "counts.json")
+    data = sample_text()
+    want = reference_counts(data)
+    server = OneShotServer(data, close=True)
+    try:
+        p = Program([program, "wordcount", "--source", "socket:127.0.0.1:%d" % server.port, "--duration", "3s",
+                     "--output", "json:" + output])
+        rc = p.wait(20)
+    finally:
+        server.close()
+    expect(server.served.is_set(), "the program never connected; stderr:\n" + p.stderr())
+    expect(rc == 0, "exit status %d; stderr:\n%s" % (rc, p.stderr()))
+    got, n = parse_json_lines(read_file(output), 1000)
+    compare(got, want)
+    print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
+
+
+def check_example(program):
+    """network_wordcount HOST PORT: pprint batches with the counts of the text sent; SIGINT stops it
+    gracefully."""
+    data = b"gpu stream gpu\nbatch gpu stream\n"
+    want = reference_counts(data)
+    server = OneShotServer(data, close=False)
+    p = None
+    try:
+        p = Program([program, "127.0.0.1", str(server.port), "--batch", "500ms"], stdout=subprocess.PIPE)
+        out = []
+
+        def read_stdout():
+            for line in p.proc.stdout:
+                out.append(line)
+
+        threading.Thread(target=read_stdout, daemon=True).start()
+        deadline = time.monotonic() + 10
+        got = collections.Counter()
+        while time.monotonic() < deadline and p.proc.poll() is None:
+            got = collections.Counter()
+            for line in list(out):
+                m = re.fullmatch(rb"\((.+),([0-9]+)\)\n", line)
+                if m:
+                    got[m.group(1).decode()] += int(m.group(2))
+            if got == want:
+                break
+            time.sleep(0.2)
+        expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
+        compare(got, want)
+        p.proc.send_signal(signal.SIGINT)
+        rc = p.wait(10)
+    finally:
+        server.close()
+        if p is not None:
+            p.kill()
+    expect(rc == 0, "exit status %d after SIGINT; stderr:\n%s" % (rc, p.stderr()))
+    expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
+    text = b"".join(out)
+    expect(re.search(rb"-+\nTime: [0-9]+ ms\n-+\n", text), "no pprint header on stdout")
+    print("printed the expected counts, stopped on SIGINT")
+
+
+def main(argv):
+    checks = {
+        "generator-json": (check_generator_json, 1),
+        "generator-text": (check_generator_text, 2),
+        "directory": (check_directory, 2),
+        "socket": (check_socket, 2),
+        "example": (check_example, 1),
+    }
+    if len(argv) < 2 or argv[1] not in checks or len(argv) - 2 != checks[argv[1]][1]:
+        print(__doc__, file=sys.stderr)
+        return 2
+    check, _ = checks[argv[1]]
+    try:
+        check(*argv[2:])
+    except CheckFailed as e:
+        print("FAILED:", e, file=sys.stderr)
+        return 1
+    print("passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
