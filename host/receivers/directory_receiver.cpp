@@ -1,5 +1,7 @@
 #include "directory_receiver.hpp"
 
+#include <sys/stat.h>
+
 #include <gpustream/core/error.hpp>
 
 #include <fcntl.h>
@@ -90,8 +92,8 @@ void directory_receiver::start(receiver_env env) {
   for (fs::directory_iterator it{options_.directory, ec}, end; !ec && it != end; it.increment(ec)) {
     std::error_code entry_ec;
     if (!it->is_regular_file(entry_ec)) continue;
-    const file_stamp stamp{it->file_size(entry_ec), it->last_write_time(entry_ec)};
-    if (!entry_ec) seen_[it->path().string()] = stamp;
+    file_stamp stamp;
+    if (stamp_of(*it, stamp)) seen_[it->path().string()] = stamp;
   }
   GPUSTREAM_EXPECTS(!ec, "directory_receiver: cannot list '" + options_.directory + "': " + ec.message());
 
@@ -113,6 +115,18 @@ void directory_receiver::run() {
   }
 }
 
+bool directory_receiver::stamp_of(const fs::directory_entry& entry, file_stamp& out) {
+  struct ::stat st{};
+  if (::stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  std::error_code ec;
+  out.mtime = entry.last_write_time(ec);
+  if (ec) return false;
+  out.size = static_cast<std::uintmax_t>(st.st_size);
+  out.device = static_cast<std::uint64_t>(st.st_dev);
+  out.inode = static_cast<std::uint64_t>(st.st_ino);
+  return true;
+}
+
 void directory_receiver::poll() {
   struct candidate {
     fs::path path;
@@ -127,8 +141,8 @@ void directory_receiver::poll() {
     // A file that vanished or cannot be examined now is looked at again next time.
     std::error_code entry_ec;
     if (!it->is_regular_file(entry_ec)) continue;
-    const file_stamp stamp{it->file_size(entry_ec), it->last_write_time(entry_ec)};
-    if (entry_ec) continue;
+    file_stamp stamp;
+    if (!stamp_of(*it, stamp)) continue;
     std::string key = path.string();
     const auto known = seen_.find(key);
     if (known == seen_.end() || !(known->second == stamp)) fresh.push_back({path, stamp});

@@ -26,9 +26,10 @@ struct directory_receiver_options {
 /// whole, in order of modification time then name; a last line without '\n'
 /// is a record. Files present at start() are not read. Hidden files (".name")
 /// and names ending in "._COPYING_" or ".tmp" (files still being written) are
-/// ignored. A file is known by its path, size and modification time: a file
-/// replaced by a different one under the same name is read again. Runs one
-/// polling thread. Noncopyable.
+/// ignored. A file is known by its path and its inode: a file changed in place
+/// (appended to, rewritten) is not read again, as in Spark, while a different
+/// file moved in under the same name is read. Runs one polling thread.
+/// Noncopyable.
 class directory_receiver final : public receiver {
  public:
   /// Throws gpustream::logic_error, naming the path, unless the directory
@@ -60,8 +61,13 @@ class directory_receiver final : public receiver {
   struct file_stamp {
     std::uintmax_t size = 0;
     std::filesystem::file_time_type mtime{};
-    bool operator==(const file_stamp& o) const { return size == o.size && mtime == o.mtime; }
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    /// The same file: the same inode (its size and time may have changed).
+    bool operator==(const file_stamp& o) const { return device == o.device && inode == o.inode; }
   };
+  /// The stamp of the file at `path`; false when it cannot be examined.
+  static bool stamp_of(const std::filesystem::directory_entry& entry, file_stamp& out);
 
   void run();
   void poll();

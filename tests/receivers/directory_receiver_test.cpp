@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -147,6 +148,29 @@ TEST_F(directory_receiver_test, hidden_temporary_and_empty_files_are_ignored) {
   c.finish();
   EXPECT_EQ(c.text(), "real\n");
   EXPECT_TRUE(ev.error_list().empty());
+}
+
+TEST_F(directory_receiver_test, a_file_changed_in_place_is_not_read_again_but_a_new_one_is) {
+  watched_directory dir;
+  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
+  block_queue queue;
+  receiver_events ev;
+  directory_receiver r{options_for(dir)};
+  collector c{r, queue};
+  r.start(ev.env(pool, queue, 16 * 1024));
+  c.start();
+  dir.move_in("log", "one\n");
+  ASSERT_TRUE(c.wait_for_bytes(4));
+  {
+    std::ofstream append{dir.path() + "/log", std::ios::app | std::ios::binary};
+    append << "two\n";  // the same file, grown in place: Spark does not read it again
+  }
+  std::this_thread::sleep_for(100ms);  // many polls
+  dir.move_in("log", "three\n");        // a different file under the same name
+  ASSERT_TRUE(c.wait_for_bytes(10));
+  std::this_thread::sleep_for(50ms);
+  c.finish();
+  EXPECT_EQ(c.text(), "one\nthree\n");
 }
 
 TEST_F(directory_receiver_test, unreadable_file_is_reported_once_and_skipped) {
