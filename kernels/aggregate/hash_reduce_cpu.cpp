@@ -4,6 +4,7 @@
 // the portable sort path, including the row order (hash, then bytes).
 
 #include "detail/common.hpp"
+#include "detail/cpu_text.hpp"
 #include "detail/operators.hpp"
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
@@ -258,15 +259,6 @@ class word_table {
   std::size_t mask_ = 0;
   std::size_t count_ = 0;
 };
-
-constexpr std::array<bool, 256> separator_table() {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = is_token_separator(static_cast<char>(c));
-  return t;
-}
-constexpr std::array<bool, 256> separators = separator_table();
-
-inline bool sep(char c) { return separators[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 // offsets from a prefix sum). Results are identical to the portable versions.
 
 #include "detail/common.hpp"
+#include "detail/cpu_text.hpp"
 #include "detail/operators.hpp"
 
 #include <gpustream/text/tokenize.hpp>
@@ -20,14 +21,6 @@
 
 namespace gpustream::detail::cpu {
 namespace {
-
-constexpr std::array<bool, 256> separator_table() {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = is_token_separator(static_cast<char>(c));
-  return t;
-}
-constexpr std::array<bool, 256> separators = separator_table();
-inline bool sep(char c) { return separators[static_cast<unsigned char>(c)]; }
 
 /// Threads for `work` items of `grain` each at least.
 int threads_for(size_type work, size_type grain) {
