@@ -339,6 +339,7 @@ void context_impl::process(staged_job& sj) {
 
   const auto ended = clock::now();
   info.records = records;
+  for (const auto& n : per_batch_nodes_) info.state_keys += n->state_keys();
   info.processing_delay = std::chrono::milliseconds{ms(ended - started)};
   info.total_delay = info.scheduling_delay + info.processing_delay;
   completed_.fetch_add(1);
@@ -354,6 +355,7 @@ void context_impl::process(staged_job& sj) {
                   static_cast<long long>(info.processing_delay.count()),
                   static_cast<long long>(info.total_delay.count()));
     std::string text = line;
+    if (info.state_keys > 0) text += ", " + std::to_string(info.state_keys) + " state keys";
     if (info.oversized_records > 0) {
       text += ", " + std::to_string(info.oversized_records) + " oversized record(s) dropped";
     }

@@ -74,6 +74,9 @@ class node {
   /// its slides): output operations skip the batch, as Spark's do.
   batch_ptr evaluate(batch_run& run);
 
+  /// Keys this node keeps as state across batches (0 for stateless nodes).
+  virtual std::uint64_t state_keys() const { return 0; }
+
   /// How often the node has data, in ms (0: every batch). Set by windows.
   std::int64_t slide_ms() const noexcept { return slide_ms_; }
   void set_slide_ms(std::int64_t ms) noexcept { slide_ms_ = ms; }

@@ -272,6 +272,9 @@ class sum_state_node final : public node {
     return state_;
   }
 
+ public:
+  std::uint64_t state_keys() const override { return state_ ? static_cast<std::uint64_t>(state_->size()) : 0; }
+
  private:
   batch_ptr state_;
 };
@@ -313,6 +316,9 @@ class host_state_node final : public node {
     std::vector<word_pair> out(state_.begin(), state_.end());
     return upload(host_records{std::move(out)}, run.s);
   }
+
+ public:
+  std::uint64_t state_keys() const override { return state_.size(); }
 
  private:
   state_update f_;

@@ -157,6 +157,16 @@ TEST_P(window_state_test, windows_and_state_match_the_model) {
   auto lengths = lines.map([](const std::string& l) { return static_cast<std::int64_t>(l.size()); });
   lengths.reduce(aggregation::sum).foreach_batch(reduced.sink());
   lengths.reduce_by_window(aggregation::max, L * interval, S * interval).foreach_batch(reduced_window.sink());
+  struct state_sizes final : streaming_listener {
+    std::mutex mutex;
+    std::map<batch_time, std::uint64_t> keys;
+    void on_batch_completed(const batch_info& b) override {
+      std::lock_guard lock{mutex};
+      keys[b.time] = b.state_keys;
+    }
+  };
+  auto sizes = std::make_shared<state_sizes>();
+  ctx.add_listener(sizes);
   run(ctx, n);
 
   ASSERT_FALSE(all_lines.seen.empty());
@@ -229,6 +239,10 @@ TEST_P(window_state_test, windows_and_state_match_the_model) {
     std::vector<std::string> keys;
     for (const auto& [k, x] : state_fn.seen[t]) keys.push_back(k);
     EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end())) << "update_state_by_key(f) keys out of byte order";
+    {
+      std::lock_guard lock{sizes->mutex};
+      EXPECT_EQ(sizes->keys[t], running.size() + fn_state.size()) << "state size reported to the listener";
+    }
 
     counts lines_by_value;
     for (const auto& l : batch(i)) ++lines_by_value[l];
