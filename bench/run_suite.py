@@ -55,6 +55,7 @@ def main():
     ap.add_argument("--backends", default="auto", help="comma-separated: cpu,cuda; auto: cpu, and cuda when a GPU is usable")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each benchmark (default 3)")
     ap.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
+    ap.add_argument("--plot", metavar="PNG", help="also draw the table as a bar chart (needs matplotlib)")
     a = ap.parse_args()
     if a.repeat < 1:
         ap.error("--repeat must be at least 1")
@@ -116,6 +117,40 @@ def main():
               f"{min(vals):.3f}-{max(vals):.3f} | {last.get('delay p50 ms', '')} | "
               f"{last.get('delay p99 ms', '')} | {ratio} |")
     print(f"\nruns per row: {a.repeat}; GB/s = input bytes / seconds / 1e9")
+    if a.plot:
+        plot(a.plot, order, results)
+
+
+def plot(path, order, results):
+    """Median GB/s per row, the bars' whiskers the min-max over the runs (log scale)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("run_suite: --plot needs matplotlib (pip install matplotlib); no plot drawn", file=sys.stderr)
+        return
+    labels, med, lo, hi = [], [], [], []
+    for key in order:
+        vals = [v for v, _ in results[key] if v is not None]
+        if not vals:
+            continue
+        m = statistics.median(vals)
+        labels.append(f"{key[0]}: {key[1]}\n{key[2]}")
+        med.append(m)
+        lo.append(m - min(vals))
+        hi.append(max(vals) - m)
+    fig, ax = plt.subplots(figsize=(10, 0.5 * len(labels) + 1.5))
+    ax.barh(range(len(labels)), med, xerr=[lo, hi], color="#4477aa", capsize=3)
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("GB/s (median of runs; whiskers: min-max)")
+    ax.set_title("gpustream benchmark suite")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"run_suite: plot written to {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -80,16 +80,23 @@ void generator_receiver::run() {
       if (current_.block) continue;  // cannot happen: only this thread fills
       current_.block = std::move(b);
       current_.receiver = env_.id;
-      if (options_.replay) {
-        const auto it = replayable_.find(current_.block.data());
-        if (it != replayable_.end() && it->second.bytes <= budget) {
-          // Filled before: its text is still there.
-          current_.bytes = it->second.bytes;
-          current_.records = it->second.records;
-          generated_ += current_.bytes;
-          push_locked();
+    }
+    if (options_.replay && current_.bytes == 0) {
+      const auto it = replayable_.find(current_.block.data());
+      const bool within_total =
+          options_.total_bytes == 0 || it == replayable_.end() || it->second.bytes <= options_.total_bytes - generated_;
+      if (it != replayable_.end() && within_total) {
+        if (it->second.bytes > budget) {
+          // The rate does not allow the whole block yet: wait, keeping it.
+          wake_.wait_for(lock, std::chrono::milliseconds{1});
           continue;
         }
+        // Filled before: its text is still there.
+        current_.bytes = it->second.bytes;
+        current_.records = it->second.records;
+        generated_ += current_.bytes;
+        push_locked();
+        continue;
       }
     }
     const std::size_t room = std::min(current_.block.capacity() - current_.bytes, allowed);
