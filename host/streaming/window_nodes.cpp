@@ -1,4 +1,5 @@
-// Nodes that remember across batches: union, windows and state.
+// Nodes that remember across batches: union, windows and state
+// (update_state_by_key, map_with_state).
 
 #include "context_impl.hpp"
 #include "graph.hpp"
@@ -325,6 +326,85 @@ class host_state_node final : public node {
   std::map<std::string, std::int64_t> state_;
 };
 
+/// An empty batch of records of `kind`, on the host.
+host_records empty_records(record_kind kind) {
+  switch (kind) {
+    case record_kind::strings: return std::vector<std::string>{};
+    case record_kind::pairs: return std::vector<word_pair>{};
+    case record_kind::integers: return std::vector<std::int64_t>{};
+  }
+  return std::vector<std::string>{};
+}
+
+/// map_with_state: the state of each key with the time of its last data, on
+/// the host; the user's function is called per record, then for idle keys.
+class map_state_node final : public node {
+ public:
+  struct entry {
+    std::int64_t value = 0;
+    batch_time last_data = 0;
+  };
+
+  map_state_node(const node_ptr& parent, record_kind out, state_mapper f, std::int64_t timeout_ms)
+      : node{parent->context(), out, {parent}}, f_{std::move(f)}, timeout_{timeout_ms} {}
+
+  std::uint64_t state_keys() const override { return state_.size(); }
+  const std::map<std::string, entry>& state() const noexcept { return state_; }
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    host_records out = empty_records(kind());
+    if (in && in->size() > 0) {
+      host_records h = download(*in, run.s);
+      for (const auto& [k, v] : std::get<std::vector<word_pair>>(h)) {
+        const auto it = state_.find(k);
+        key_state st{it != state_.end() ? std::optional<std::int64_t>{it->second.value} : std::nullopt, false};
+        f_(k, v, st, out);
+        if (st.exists()) {
+          state_[k] = entry{st.get(), run.time};  // data refreshes the key's idle time
+        } else if (it != state_.end()) {
+          state_.erase(it);
+        }
+      }
+    }
+    if (timeout_ > 0) {
+      // Spark's rule: idle when the last data came before batch time - timeout.
+      const batch_time threshold = run.time - timeout_;
+      for (auto it = state_.begin(); it != state_.end();) {
+        if (it->second.last_data >= threshold) {
+          ++it;
+          continue;
+        }
+        key_state st{it->second.value, true};
+        f_(it->first, std::nullopt, st, out);
+        it = state_.erase(it);
+      }
+    }
+    return upload(std::move(out), run.s);
+  }
+
+ private:
+  state_mapper f_;
+  std::int64_t timeout_;
+  std::map<std::string, entry> state_;
+};
+
+class snapshot_node final : public node {
+ public:
+  explicit snapshot_node(const node_ptr& mapped) : node{mapped->context(), record_kind::pairs, {mapped}} {}
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    parent()->evaluate(run);  // the state after this batch
+    const auto& state = static_cast<const map_state_node*>(parent_node())->state();
+    std::vector<word_pair> out;
+    out.reserve(state.size());
+    for (const auto& [k, e] : state) out.emplace_back(k, e.value);
+    return upload(host_records{std::move(out)}, run.s);
+  }
+};
+
 std::int64_t checked_window(const std::shared_ptr<context_impl>& ctx, const node_ptr& parent,
                             std::chrono::milliseconds length, std::chrono::milliseconds slide,
                             const std::string& what, std::int64_t& slide_ms) {
@@ -350,6 +430,23 @@ node_ptr per_batch(const std::shared_ptr<context_impl>& ctx, Args&&... args) {
 }
 
 }  // namespace
+
+node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapper f,
+                             std::chrono::milliseconds timeout) {
+  auto ctx = building(parent, "map_with_state");
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs, "map_with_state: needs a dstream of pairs");
+  GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "map_with_state: the parent must have data every batch");
+  GPUSTREAM_EXPECTS(f != nullptr, "map_with_state: an empty function");
+  GPUSTREAM_EXPECTS(timeout.count() >= 0, "map_with_state: a negative timeout");
+  return per_batch<map_state_node>(ctx, parent, out, std::move(f), timeout.count());
+}
+
+node_ptr make_state_snapshots(const node_ptr& mapped) {
+  auto ctx = building(mapped, "state_snapshots");
+  GPUSTREAM_EXPECTS(dynamic_cast<const map_state_node*>(mapped.get()) != nullptr,
+                    "state_snapshots: not a map_with_state stream");
+  return std::make_shared<snapshot_node>(mapped);
+}
 
 node_ptr make_union(const node_ptr& a, const node_ptr& b) {
   auto ctx = building(a, "union_with");

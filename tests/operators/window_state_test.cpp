@@ -341,6 +341,75 @@ TEST_P(window_state_test, transform_joins_each_batch_with_a_static_table) {
   }
 }
 
+// map_with_state: called per record in order, only for keys with data, and once
+// more for keys idle longer than the timeout (Spark: last data before batch
+// time - timeout), which are then removed.
+TEST_P(window_state_test, map_with_state_matches_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+  constexpr int timeout_batches = 3;
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  recorder<std::string> all_lines;
+  recorder<word_pair> mapped, snapshots;
+  lines.foreach_batch(all_lines.sink());
+  // Running totals; a key whose total passes 6 is removed (and starts again).
+  auto m = lines.flat_map(split_words)
+               .map(pair_with_one)
+               .map_with_state(
+                   [](const std::string& key, std::optional<std::int64_t> value, key_state& state) {
+                     if (state.is_timing_out()) return word_pair{key, -state.get()};
+                     const std::int64_t total = (state.exists() ? state.get() : 0) + value.value_or(0);
+                     if (total > 6) {
+                       state.remove();
+                     } else {
+                       state.update(total);
+                     }
+                     return word_pair{key, total};
+                   },
+                   timeout_batches * interval);
+  m.foreach_batch(mapped.sink());
+  m.state_snapshots().foreach_batch(snapshots.sink());
+  run(ctx, n);
+
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  std::map<std::string, std::pair<std::int64_t, int>> state;  // value, batch of last data
+  for (int i = 1; i <= total; ++i) {
+    SCOPED_TRACE("batch " + std::to_string(i));
+    const batch_time t = first + (i - 1) * interval.count();
+    std::vector<word_pair> expected;
+    if (i <= n) {
+      for (const auto& line : input[static_cast<std::size_t>(i - 1)]) {
+        for (const auto& w : words_of(line)) {
+          const auto it = state.find(w);
+          const std::int64_t sum = (it != state.end() ? it->second.first : 0) + 1;
+          if (sum > 6) {
+            state.erase(w);
+          } else {
+            state[w] = {sum, i};
+          }
+          expected.emplace_back(w, sum);
+        }
+      }
+    }
+    for (auto it = state.begin(); it != state.end();) {
+      if (i - it->second.second > timeout_batches) {
+        expected.emplace_back(it->first, -it->second.first);
+        it = state.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    EXPECT_EQ(mapped.seen[t], expected);
+    std::vector<word_pair> snapshot;
+    for (const auto& [k, e] : state) snapshot.emplace_back(k, e.first);
+    EXPECT_EQ(snapshots.seen[t], snapshot);
+  }
+}
+
 TEST_P(window_state_test, bad_windows_are_errors_at_graph_building) {
   streaming_context ctx{options()};
   auto pairs = ctx.queue_stream({}).flat_map(split_words).map(pair_with_one);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
+#include <gpustream/core/error.hpp>
 #include <gpustream/streaming/listener.hpp>
 
 #include <chrono>
@@ -48,8 +49,32 @@ struct with_inverse {
   bool drop_zeros = false;
 };
 
+/// The state of one key inside map_with_state's function (Spark's State[Long]).
+class key_state {
+ public:
+  bool exists() const noexcept { return exists_; }
+  /// The state; throws gpustream::logic_error when there is none.
+  std::int64_t get() const;
+  /// Sets the state. Throws gpustream::logic_error for a key timing out.
+  void update(std::int64_t value);
+  /// Removes the key's state.
+  void remove() noexcept { exists_ = false; }
+  /// True in the last call for a key idle longer than the timeout.
+  bool is_timing_out() const noexcept { return timing_out_; }
+
+  key_state(std::optional<std::int64_t> value, bool timing_out) noexcept
+      : value_{value.value_or(0)}, exists_{value.has_value()}, timing_out_{timing_out} {}
+
+ private:
+  std::int64_t value_;
+  bool exists_;
+  bool timing_out_;
+};
+
 template <class T>
 class dstream;
+template <class U>
+class mapped_with_state;
 class streaming_context;
 
 namespace detail {
@@ -112,6 +137,9 @@ using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
 using state_update =
     std::function<std::optional<std::int64_t>(const std::vector<std::int64_t>&, std::optional<std::int64_t>)>;
+/// One call of map_with_state's function; appends its record to `out`.
+using state_mapper =
+    std::function<void(const std::string&, std::optional<std::int64_t>, key_state&, host_records& out)>;
 
 // Graph building; each throws gpustream::logic_error when the node's context
 // has started, has stopped, or is gone. Defined in host/streaming/graph.cpp.
@@ -130,6 +158,9 @@ node_ptr make_value_window(const node_ptr& parent, aggregation agg, bool countin
 node_ptr make_reduce(const node_ptr& parent, aggregation agg);
 /// With `f` null: running totals on the backend (agg must be sum); else `f` on the host.
 node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state_update f);
+node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapper f,
+                             std::chrono::milliseconds timeout);
+node_ptr make_state_snapshots(const node_ptr& mapped);
 void add_print(const node_ptr& parent, std::size_t n);
 void add_save_as_text_files(const node_ptr& parent, std::string prefix, std::string suffix);
 void add_foreach_batch(const node_ptr& parent, host_sink f);
@@ -336,6 +367,28 @@ class dstream {
         })};
   }
 
+  /// Spark's mapWithState: for each (key, value) record of the batch, in
+  /// order, `f(key, value, state)` reads and changes the key's state (a
+  /// key_state) and returns one record of the output. Only keys with new data
+  /// are touched, except that with a positive `idle_timeout` a key without
+  /// data for longer than it gets one last call with no value and
+  /// state.is_timing_out(), and is then removed. `f(const std::string&,
+  /// std::optional<std::int64_t>, gpustream::key_state&)` runs on the host.
+  /// The result also gives state_snapshots(). T must be word_pair.
+  template <class F>
+  auto map_with_state(F f, std::chrono::milliseconds idle_timeout = {}) const {
+    static_assert(std::is_same_v<T, word_pair>, "map_with_state needs a dstream<word_pair>");
+    using U = detail::record_of_t<
+        std::invoke_result_t<F&, const std::string&, std::optional<std::int64_t>, key_state&>>;
+    static_assert(!std::is_void_v<U>, "map_with_state's function must return a record");
+    detail::state_mapper mapper = [f = std::move(f)](const std::string& key, std::optional<std::int64_t> value,
+                                                     key_state& state, detail::host_records& out) mutable {
+      std::get<std::vector<U>>(out).push_back(detail::to_record(f(key, value, state)));
+    };
+    return mapped_with_state<U>{
+        detail::make_map_with_state(node_, detail::kind_of<U>(), std::move(mapper), idle_timeout)};
+  }
+
   // ---- output operations ----
 
   /// Prints the first `n` records of every batch in Spark's pprint form to the
@@ -364,6 +417,8 @@ class dstream {
  private:
   template <class>
   friend class dstream;
+  template <class>
+  friend class mapped_with_state;
   friend class streaming_context;
   explicit dstream(detail::node_ptr n) : node_{std::move(n)} {}
 
@@ -390,6 +445,33 @@ std::vector<word_pair> dstream<T>::detail_reduce(std::vector<word_pair>&& in, F&
     }
   }
   return out;
+}
+
+/// What map_with_state returns: its records, and the state behind them.
+template <class U>
+class mapped_with_state : public dstream<U> {
+ public:
+  /// (key, state) for every key in the state after each batch (Spark's
+  /// stateSnapshots), in byte order of the keys.
+  dstream<word_pair> state_snapshots() const {
+    return dstream<word_pair>{detail::make_state_snapshots(this->node_)};
+  }
+
+ private:
+  template <class>
+  friend class dstream;
+  explicit mapped_with_state(detail::node_ptr n) : dstream<U>{std::move(n)} {}
+};
+
+inline std::int64_t key_state::get() const {
+  if (!exists_) throw logic_error{"key_state::get(): the key has no state"};
+  return value_;
+}
+
+inline void key_state::update(std::int64_t value) {
+  if (timing_out_) throw logic_error{"key_state::update(): the key is timing out; its state cannot be updated"};
+  value_ = value;
+  exists_ = true;
 }
 
 }  // namespace gpustream

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# On a GPU host, from a bundle made by scripts/gpu_bundle.sh: the device, the
+# whole test suite (CUDA and CPU cases), compute-sanitizer (memcheck and
+# racecheck) over the operator tests when it is installed, then the benchmark
+# suite on both backends. Output goes to stdout; exits non-zero when a test fails.
+#   gpu-bundle/gpu_check.sh [--no-bench] [--no-sanitizer]
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bench=1
+sanitizer=1
+for a in "$@"; do
+  case $a in
+    --no-bench) bench=0 ;;
+    --no-sanitizer) sanitizer=0 ;;
+    *) echo "gpu_check: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+status=0
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "gpu_check: nvidia-smi not found"
+echo "== tests =="
+"$here/gpu_test.sh" "$here" || status=1
+if [[ $sanitizer -eq 1 ]]; then
+  cs=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+  if [[ -n $cs ]]; then
+    for tool in memcheck racecheck; do
+      for t in text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_key_test aggregate_top_k_test; do
+        echo "== compute-sanitizer --tool $tool $t (CUDA cases) =="
+        "$cs" --tool "$tool" --error-exitcode 3 "$here/tests/$t" --gtest_filter='*cuda*' --gtest_brief=1 || status=1
+      done
+    done
+  else
+    echo "gpu_check: compute-sanitizer not found; skipped"
+  fi
+fi
+if [[ $bench -eq 1 ]]; then
+  echo "== benchmarks =="
+  python3 "$here/run_suite.py" --bin "$here/bin" --backends cuda,cpu --repeat 3 || status=1
+fi
+exit $status
