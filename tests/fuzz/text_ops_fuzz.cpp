@@ -1,0 +1,95 @@
+// libFuzzer target: the CPU backend's text operators on arbitrary bytes
+// against plain references: split_lines, tokenize, tokenize_text, word_count
+// (hash and sort paths) and filter_containing (the needle is taken from the
+// input's first bytes).
+
+#include <gpustream/gpustream.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  std::fprintf(stderr, "text_ops_fuzz: %s\n", what);
+  std::abort();
+}
+
+bool is_sep(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+std::vector<std::string> ref_lines(const std::string& t) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < t.size()) {
+    std::size_t end = t.find('\n', start);
+    const bool terminated = end != std::string::npos;
+    if (!terminated) end = t.size();
+    std::size_t stop = end;
+    if (terminated && stop > start && t[stop - 1] == '\r') --stop;
+    out.push_back(t.substr(start, stop - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> ref_words(const std::string& t) {
+  std::vector<std::string> out;
+  std::string w;
+  for (char c : t) {
+    if (is_sep(c)) {
+      if (!w.empty()) out.push_back(w);
+      w.clear();
+    } else {
+      w += c;
+    }
+  }
+  if (!w.empty()) out.push_back(w);
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace gpustream;
+  if (size < 1) return 0;
+  const std::size_t needle_size = std::min<std::size_t>(data[0] % 4, size - 1);
+  const std::string needle(reinterpret_cast<const char*>(data) + 1, needle_size);
+  const std::string text(reinterpret_cast<const char*>(data) + 1 + needle_size, size - 1 - needle_size);
+
+  const stream_view s = stream_view::cpu();
+  auto col = column<char>::from_host(text.data(), static_cast<size_type>(text.size()), s);
+  const string_spans lines = split_lines(col.view(), s);
+  const std::vector<std::string> expected_lines = ref_lines(text);
+  if (to_host(lines.view(), s) != expected_lines) fail("split_lines differs from the reference");
+
+  const std::vector<std::string> words = ref_words(text);
+  if (to_host(tokenize(lines.view(), s).view(), s) != words) fail("tokenize differs from the reference");
+  if (to_host(tokenize_text(col.view(), s).view(), s) != words) fail("tokenize_text differs from the reference");
+
+  std::map<std::string, std::int64_t> counts;
+  for (const auto& w : words) ++counts[w];
+  for (auto algorithm : {reduce_algorithm::hash, reduce_algorithm::sort}) {
+    const key_value_table t = word_count(col.view(), s, nullptr, algorithm);
+    const auto keys = t.keys.to_host();
+    const auto values = t.values.to_host();
+    std::map<std::string, std::int64_t> got;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (!got.emplace(keys[i], values[i]).second) fail("word_count gives a key twice");
+    }
+    if (got != counts) fail("word_count differs from the reference");
+  }
+
+  std::vector<std::string> kept;
+  for (const auto& l : expected_lines) {
+    if (l.find(needle) != std::string::npos) kept.push_back(l);
+  }
+  if (to_host(filter_containing(lines.view(), needle, s).view(), s) != kept) {
+    fail("filter_containing differs from the reference");
+  }
+  return 0;
+}
