@@ -122,14 +122,6 @@ batch_ptr upload(host_records&& records, stream_view s) {
 
 namespace {
 
-std::shared_ptr<context_impl> building(const node_ptr& parent, const char* what) {
-  GPUSTREAM_EXPECTS(parent != nullptr, std::string{what} + ": an empty dstream");
-  auto ctx = parent->context().lock();
-  GPUSTREAM_EXPECTS(ctx != nullptr, std::string{what} + ": the dstream's streaming_context is gone");
-  ctx->expect_building(what);
-  return ctx;
-}
-
 void expect_kind(const node_ptr& parent, record_kind k, const char* what) {
   GPUSTREAM_EXPECTS(parent->kind() == k, std::string{what} + ": wrong record type");
 }
@@ -247,6 +239,14 @@ class host_node final : public node {
 };
 
 }  // namespace
+
+std::shared_ptr<context_impl> building(const node_ptr& parent, const std::string& what) {
+  GPUSTREAM_EXPECTS(parent != nullptr, what + ": an empty dstream");
+  auto ctx = parent->context().lock();
+  GPUSTREAM_EXPECTS(ctx != nullptr, what + ": the dstream's streaming_context is gone");
+  ctx->expect_building(what.c_str());
+  return ctx;
+}
 
 node_ptr make_input_node(std::weak_ptr<context_impl> ctx, std::size_t index) {
   return std::make_shared<input_node>(std::move(ctx), index);

@@ -94,6 +94,11 @@ class node {
   std::int64_t slide_ms_ = 0;
 };
 
+/// The context of `parent` while its graph may still change; throws
+/// gpustream::logic_error, starting with `what`, otherwise (an empty dstream,
+/// a context that is gone, started or stopped).
+std::shared_ptr<context_impl> building(const node_ptr& parent, const std::string& what);
+
 /// The lines of input `index`.
 node_ptr make_input_node(std::weak_ptr<context_impl> ctx, std::size_t index);
 

@@ -18,14 +18,6 @@
 namespace gpustream::detail {
 namespace {
 
-std::shared_ptr<context_impl> building(const node_ptr& parent, const std::string& what) {
-  GPUSTREAM_EXPECTS(parent != nullptr, what + ": an empty dstream");
-  auto ctx = parent->context().lock();
-  GPUSTREAM_EXPECTS(ctx != nullptr, what + ": the dstream's streaming_context is gone");
-  ctx->expect_building(what.c_str());
-  return ctx;
-}
-
 /// One batch's data: the union of `parts` (all of one kind), in order. A
 /// single part is shared as it is; more are copied into new columns.
 batch_ptr union_of(record_kind kind, const std::vector<batch_ptr>& parts, stream_view s) {

@@ -294,7 +294,7 @@ TEST_P(window_state_test, union_of_two_streams) {
   recorder<std::string> all_lines;
   recorder<word_pair> both;
   sa.foreach_batch(all_lines.sink());
-  sa.union_with(sb).flat_map(split_words).map(pair_with_one).reduce_by_key().foreach_batch(both.sink());
+  sa.union_with(sb.repartition(4)).flat_map(split_words).map(pair_with_one).reduce_by_key().foreach_batch(both.sink());
   run(ctx, n);
   const batch_time first = all_lines.seen.begin()->first;
   for (int i = 1; i <= n; ++i) {
@@ -424,6 +424,7 @@ TEST_P(window_state_test, bad_windows_are_errors_at_graph_building) {
   expect_error([&] { pairs.reduce_by_key_and_window(aggregation::sum, 100ms); }, "multiple of");
   expect_error([&] { pairs.reduce_by_key_and_window(aggregation::sum, 80ms, 60ms); }, "multiple of");
   expect_error([&] { pairs.window(0ms); }, "positive");
+  expect_error([&] { pairs.repartition(0); }, "positive");
   expect_error([&] { pairs.reduce_by_key_and_window(aggregation::max, with_inverse{}, 80ms); }, "inverse");
   expect_error([&] { pairs.update_state_by_key(aggregation::max); }, "aggregation::sum");
   auto windowed = pairs.window(80ms, 80ms);

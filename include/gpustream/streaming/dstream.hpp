@@ -213,6 +213,13 @@ class dstream {
   dstream<T> union_with(const dstream<T>& other) const {
     return dstream<T>{detail::make_union(node_, other.node_)};
   }
+  /// Spark's repartition(n): on one device a batch is one partition, so this
+  /// returns the same stream; present so that Spark programs carry over.
+  /// Throws gpustream::logic_error unless n > 0.
+  dstream<T> repartition(int partitions) const {
+    if (partitions <= 0) throw logic_error{"repartition: the number of partitions must be positive"};
+    return *this;
+  }
   /// (line, number of times it occurs) for each distinct line (Spark's countByValue).
   dstream<word_pair> count_by_value() const {
     static_assert(std::is_same_v<T, std::string>, "count_by_value needs a dstream<std::string>");
