@@ -106,6 +106,19 @@ int main(int argc, char** argv) {
                       ->check(CLI::Range(0.0, 1e6))
                       ->capture_default_str();
   wc_cmd->add_flag("--quiet", wc.quiet, "No per-batch log line on stderr");
+  std::string wc_checkpoint_interval;
+  wc_cmd->add_option("--checkpoint", wc.checkpoint,
+                     "Checkpoint directory: the counts' state and the source's position are saved there, and a "
+                     "restart with the same options goes on from the newest checkpoint (a directory source "
+                     "reads every file exactly once across restarts; text:PREFIX and json:FILE outputs of "
+                     "batches after the checkpoint are replaced, not repeated)");
+  wc_cmd->add_option("--checkpoint-interval", wc_checkpoint_interval,
+                     "How often to checkpoint, a multiple of --batch (default: every 10 s of batches)")
+      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "checkpoint interval"); },
+                        "DURATION"));
+  wc_cmd->add_flag("--wal", wc.write_ahead_log,
+                   "Write each batch's input to a write-ahead log in the checkpoint directory before it runs, "
+                   "so that batches received before a crash run again after the restart (needs --checkpoint)");
 
   try {
     app.parse(argc, argv);
@@ -133,6 +146,11 @@ int main(int argc, char** argv) {
       if (wc_rate->count() > 0 && wc.source.type != gpustream::app::source_spec::kind::generator) {
         return usage_error("--rate-mib applies only to a generator source");
       }
+      if (!wc_checkpoint_interval.empty()) {
+        if (wc.checkpoint.empty()) return usage_error("--checkpoint-interval needs --checkpoint");
+        wc.checkpoint_interval = gpustream::app::parse_duration(wc_checkpoint_interval, "checkpoint interval");
+      }
+      if (wc.write_ahead_log && wc.checkpoint.empty()) return usage_error("--wal needs --checkpoint");
       if (wc_top->count() > 0 && wc.output.type != gpustream::app::output_spec::kind::print) {
         return usage_error("--top applies only to --output print");
       }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -136,6 +137,31 @@ void append_json_string(std::string& out, std::string_view s) {
   }
 }
 
+void truncate_json_lines_after(const std::string& path, std::int64_t t) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  std::ifstream in{path, std::ios::binary};
+  if (!in) throw std::runtime_error{"cannot read '" + path + "' to roll it back: " + std::strerror(errno)};
+  std::uintmax_t keep = 0;
+  std::string line;
+  const std::string key = "{\"time\":";
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a last line without '\n': cut short by a crash
+    if (line.compare(0, key.size(), key) != 0) break;
+    std::int64_t time = 0;
+    try {
+      time = std::stoll(line.substr(key.size()));
+    } catch (const std::exception&) {
+      break;
+    }
+    if (time > t) break;
+    keep += line.size() + 1;
+  }
+  in.close();
+  std::filesystem::resize_file(path, keep, ec);
+  if (ec) throw std::runtime_error{"cannot roll back '" + path + "': " + ec.message()};
+}
+
 int run_wordcount(const wordcount_options& o) {
   // First, before any thread starts: SIGINT and SIGTERM stop the context gracefully.
   stop_signals signals{"gpustream"};
@@ -144,6 +170,9 @@ int run_wordcount(const wordcount_options& o) {
   so.batch_interval = o.batch_interval;
   so.requested_backend = o.requested;
   so.log_batches = !o.quiet;
+  so.checkpoint_directory = o.checkpoint;
+  so.checkpoint_interval = o.checkpoint_interval;
+  so.write_ahead_log = o.write_ahead_log;
   streaming_context ctx{so};
 
   const source_spec& src = o.source;
@@ -182,7 +211,18 @@ int run_wordcount(const wordcount_options& o) {
         }
         os = file.get();
       }
-      counts.foreach_batch([os, file, target = o.output.target](const std::vector<word_pair>& records, batch_time t) {
+      auto first = std::make_shared<bool>(true);
+      counts.foreach_batch([os, file, first, &ctx, target = o.output.target](const std::vector<word_pair>& records,
+                                                                             batch_time t) {
+        if (*first) {
+          // After a recovery, lines of batches after the checkpoint go: those
+          // batches run again (or their data comes again).
+          *first = false;
+          if (const auto since = ctx.recovered_from(); since && file) {
+            file->flush();
+            truncate_json_lines_after(target, *since);
+          }
+        }
         // One write and one flush per batch.
         const std::string head = "{\"time\":" + std::to_string(t) + ",\"word\":\"";
         std::string text;

@@ -38,6 +38,9 @@ struct wordcount_options {
   std::optional<std::chrono::milliseconds> duration;
   double rate_mib = 8;
   bool quiet = false;
+  std::string checkpoint;  // directory; empty: no checkpoints
+  std::chrono::milliseconds checkpoint_interval{0};
+  bool write_ahead_log = false;
 };
 
 /// "socket:HOST:PORT", "HOST:PORT", "dir:PATH", "generator", "generator:words"
@@ -48,6 +51,11 @@ output_spec parse_output(const std::string& text);
 /// Appends `s` to `out` as the inside of a JSON string: quote, backslash and
 /// control characters (below 0x20) escaped, other bytes (UTF-8 included) as they are.
 void append_json_string(std::string& out, std::string_view s);
+/// Recovery of a JSON-lines file: cuts `path` after its last whole line whose
+/// "time" is at most `t` (lines are in batch order), so that batches run
+/// again replace their lines instead of adding them twice. A missing file is
+/// left alone. Throws std::runtime_error naming the file.
+void truncate_json_lines_after(const std::string& path, std::int64_t t);
 
 /// Streaming word count: lines.flat_map(split_words).map(pair_with_one)
 /// .reduce_by_key(), every batch, until SIGINT/SIGTERM or the duration ends.

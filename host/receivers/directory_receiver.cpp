@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include "../checkpoint/file_format.hpp"
+
 #include <gpustream/core/error.hpp>
 
 #include <fcntl.h>
@@ -87,15 +89,21 @@ void directory_receiver::start(receiver_env env) {
   }
   env_ = std::move(env);
 
-  // Spark reads only new files: note what is here now, before the thread runs.
-  std::error_code ec;
-  for (fs::directory_iterator it{options_.directory, ec}, end; !ec && it != end; it.increment(ec)) {
-    std::error_code entry_ec;
-    if (!it->is_regular_file(entry_ec)) continue;
-    file_stamp stamp;
-    if (stamp_of(*it, stamp)) seen_[it->path().string()] = stamp;
+  {
+    std::lock_guard lock{assembler_mutex_};
+    if (!restored_) {
+      // Spark reads only new files: note what is here now, before the thread runs.
+      std::error_code ec;
+      for (fs::directory_iterator it{options_.directory, ec}, end; !ec && it != end; it.increment(ec)) {
+        std::error_code entry_ec;
+        if (!it->is_regular_file(entry_ec)) continue;
+        file_stamp stamp;
+        if (stamp_of(*it, stamp)) seen_[it->path().string()] = stamp;
+      }
+      GPUSTREAM_EXPECTS(!ec, "directory_receiver: cannot list '" + options_.directory + "': " + ec.message());
+    }
+    start_position_ = position();
   }
-  GPUSTREAM_EXPECTS(!ec, "directory_receiver: cannot list '" + options_.directory + "': " + ec.message());
 
   thread_ = std::thread{[this] { run(); }};
   std::lock_guard lock{mutex_};
@@ -104,6 +112,20 @@ void directory_receiver::start(receiver_env env) {
 
 void directory_receiver::run() {
   try {
+    if (resume_) {
+      // Restored in the middle of a file: go on with it if it is still there.
+      const reading r = *resume_;
+      resume_.reset();
+      std::error_code ec;
+      const fs::directory_entry entry{r.path, ec};
+      file_stamp now;
+      if (!ec && stamp_of(entry, now) && now == r.stamp) {
+        read_file(r.path, now, r.offset);
+      } else {
+        report(name() + ": '" + r.path + "', read up to byte " + std::to_string(r.offset) +
+               " before the restart, is gone or was replaced; the rest of it is not read");
+      }
+    }
     while (!stopping()) {
       poll();
       std::unique_lock lock{mutex_};
@@ -144,8 +166,11 @@ void directory_receiver::poll() {
     file_stamp stamp;
     if (!stamp_of(*it, stamp)) continue;
     std::string key = path.string();
-    const auto known = seen_.find(key);
-    if (known == seen_.end() || !(known->second == stamp)) fresh.push_back({path, stamp});
+    {
+      std::lock_guard lock{assembler_mutex_};
+      const auto known = seen_.find(key);
+      if (known == seen_.end() || !(known->second == stamp)) fresh.push_back({path, stamp});
+    }
     present.insert(std::move(key));
   }
   if (ec) {
@@ -156,8 +181,11 @@ void directory_receiver::poll() {
   }
   listing_failed_ = false;
   // Forget files that are gone, so that memory stays bounded by the directory.
-  for (auto it = seen_.begin(); it != seen_.end();) {
-    it = present.count(it->first) != 0 ? std::next(it) : seen_.erase(it);
+  {
+    std::lock_guard lock{assembler_mutex_};
+    for (auto it = seen_.begin(); it != seen_.end();) {
+      it = present.count(it->first) != 0 ? std::next(it) : seen_.erase(it);
+    }
   }
 
   std::sort(fresh.begin(), fresh.end(), [](const candidate& a, const candidate& b) {
@@ -165,20 +193,33 @@ void directory_receiver::poll() {
   });
   for (const auto& f : fresh) {
     if (stopping()) return;
-    // Known from now on, read or not: a file is never read twice, and an
-    // unreadable one is reported once.
-    seen_[f.path.string()] = f.stamp;
-    read_file(f.path, f.stamp.size);
+    read_file(f.path, f.stamp, 0);
   }
 }
 
-void directory_receiver::read_file(const fs::path& path, std::uintmax_t size) {
+void directory_receiver::read_file(const fs::path& path, const file_stamp& stamp, std::uintmax_t offset) {
+  const std::uintmax_t size = stamp.size;
+  {
+    // Known from now on, read or not: a file is never read twice, and an
+    // unreadable one is reported once.
+    std::lock_guard lock{assembler_mutex_};
+    seen_[path.string()] = stamp;
+  }
   const file_descriptor fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (fd.get() < 0) {
     report(name() + ": cannot read '" + path.string() + "', skipped: " + std::strerror(errno));
     return;
   }
-  std::uintmax_t done = 0;
+  if (offset > 0 && ::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+    report(name() + ": cannot go on with '" + path.string() + "' at byte " + std::to_string(offset) +
+           ", skipped: " + std::strerror(errno));
+    return;
+  }
+  {
+    std::lock_guard lock{assembler_mutex_};
+    current_ = reading{path.string(), stamp, offset, assembler_->bytes_committed()};
+  }
+  std::uintmax_t done = offset;
   for (;;) {
     {
       std::lock_guard lock{assembler_mutex_};
@@ -197,6 +238,7 @@ void directory_receiver::read_file(const fs::path& path, std::uintmax_t size) {
         }
         // The region had room, so the partial last line needs no new block.
         assembler_->finish();
+        current_.reset();
         return;
       }
     }
@@ -243,6 +285,69 @@ void directory_receiver::stop() {
     }
     std::this_thread::sleep_for(backpressure_retry);
   }
+}
+
+std::string directory_receiver::position() const {
+  byte_writer w;
+  const std::size_t complete = seen_.size() - (current_ && seen_.count(current_->path) != 0 ? 1 : 0);
+  w.u64(complete);
+  for (const auto& [path, stamp] : seen_) {
+    if (current_ && path == current_->path) continue;
+    w.bytes(path);
+    w.u64(stamp.device);
+    w.u64(stamp.inode);
+    w.u64(stamp.size);
+  }
+  w.u8(current_ ? 1 : 0);
+  if (current_) {
+    const std::uint64_t handed = assembler_->bytes_committed() - assembler_->unsealed_bytes() - current_->first_committed;
+    w.bytes(current_->path);
+    w.u64(current_->stamp.device);
+    w.u64(current_->stamp.inode);
+    w.u64(current_->stamp.size);
+    w.u64(current_->offset + handed);
+  }
+  return std::move(w.str());
+}
+
+std::string directory_receiver::cut(block_queue& queue, std::vector<sealed_block>& out) {
+  std::lock_guard lock{assembler_mutex_};
+  if (assembler_) assembler_->seal();
+  out = queue.take_all();
+  return assembler_ ? position() : std::string{};
+}
+
+std::string directory_receiver::start_position() const { return start_position_; }
+
+void directory_receiver::restore(const std::string& position) {
+  std::lock_guard lock{assembler_mutex_};
+  byte_reader r{position, name() + " position"};
+  auto stamp_of_entry = [&r] {
+    file_stamp s;
+    s.device = r.u64();
+    s.inode = r.u64();
+    s.size = r.u64();
+    return s;
+  };
+  std::map<std::string, file_stamp> seen;
+  const std::uint64_t n = r.count(32);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::string path{r.bytes()};
+    seen[std::move(path)] = stamp_of_entry();
+  }
+  std::optional<reading> resume;
+  if (r.u8() != 0) {
+    reading cur;
+    cur.path = std::string{r.bytes()};
+    cur.stamp = stamp_of_entry();
+    cur.offset = r.u64();
+    seen[cur.path] = cur.stamp;
+    resume = std::move(cur);
+  }
+  if (!r.done()) r.fail("bytes after the position");
+  seen_ = std::move(seen);
+  resume_ = std::move(resume);
+  restored_ = true;
 }
 
 void directory_receiver::report(const std::string& message) const {

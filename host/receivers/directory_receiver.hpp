@@ -57,6 +57,15 @@ class directory_receiver final : public receiver {
   /// meanwhile). Idempotent; safe without start().
   void stop() override;
 
+  /// The position: every file known (read, being read, or present at the
+  /// first start), and how far the file being read has been handed over.
+  /// Restored, the receiver reads every file of the directory not known then
+  /// (files moved in while the program was down, too), and goes on with the
+  /// file it was reading from the position's offset.
+  std::string cut(block_queue& queue, std::vector<sealed_block>& out) override;
+  std::string start_position() const override;
+  void restore(const std::string& position) override;
+
  private:
   struct file_stamp {
     std::uintmax_t size = 0;
@@ -71,7 +80,10 @@ class directory_receiver final : public receiver {
 
   void run();
   void poll();
-  void read_file(const std::filesystem::path& path, std::uintmax_t size);
+  /// Reads the file from `offset` on; returns once it is read whole, or on stop.
+  void read_file(const std::filesystem::path& path, const file_stamp& stamp, std::uintmax_t offset);
+  /// Under assembler_mutex_.
+  std::string position() const;
   bool stopping();
   void report(const std::string& message) const;
   static bool ignored(const std::string& file_name);
@@ -82,7 +94,19 @@ class directory_receiver final : public receiver {
   std::mutex assembler_mutex_;  // the polling thread reads under it; seal() seals under it
   std::optional<line_assembler> assembler_;
 
-  std::map<std::string, file_stamp> seen_;  // files read, skipped, or present at start
+  // Under assembler_mutex_: files read, being read, skipped, or present at
+  // start; the file being read and where its bytes began in the assembler.
+  std::map<std::string, file_stamp> seen_;
+  struct reading {
+    std::string path;
+    file_stamp stamp;
+    std::uintmax_t offset = 0;          // the file's first byte read now
+    std::uint64_t first_committed = 0;  // assembler bytes_committed() at that byte
+  };
+  std::optional<reading> current_;
+  std::optional<reading> resume_;  // restored: the file to go on with, and where
+  bool restored_ = false;
+  std::string start_position_;
   bool listing_failed_ = false;             // on_error told about a listing failure
 
   std::mutex mutex_;

@@ -57,6 +57,11 @@ class line_assembler {
   std::size_t partial_bytes() const noexcept { return pos_ - line_start_; }
   std::uint64_t oversized_records() const noexcept { return oversized_; }
   std::uint64_t bytes_committed() const noexcept { return committed_; }
+  /// Bytes committed but not yet handed to the queue: the block being filled
+  /// (or the partial line carried for the next one), plus the dropped part of
+  /// an oversized line still being discarded. bytes_committed() minus this is
+  /// where the sealed data ends in the input.
+  std::size_t unsealed_bytes() const noexcept { return (block_ ? pos_ : tail_.size()) + (discarding_ ? discarded_ : 0); }
 
  private:
   bool ensure_block();

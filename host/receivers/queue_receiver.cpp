@@ -3,6 +3,7 @@
 #include <gpustream/core/error.hpp>
 
 #include <cstring>
+#include <stdexcept>
 
 namespace gpustream::detail {
 
@@ -44,6 +45,7 @@ void queue_receiver::seal() {
   if (!started_ || stopped_ || batches_.empty()) return;
   std::vector<std::string> lines = std::move(batches_.front());
   batches_.pop_front();
+  ++handed_out_;
 
   sealed_block current;
   auto flush = [&] {
@@ -67,6 +69,28 @@ void queue_receiver::seal() {
     ++current.records;
   }
   flush();
+}
+
+std::string queue_receiver::cut(block_queue& queue, std::vector<sealed_block>& out) {
+  seal();
+  std::lock_guard lock{mutex_};
+  out = queue.take_all();
+  return std::to_string(handed_out_);
+}
+
+std::string queue_receiver::start_position() const { return "0"; }
+
+void queue_receiver::restore(const std::string& position) {
+  std::lock_guard lock{mutex_};
+  std::uint64_t n = 0;
+  try {
+    std::size_t used = 0;
+    n = std::stoull(position, &used);
+    if (used != position.size()) throw std::invalid_argument{position};
+  } catch (const std::exception&) {
+    throw checkpoint_error{"queue_stream: a bad position '" + position + "' in the checkpoint"};
+  }
+  for (; handed_out_ < n && !batches_.empty(); ++handed_out_) batches_.pop_front();
 }
 
 void queue_receiver::stop() {

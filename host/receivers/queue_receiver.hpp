@@ -23,6 +23,10 @@ class queue_receiver final : public receiver {
   void seal() override;
   void stop() override;
   bool exhausted() const override;
+  /// The position is the number of batches handed out so far.
+  std::string cut(block_queue& queue, std::vector<sealed_block>& out) override;
+  std::string start_position() const override;
+  void restore(const std::string& position) override;
 
  private:
   mutable std::mutex mutex_;
@@ -30,6 +34,7 @@ class queue_receiver final : public receiver {
   receiver_env env_;
   bool started_ = false;
   bool stopped_ = false;
+  std::uint64_t handed_out_ = 0;
 };
 
 }  // namespace gpustream::detail

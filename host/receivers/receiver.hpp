@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace gpustream::detail {
 
@@ -42,6 +43,26 @@ class receiver {
   /// True once the source can produce nothing more (a queue or a generator
   /// that ran dry); a socket or directory source never ends by itself.
   virtual bool exhausted() const { return false; }
+
+  // ---- checkpoints ----
+
+  /// At a batch tick with checkpointing on (instead of seal()): seals, takes
+  /// every sealed block from `queue` into `out`, and returns the receiver's
+  /// position right after exactly those blocks, as one step: what a receiver
+  /// restarted from a checkpoint needs to go on after them without reading
+  /// anything twice. Empty for a receiver that cannot go back (a socket, the
+  /// generator): it goes on with whatever comes next.
+  virtual std::string cut(block_queue& queue, std::vector<sealed_block>& out) {
+    seal();
+    out = queue.take_all();
+    return {};
+  }
+  /// The position before anything was received, valid once start() returns.
+  virtual std::string start_position() const { return {}; }
+  /// Before start(): go on from a position cut() or start_position() returned
+  /// by a receiver of the same kind. Throws checkpoint_error when the
+  /// position cannot be read.
+  virtual void restore(const std::string& /*position*/) {}
 };
 
 }  // namespace gpustream::detail

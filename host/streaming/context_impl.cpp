@@ -36,6 +36,12 @@ context_impl::context_impl(streaming_options options) : options_{options} {
                         " bytes) must be at least twice the maximum record size (" +
                         std::to_string(options.max_record_bytes) + " bytes)");
   GPUSTREAM_EXPECTS(options.blocks_per_receiver >= 2, "each receiver needs at least 2 blocks");
+  GPUSTREAM_EXPECTS(options.checkpoint_interval.count() >= 0 &&
+                        options.checkpoint_interval.count() % options.batch_interval.count() == 0,
+                    "the checkpoint interval (" + std::to_string(options.checkpoint_interval.count()) +
+                        " ms) must be a multiple of the batch interval (" +
+                        std::to_string(options.batch_interval.count()) + " ms)");
+  if (!options.checkpoint_directory.empty()) ckpt_dir_ = options.checkpoint_directory;
   backend_ = resolve_backend(options.requested_backend);
   log_ = options.log != nullptr ? options.log : &std::cerr;
   out_ = options.out != nullptr ? options.out : &std::cout;
@@ -83,6 +89,17 @@ void context_impl::add_per_batch_node(node_ptr n) {
   per_batch_nodes_.push_back(std::move(n));
 }
 
+void context_impl::set_checkpoint_directory(const std::string& dir) {
+  GPUSTREAM_EXPECTS(!dir.empty(), "checkpoint(): an empty directory name");
+  expect_building("checkpoint()");
+  ckpt_dir_ = dir;
+}
+
+std::optional<batch_time> context_impl::recovered_from() const {
+  std::lock_guard lock{mutex_};
+  return recovered_from_;
+}
+
 void context_impl::add_listener(std::shared_ptr<streaming_listener> l) {
   GPUSTREAM_EXPECTS(l != nullptr, "add_listener: a null listener");
   std::lock_guard lock{mutex_};
@@ -124,8 +141,23 @@ void context_impl::start() {
                       "start(): no output operation is registered (print, save_as_text_files or foreach_batch), "
                       "so there is nothing to run");
   }
+  GPUSTREAM_EXPECTS(!options_.write_ahead_log || !ckpt_dir_.empty(),
+                    "start(): the write-ahead log needs a checkpoint directory (checkpoint(dir))");
   copy_stream_.emplace(backend_);
   compute_stream_.emplace(backend_);
+  if (!ckpt_dir_.empty()) {
+    const std::int64_t interval = options_.batch_interval.count();
+    ckpt_every_ms_ = options_.checkpoint_interval.count() > 0 ? options_.checkpoint_interval.count()
+                                                              : (10000 + interval - 1) / interval * interval;
+    try {
+      recover();
+    } catch (...) {
+      std::lock_guard lock{mutex_};
+      state_ = state::stopped;
+      state_changed_.notify_all();
+      throw;
+    }
+  }
 
   // Receivers start first; if one fails, the others stop and the context with them.
   std::size_t started = 0;
@@ -167,6 +199,34 @@ void context_impl::start() {
       std::chrono::duration_cast<std::chrono::milliseconds>(start_wall_.time_since_epoch()).count();
   next_time_ = (now_ms / interval + 1) * interval;
   zero_time_ = next_time_ - interval;
+  if (recovered_from_) {
+    // Windows slide from the first run's zero time; batch times only grow.
+    zero_time_ = *recovered_zero_time_;
+    next_time_ = std::max(next_time_, *recovered_from_ + interval);
+    if (!replay_.empty()) next_time_ = std::max(next_time_, replay_.back().time + interval);
+    log_line("[info] recovered from checkpoint " + checkpoint_path(*recovered_from_).string() + " (batch time " +
+             std::to_string(*recovered_from_) + " ms); " + std::to_string(replay_.size()) +
+             " batch(es) of the write-ahead log run again");
+  } else if (!ckpt_dir_.empty()) {
+    std::vector<std::string> positions;
+    for (auto& in : inputs_) positions.push_back(in->source->start_position());
+    try {
+      write_checkpoint(zero_time_, positions);
+    } catch (...) {
+      for (auto& in : inputs_) in->source->stop();
+      std::lock_guard lock{mutex_};
+      state_ = state::stopped;
+      state_changed_.notify_all();
+      throw;
+    }
+  }
+  for (auto& j : replay_) {
+    j.submitted = clock::now();
+    const batch_info info = info_of(j);
+    notify([&](streaming_listener& l) { l.on_batch_submitted(info); });
+    jobs_.push_back(std::move(j));
+  }
+  replay_.clear();
   {
     std::lock_guard lock{mutex_};
     state_ = state::active;
@@ -183,11 +243,19 @@ void context_impl::start() {
 context_impl::job context_impl::cut_batch(batch_time t) {
   job j;
   j.time = t;
-  for (auto& in : inputs_) in->source->seal();
   j.blocks.reserve(inputs_.size());
-  for (auto& in : inputs_) {
-    j.blocks.push_back(in->queue.take_all());
-    for (const auto& b : j.blocks.back()) j.bytes += b.bytes;
+  if (!ckpt_dir_.empty()) {
+    // Each receiver's blocks and its position right after them, as one step.
+    for (auto& in : inputs_) {
+      j.blocks.emplace_back();
+      j.positions.push_back(in->source->cut(in->queue, j.blocks.back()));
+    }
+  } else {
+    for (auto& in : inputs_) in->source->seal();
+    for (auto& in : inputs_) j.blocks.push_back(in->queue.take_all());
+  }
+  for (const auto& blocks : j.blocks) {
+    for (const auto& b : blocks) j.bytes += b.bytes;
   }
   j.oversized = oversized_.exchange(0);
   j.submitted = clock::now();
@@ -267,7 +335,12 @@ void context_impl::copier_loop() {
     staged_job sj;
     if (!dropping_.load()) {
       try {
-        sj = stage(std::move(j));
+        if (!j.replay.empty()) {
+          sj = load_logged(std::move(j));
+        } else {
+          if (options_.write_ahead_log) write_log(j);
+          sj = stage(std::move(j));
+        }
       } catch (...) {
         fail(std::current_exception());
       }
@@ -308,6 +381,10 @@ void context_impl::processor_loop() {
     } else {
       try {
         process(sj);
+        const batch_time t = sj.info.time;
+        if (!ckpt_dir_.empty() && (last || (t - zero_time_) % ckpt_every_ms_ == 0)) {
+          write_checkpoint(t, sj.info.positions);
+        }
       } catch (...) {
         fail(std::current_exception());
       }
@@ -506,6 +583,19 @@ dstream<std::string> streaming_context::generator_stream(generator_stream_option
   o.replay = options.replay;
   return dstream<std::string>{impl_->add_input(std::make_unique<detail::generator_receiver>(o))};
 }
+
+void streaming_context::checkpoint(const std::string& directory) { impl_->set_checkpoint_directory(directory); }
+
+std::unique_ptr<streaming_context> streaming_context::get_or_create(
+    const std::string& directory, const std::function<std::unique_ptr<streaming_context>()>& factory) {
+  GPUSTREAM_EXPECTS(factory != nullptr, "get_or_create: an empty factory");
+  std::unique_ptr<streaming_context> ctx = factory();
+  GPUSTREAM_EXPECTS(ctx != nullptr, "get_or_create: the factory returned no context");
+  ctx->checkpoint(directory);
+  return ctx;
+}
+
+std::optional<batch_time> streaming_context::recovered_from() const { return impl_->recovered_from(); }
 
 void streaming_context::add_listener(std::shared_ptr<streaming_listener> listener) {
   impl_->add_listener(std::move(listener));

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,8 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   void expect_building(const char* what) const;
 
   void add_listener(std::shared_ptr<streaming_listener> l);
+  void set_checkpoint_directory(const std::string& dir);
+  std::optional<batch_time> recovered_from() const;
   void start();
   void stop(bool graceful);
   bool await(std::optional<std::chrono::milliseconds> timeout);
@@ -75,6 +78,8 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
     std::uint64_t oversized = 0;
     clock::time_point submitted{};
     bool last = false;  // the final batch of a stop
+    std::vector<std::string> positions;  // by input, with checkpointing: right after this batch
+    std::filesystem::path replay;        // a batch of the write-ahead log to run again
   };
   struct staged_job {
     job info;
@@ -92,6 +97,19 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   bool on_own_thread() const;
   void log_line(const std::string& line);
   batch_info info_of(const job& j) const;
+
+  // Checkpoints and the write-ahead log (host/streaming/checkpointing.cpp).
+  std::string graph_signature() const;
+  /// Before the receivers start: loads the newest checkpoint and lists the
+  /// log's batches after it; restores the graph's state and the receivers'
+  /// positions. False for a fresh start.
+  bool recover();
+  void write_checkpoint(batch_time t, const std::vector<std::string>& positions);
+  void write_log(const job& j);
+  /// A logged batch read back, as a staged job.
+  staged_job load_logged(job&& j);
+  std::filesystem::path checkpoint_path(batch_time t) const;
+  std::filesystem::path log_path(batch_time t) const;
 
   template <class F>
   void notify(F&& f);
@@ -144,6 +162,13 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   std::atomic<std::uint64_t> completed_{0};
   std::uint64_t dropped_batches_ = 0;
   std::uint64_t dropped_bytes_ = 0;
+
+  // Checkpointing: off when ckpt_dir_ is empty.
+  std::filesystem::path ckpt_dir_;
+  std::int64_t ckpt_every_ms_ = 0;
+  std::optional<batch_time> recovered_from_;
+  std::optional<batch_time> recovered_zero_time_;
+  std::vector<job> replay_;  // logged batches to run again, oldest first
 };
 
 }  // namespace gpustream::detail

@@ -118,6 +118,57 @@ batch_ptr upload(host_records&& records, stream_view s) {
   return out;
 }
 
+void write_batch(byte_writer& w, const batch_ptr& data, stream_view s) {
+  w.u8(data ? 1 : 0);
+  if (!data) return;
+  const host_records h = download(*data, s);
+  w.u8(static_cast<std::uint8_t>(data->kind));
+  std::visit(
+      [&](const auto& v) {
+        using T = typename std::decay_t<decltype(v)>::value_type;
+        w.u64(v.size());
+        for (const auto& x : v) {
+          if constexpr (std::is_same_v<T, std::string>) {
+            w.bytes(x);
+          } else if constexpr (std::is_same_v<T, word_pair>) {
+            w.bytes(x.first);
+            w.i64(x.second);
+          } else {
+            w.i64(x);
+          }
+        }
+      },
+      h);
+}
+
+batch_ptr read_batch(byte_reader& r, stream_view s) {
+  const std::uint8_t present = r.u8();
+  if (present > 1) r.fail("a bad batch marker");
+  if (present == 0) return nullptr;
+  const std::uint8_t kind = r.u8();
+  switch (static_cast<record_kind>(kind)) {
+    case record_kind::strings: {
+      std::vector<std::string> v(r.count(8));
+      for (auto& x : v) x = std::string{r.bytes()};
+      return upload(host_records{std::move(v)}, s);
+    }
+    case record_kind::pairs: {
+      std::vector<word_pair> v(r.count(16));
+      for (auto& x : v) {
+        x.first = std::string{r.bytes()};
+        x.second = r.i64();
+      }
+      return upload(host_records{std::move(v)}, s);
+    }
+    case record_kind::integers: {
+      std::vector<std::int64_t> v(r.count(8));
+      for (auto& x : v) x = r.i64();
+      return upload(host_records{std::move(v)}, s);
+    }
+  }
+  r.fail("an unknown record type " + std::to_string(kind));
+}
+
 // ---- nodes ----
 
 namespace {
@@ -338,6 +389,39 @@ class save_op final : public output_op {
  public:
   save_op(node_ptr parent, std::string prefix, std::string suffix)
       : parent_{std::move(parent)}, prefix_{std::move(prefix)}, suffix_{std::move(suffix)} {}
+  void roll_back_after(batch_time t) override {
+    namespace fs = std::filesystem;
+    const fs::path prefix{prefix_};
+    const fs::path dir = prefix.has_parent_path() ? prefix.parent_path() : fs::path{"."};
+    const std::string stem = prefix.filename().string() + "-";
+    const std::string tail = suffix_.empty() ? std::string{} : "." + suffix_;
+    std::vector<fs::path> later;
+    std::error_code ec;
+    for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      const std::string temporary = "._temporary";
+      if (name.size() > temporary.size() && name.compare(name.size() - temporary.size(), temporary.size(), temporary) == 0) {
+        name.resize(name.size() - temporary.size());
+      }
+      if (name.compare(0, stem.size(), stem) != 0 || name.size() < stem.size() + tail.size()) continue;
+      if (name.compare(name.size() - tail.size(), tail.size(), tail) != 0) continue;
+      const std::string digits = name.substr(stem.size(), name.size() - stem.size() - tail.size());
+      if (digits.empty() || digits.size() > 18 ||
+          digits.find_first_not_of("0123456789") != std::string::npos) {
+        continue;
+      }
+      if (std::stoll(digits) > t) later.push_back(it->path());
+    }
+    for (const auto& path : later) {
+      std::error_code rm;
+      fs::remove_all(path, rm);
+      if (rm) {
+        throw std::runtime_error{"save_as_text_files: cannot remove " + path.string() +
+                                 " (output of a batch after the checkpoint): " + rm.message()};
+      }
+    }
+  }
+
   void run(batch_run& run) override {
     namespace fs = std::filesystem;
     const batch_ptr data = parent_->evaluate(run);

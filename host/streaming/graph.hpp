@@ -3,6 +3,8 @@
 // The DStream graph inside a context: nodes that compute one batch's data on
 // the backend, and the output operations that consume it.
 
+#include "../checkpoint/file_format.hpp"
+
 #include <gpustream/column/column.hpp>
 #include <gpustream/column/string_column.hpp>
 #include <gpustream/streaming/dstream.hpp>
@@ -77,6 +79,13 @@ class node {
   /// Keys this node keeps as state across batches (0 for stateless nodes).
   virtual std::uint64_t state_keys() const { return 0; }
 
+  /// Checkpoints. A node that keeps state across batches describes itself
+  /// (its kind and parameters: a checkpoint of another graph is refused) and
+  /// writes and reads that state; stateless nodes return an empty tag.
+  virtual std::string checkpoint_tag() const { return {}; }
+  virtual void save_state(byte_writer&, stream_view) const {}
+  virtual void load_state(byte_reader&, stream_view) {}
+
   /// How often the node has data, in ms (0: every batch). Set by windows.
   std::int64_t slide_ms() const noexcept { return slide_ms_; }
   void set_slide_ms(std::int64_t ms) noexcept { slide_ms_ = ms; }
@@ -107,11 +116,18 @@ class output_op {
  public:
   virtual ~output_op() = default;
   virtual void run(batch_run& run) = 0;
+  /// Recovery from a checkpoint of batch time `t`: drops what was written for
+  /// later batches (they run again, or their data comes again).
+  virtual void roll_back_after(batch_time /*t*/) {}
 };
 
 // Moving records between the backend and the host.
 host_records download(const batch_data& data, stream_view s, size_type limit = -1);
 batch_ptr upload(host_records&& records, stream_view s);
+
+/// A batch's data (or its absence, for a null `data`) in a checkpoint.
+void write_batch(byte_writer& w, const batch_ptr& data, stream_view s);
+batch_ptr read_batch(byte_reader& r, stream_view s);
 
 /// One record as text: strings as they are, pairs as "(key,value)", integers
 /// in decimal (Spark's toString of each).

@@ -114,6 +114,35 @@ class windowed_node : public node {
     return output(run);
   }
 
+  /// "<name> length slide kind", for the graph's checkpoint signature.
+  std::string window_tag(const char* name) const {
+    return std::string{name} + " " + std::to_string(length_) + " " + std::to_string(slide_ms()) + " " +
+           std::to_string(static_cast<int>(kind()));
+  }
+
+ public:
+  void save_state(byte_writer& w, stream_view s) const override {
+    w.u64(history_.size());
+    for (const auto& [t, p] : history_) {
+      w.i64(t);
+      write_batch(w, p, s);
+    }
+    save_extra(w, s);
+  }
+  void load_state(byte_reader& r, stream_view s) override {
+    history_.clear();
+    const std::uint64_t n = r.count(9);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const batch_time t = r.i64();
+      history_.emplace_back(t, read_batch(r, s));
+    }
+    load_extra(r, s);
+  }
+
+ protected:
+  virtual void save_extra(byte_writer&, stream_view) const {}
+  virtual void load_extra(byte_reader&, stream_view) {}
+
   /// Kept partials with time in (from, to].
   std::vector<batch_ptr> between(batch_time from, batch_time to) const {
     std::vector<batch_ptr> out;
@@ -130,6 +159,7 @@ class windowed_node : public node {
 class window_node final : public windowed_node {
  public:
   using windowed_node::windowed_node;
+  std::string checkpoint_tag() const override { return window_tag("window"); }
 
  protected:
   batch_ptr output(batch_run& run) override {
@@ -143,6 +173,9 @@ class reduce_window_node final : public windowed_node {
  public:
   reduce_window_node(const node_ptr& parent, aggregation agg, std::int64_t length_ms, std::int64_t slide_ms)
       : windowed_node{parent, record_kind::pairs, length_ms, slide_ms}, agg_{agg} {}
+  std::string checkpoint_tag() const override {
+    return window_tag("reduce_by_key_and_window") + " " + std::to_string(static_cast<int>(agg_));
+  }
 
  protected:
   batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_pairs(*in, agg_, s); }
@@ -164,6 +197,10 @@ class inverse_window_node final : public windowed_node {
   inverse_window_node(const node_ptr& parent, aggregation agg, bool drop_zeros, std::int64_t length_ms,
                       std::int64_t slide_ms)
       : windowed_node{parent, record_kind::pairs, length_ms, slide_ms}, agg_{agg}, drop_zeros_{drop_zeros} {}
+  std::string checkpoint_tag() const override {
+    return window_tag("reduce_by_key_and_window/inverse") + " " + std::to_string(static_cast<int>(agg_)) + " " +
+           std::to_string(drop_zeros_ ? 1 : 0);
+  }
 
  protected:
   batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_pairs(*in, agg_, s); }
@@ -186,6 +223,14 @@ class inverse_window_node final : public windowed_node {
     previous_time_ = t;
     return result;
   }
+  void save_extra(byte_writer& w, stream_view s) const override {
+    w.i64(previous_time_);
+    write_batch(w, previous_, s);
+  }
+  void load_extra(byte_reader& r, stream_view s) override {
+    previous_time_ = r.i64();
+    previous_ = read_batch(r, s);
+  }
 
  private:
   aggregation agg_;
@@ -201,6 +246,10 @@ class value_window_node final : public windowed_node {
   value_window_node(const node_ptr& parent, aggregation agg, bool counting, std::int64_t length_ms,
                     std::int64_t slide_ms)
       : windowed_node{parent, record_kind::integers, length_ms, slide_ms}, agg_{agg}, counting_{counting} {}
+  std::string checkpoint_tag() const override {
+    return window_tag(counting_ ? "count_by_window" : "reduce_by_window") + " " +
+           std::to_string(static_cast<int>(agg_));
+  }
 
  protected:
   batch_ptr partial(const batch_ptr& in, stream_view s) override {
@@ -234,6 +283,8 @@ class value_window_node final : public windowed_node {
     }
     return upload(host_records{std::move(out)}, run.s);
   }
+  void save_extra(byte_writer& w, stream_view) const override { w.u8(seen_ ? 1 : 0); }
+  void load_extra(byte_reader& r, stream_view) override { seen_ = r.u8() != 0; }
 
  private:
   std::int64_t combine(std::int64_t a, std::int64_t b) const {
@@ -267,6 +318,12 @@ class sum_state_node final : public node {
 
  public:
   std::uint64_t state_keys() const override { return state_ ? static_cast<std::uint64_t>(state_->size()) : 0; }
+  std::string checkpoint_tag() const override { return "update_state_by_key/sum"; }
+  void save_state(byte_writer& w, stream_view s) const override { write_batch(w, state_, s); }
+  void load_state(byte_reader& r, stream_view s) override {
+    state_ = read_batch(r, s);
+    if (state_ && state_->kind != record_kind::pairs) r.fail("update_state_by_key's state is not of pairs");
+  }
 
  private:
   batch_ptr state_;
@@ -312,6 +369,22 @@ class host_state_node final : public node {
 
  public:
   std::uint64_t state_keys() const override { return state_.size(); }
+  std::string checkpoint_tag() const override { return "update_state_by_key/function"; }
+  void save_state(byte_writer& w, stream_view) const override {
+    w.u64(state_.size());
+    for (const auto& [k, v] : state_) {
+      w.bytes(k);
+      w.i64(v);
+    }
+  }
+  void load_state(byte_reader& r, stream_view) override {
+    state_.clear();
+    const std::uint64_t n = r.count(16);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::string k{r.bytes()};
+      state_[std::move(k)] = r.i64();
+    }
+  }
 
  private:
   state_update f_;
@@ -342,6 +415,28 @@ class map_state_node final : public node {
 
   std::uint64_t state_keys() const override { return state_.size(); }
   const std::map<std::string, entry>& state() const noexcept { return state_; }
+  std::string checkpoint_tag() const override {
+    return "map_with_state " + std::to_string(timeout_) + " " + std::to_string(static_cast<int>(kind()));
+  }
+  void save_state(byte_writer& w, stream_view) const override {
+    w.u64(state_.size());
+    for (const auto& [k, e] : state_) {
+      w.bytes(k);
+      w.i64(e.value);
+      w.i64(e.last_data);
+    }
+  }
+  void load_state(byte_reader& r, stream_view) override {
+    state_.clear();
+    const std::uint64_t n = r.count(24);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::string k{r.bytes()};
+      entry e;
+      e.value = r.i64();
+      e.last_data = r.i64();
+      state_[std::move(k)] = e;
+    }
+  }
 
  protected:
   batch_ptr compute(batch_run& run) override {

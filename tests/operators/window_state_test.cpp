@@ -197,7 +197,9 @@ TEST_P(window_state_test, windows_and_state_match_the_model) {
     // Plain window: only keys present in the window.
     const counts w = window_counts(i, L);
     EXPECT_EQ(windowed.seen.count(t), slides ? 1u : 0u);
-    if (slides) EXPECT_EQ(as_counts(windowed.seen[t]), w);
+    if (slides) {
+      EXPECT_EQ(as_counts(windowed.seen[t]), w);
+    }
 
     // Inverse: previous window + entering - leaving; zero keys stay unless dropped.
     if (slides) {

@@ -33,6 +33,14 @@ class backend_unavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown when a checkpoint or write-ahead log file cannot be used: written by
+/// an incompatible build or for a different DStream graph, truncated, or
+/// corrupt. what() names the file and the problem.
+class checkpoint_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 namespace detail {
 [[noreturn]] void throw_logic_error(const char* cond, const std::string& msg, const char* file,
                                     int line);

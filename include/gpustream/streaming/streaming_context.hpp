@@ -8,8 +8,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,18 @@ struct streaming_options {
   std::ostream* log = nullptr;
   /// Where print() writes; nullptr: std::cout.
   std::ostream* out = nullptr;
+
+  /// Checkpointing (Spark's ssc.checkpoint(dir)); empty: off. The directory
+  /// holds checkpoints of the graph's state and the receivers' positions,
+  /// and the write-ahead log; start() recovers from what it finds there.
+  std::string checkpoint_directory;
+  /// How often a checkpoint is written: a multiple of the batch interval.
+  /// 0: the smallest multiple of the batch interval that is at least 10 s.
+  std::chrono::milliseconds checkpoint_interval{0};
+  /// Writes each batch's received data to the write-ahead log before the
+  /// batch runs, so that batches received but not checkpointed are run again
+  /// after a crash. Needs checkpoint_directory.
+  bool write_ahead_log = false;
 };
 
 /// Options of a socket_text_stream.
@@ -103,6 +117,25 @@ class streaming_context {
   /// Synthetic text or log lines (see text_generator) at a configurable rate.
   dstream<std::string> generator_stream(generator_stream_options options = {});
 
+  // ---- checkpoints ----
+
+  /// Spark's checkpoint(dir): turns checkpointing on, into `directory`
+  /// (created when missing), before start(). See
+  /// streaming_options::checkpoint_directory.
+  void checkpoint(const std::string& directory);
+  /// Spark's getOrCreate: a context from `factory`, checkpointing into
+  /// `directory`; when the directory holds a checkpoint, start() recovers
+  /// from it. C++ functions cannot be serialized, so unlike Spark the factory
+  /// always runs: it must build the same DStream graph each time (start()
+  /// refuses a checkpoint of a different graph with checkpoint_error).
+  static std::unique_ptr<streaming_context> get_or_create(
+      const std::string& directory, const std::function<std::unique_ptr<streaming_context>()>& factory);
+  /// After start(): the batch time of the checkpoint the context recovered
+  /// from; std::nullopt for a fresh start. Batches after that time were
+  /// rolled back: save_as_text_files removed their directories, and the
+  /// batches in the write-ahead log run again with their own times.
+  std::optional<batch_time> recovered_from() const;
+
   /// Adds a listener for batch and receiver events (before or after start).
   void add_listener(std::shared_ptr<streaming_listener> listener);
 
@@ -110,7 +143,9 @@ class streaming_context {
 
   /// Starts receiving and processing. Throws gpustream::logic_error when the
   /// context is already active or was stopped, or when no output operation is
-  /// registered.
+  /// registered; with checkpointing, gpustream::checkpoint_error (naming the
+  /// file) when a checkpoint or log entry is corrupt, truncated, of another
+  /// format version, or of another graph or batch interval.
   void start();
   /// Stops receiving and processing; idempotent. Graceful: the data already
   /// received, including the partial last line of each receiver, is processed
