@@ -58,6 +58,16 @@ def read_dirs(out, prefix):
     return result
 
 
+def rerun_batches(work):
+    """Batches the restarted child ran again from the log, as its log says."""
+    n = 0
+    with open(os.path.join(work, "child.log"), "rb") as f:
+        for line in f.read().decode("latin-1").splitlines():
+            if "batch(es) of the write-ahead log run again" in line:
+                n += int(line.split("; ")[-1].split()[0])
+    return n
+
+
 def latest_totals(out):
     totals = read_dirs(out, "totals")
     return totals[max(totals)] if totals else Counter()
@@ -68,7 +78,7 @@ class Child:
         self.cmd = [args.app, "--source", source, "--checkpoint", os.path.join(work, "checkpoint"),
                     "--out", os.path.join(work, "out"), "--backend", args.backend,
                     "--batch-ms", str(args.batch_ms), "--window-batches", str(args.window_batches),
-                    "--checkpoint-batches", "2"]
+                    "--checkpoint-batches", str(args.checkpoint_batches)]
         self.log = open(os.path.join(work, "child.log"), "ab")
         self.proc = None
         self.starts = 0
@@ -211,7 +221,8 @@ def run_directory(args, rng, child, work):
         diff = {w: (got[w], reference[w]) for w in set(got) | set(reference) if got[w] != reference[w]}
         fail(f"counts differ from the input (word: (got, expected)): {dict(list(diff.items())[:10])}")
     print(f"crash_test: directory source: {len(files)} files, {sum(reference.values())} words, "
-          f"{child.starts} starts ({args.kills} kills), {batches} batches: exact")
+          f"{child.starts} starts ({args.kills} kills), {batches} batches, {rerun_batches(work)} run again "
+          f"from the log: exact")
 
 
 def run_socket(args, rng, child, work):
@@ -302,7 +313,8 @@ def run_socket(args, rng, child, work):
         fail(f"{len(incomplete)} incomplete chunks for {args.kills} kills (at most {allowed} expected): "
              f"{incomplete[:10]}")
     print(f"crash_test: socket source: {len(chunks)} chunks, {sum(reference.values())} words sent, "
-          f"{child.starts} starts ({args.kills} kills), {batches} batches; {len(incomplete)} chunk(s) "
+          f"{child.starts} starts ({args.kills} kills), {batches} batches, {rerun_batches(work)} run again "
+          f"from the log; {len(incomplete)} chunk(s) "
           f"cut short by a kill, no word counted twice")
 
 
@@ -318,6 +330,8 @@ def main():
     ap.add_argument("--chunks", type=int, default=120)
     ap.add_argument("--batch-ms", type=int, default=200)
     ap.add_argument("--window-batches", type=int, default=3)
+    ap.add_argument("--checkpoint-batches", type=int, default=5,
+                    help="batches per checkpoint: the log holds up to this many batches at a kill")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
