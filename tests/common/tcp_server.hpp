@@ -72,6 +72,15 @@ class tcp_connection {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
+  /// Closes with a TCP reset (RST) instead of an orderly shutdown (FIN).
+  void reset() {
+    if (fd_ < 0) return;
+    linger l{};
+    l.l_onoff = 1;
+    l.l_linger = 0;
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close();
+  }
 
  private:
   int fd_;

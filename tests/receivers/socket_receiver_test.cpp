@@ -219,6 +219,43 @@ TEST_F(socket_receiver_test, reconnects_after_the_server_goes_away) {
   EXPECT_FALSE(ev.error_list().empty());
 }
 
+TEST_F(socket_receiver_test, silent_peer_then_reset_connection_loses_nothing_read_and_reconnects) {
+  SCOPED_TRACE(seed_trace());
+  std::mt19937_64 rng{seed};
+  std::string first = random_lines(rng, 30000);
+  if (first.empty() || first.back() != '\n') first += '\n';
+  const std::string second = random_lines(rng, 30000);
+  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
+  block_queue queue;
+  receiver_events ev;
+  tcp_server server;
+  socket_receiver r{options_for(server.port())};
+  collector c{r, queue};
+  r.start(ev.env(pool, queue, 16 * 1024));
+  c.start();
+  {
+    auto conn = server.accept();
+    ASSERT_TRUE(conn->valid());
+    // Connected and silent: nothing arrives, nothing goes wrong.
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(c.size(), 0u);
+    EXPECT_TRUE(ev.error_list().empty());
+    ASSERT_TRUE(conn->send_in_pieces(first, rng));
+    EXPECT_TRUE(c.wait_for_bytes(first.size(), 5s));
+    conn->reset();  // RST, not FIN
+  }
+  {
+    auto conn = server.accept();
+    ASSERT_TRUE(conn->valid()) << "the receiver did not reconnect after the reset";
+    ASSERT_TRUE(conn->send_in_pieces(second, rng));
+  }
+  const std::string expected = first + second + (second.empty() || second.back() != '\n' ? "\n" : "");
+  EXPECT_TRUE(c.wait_for_bytes(expected.size(), 5s));
+  c.finish();
+  EXPECT_TRUE(c.text() == expected) << "got " << c.text().size() << " bytes, expected " << expected.size();
+  c.expect_whole_lines();
+}
+
 TEST_F(socket_receiver_test, stop_while_data_flows_keeps_whole_lines) {
   SCOPED_TRACE(seed_trace());
   std::mt19937_64 rng{seed};

@@ -66,6 +66,53 @@ TEST_P(backpressure_test, fast_socket_sender_is_held_back_and_nothing_is_lost) {
   EXPECT_GT(most, block_bytes) << "the pool never filled: the sender did not outrun processing";
 }
 
+TEST_P(backpressure_test, overload_delays_batches_reports_the_delay_and_loses_nothing) {
+  // For a bounded time each batch takes three intervals: later batches wait,
+  // their scheduling delay grows and is reported, memory stays within the
+  // pool, and every byte offered is counted once the load is gone.
+  SCOPED_TRACE(seed_trace());
+  auto rng = this->rng();
+  text_options o;
+  o.bytes = 3u << 20;
+  const std::string text = make_text(rng, o);
+  tcp_server server;
+  streaming_context ctx{options()};
+  auto counts = std::make_shared<count_sink>();
+  std::atomic<int> slow_batches{12};
+  ctx.socket_text_stream("127.0.0.1", server.port())
+      .flat_map(split_words)
+      .map(pair_with_one)
+      .reduce_by_key()
+      .foreach_batch([&, counts](const std::vector<word_pair>& batch, batch_time) {
+        counts->add(batch);
+        if (slow_batches.fetch_sub(1) > 0) std::this_thread::sleep_for(150ms);
+      });
+  auto events = std::make_shared<recording_listener>();
+  ctx.add_listener(events);
+  ctx.start();
+  scoped_thread sender{[&] {
+    auto conn = server.accept(30s);
+    if (conn->valid()) conn->send_in_pieces(text, rng);
+  }};
+  const std::size_t expected_bytes = text.size() + (text.empty() || text.back() != '\n' ? 1 : 0);
+  EXPECT_TRUE(wait_until([&] { return events->completed_bytes() >= expected_bytes; }, 120s))
+      << "processed " << events->completed_bytes() << " of " << expected_bytes << " bytes";
+  sender.join();
+  ctx.stop(true);
+  EXPECT_EQ(events->completed_bytes(), expected_bytes);
+  EXPECT_EQ(count_difference(counts->totals(), ref_word_count(text)), "");
+  EXPECT_LE(largest_batch(*events), pool_bytes);
+  // Batches waited behind the slow ones, and said so.
+  std::int64_t most_delay = 0;
+  for (const auto& b : events->batches(recording_listener::type::batch_completed)) {
+    most_delay = std::max<std::int64_t>(most_delay, b.scheduling_delay.count());
+    EXPECT_EQ(b.total_delay, b.scheduling_delay + b.processing_delay);
+  }
+  EXPECT_GE(most_delay, 200) << "batches 3 intervals long did not delay the ones after them";
+  EXPECT_NE(log_.str().find("scheduling delay " + std::to_string(most_delay) + " ms"), std::string::npos)
+      << "the largest scheduling delay is not in the per-batch log";
+}
+
 TEST_P(backpressure_test, unlimited_generator_is_bounded_by_the_pool) {
   streaming_context ctx{options()};
   generator_stream_options g;
