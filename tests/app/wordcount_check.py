@@ -4,6 +4,7 @@
     wordcount_check.py generator-json GPUSTREAM
     wordcount_check.py generator-text GPUSTREAM WORK_DIR
     wordcount_check.py directory      GPUSTREAM WORK_DIR
+    wordcount_check.py checkpoint     GPUSTREAM WORK_DIR
     wordcount_check.py socket         GPUSTREAM WORK_DIR
     wordcount_check.py example        NETWORK_WORDCOUNT
 
@@ -219,6 +220,63 @@ def check_directory(program, work):
     print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
 
 
+def check_checkpoint(program, work):
+    """`--checkpoint DIR --wal` with a directory source and JSON lines: killed with SIGKILL and started
+    again (a file moved in while it is down), the program goes on from its checkpoint; the JSON file ends
+    up with every word counted exactly once."""
+    fresh_dir(work)
+    incoming = fresh_dir(os.path.join(work, "incoming"))
+    staging = fresh_dir(os.path.join(work, "staging"))
+    output = os.path.join(work, "counts.json")
+    args = [program, "wordcount", "--source", "dir:" + incoming, "--batch", "250ms", "--output", "json:" + output,
+            "--checkpoint", os.path.join(work, "checkpoint"), "--checkpoint-interval", "1s", "--wal"]
+    texts = [sample_text() + ("run %d only\n" % i).encode() for i in range(3)]
+    want = collections.Counter()
+
+    def move_in(i):
+        staged = os.path.join(staging, "words-%d.txt" % i)
+        with open(staged, "wb") as f:
+            f.write(texts[i])
+        os.rename(staged, os.path.join(incoming, "words-%d.txt" % i))
+        want.update(reference_counts(texts[i]))
+
+    def wait_for_want(p):
+        deadline = time.monotonic() + 15
+        got = collections.Counter()
+        while time.monotonic() < deadline and p.proc.poll() is None:
+            written = read_file(output)
+            got, _ = parse_json_lines(written[:written.rfind(b"\n") + 1], 250)
+            if got == want:
+                return
+            time.sleep(0.1)
+        expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
+        compare(got, want)
+
+    p = Program(args)
+    try:
+        p.wait_started(10)
+        move_in(0)
+        wait_for_want(p)
+        time.sleep(0.3)  # batches after the newest checkpoint: their lines are rolled back at the restart
+    finally:
+        p.kill()  # SIGKILL
+    move_in(1)  # while the program is down
+    p = Program(args)
+    try:
+        p.wait_started(10)
+        move_in(2)
+        wait_for_want(p)
+        p.proc.send_signal(signal.SIGTERM)
+        rc = p.wait(10)
+    finally:
+        p.kill()
+    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
+    expect("recovered from checkpoint" in p.stderr(), "no recovery reported:\n" + p.stderr())
+    got, n = parse_json_lines(read_file(output), 250)
+    compare(got, want)
+    print("%d JSON lines over a kill and a restart; %d words counted once each" % (n, sum(want.values())))
+
+
 class OneShotServer:
     """A TCP server on a free port of 127.0.0.1: the first connection gets `data`, then is closed (if
     `close`) or held open; later connections are held open without data."""
@@ -323,6 +381,7 @@ def main(argv):
         "generator-json": (check_generator_json, 1),
         "generator-text": (check_generator_text, 2),
         "directory": (check_directory, 2),
+        "checkpoint": (check_checkpoint, 2),
         "socket": (check_socket, 2),
         "example": (check_example, 1),
     }
