@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <ostream>
 #include <sstream>
@@ -38,13 +39,14 @@ struct options {
   std::size_t block_mib = 8;
   std::size_t blocks = 64;
   std::size_t rate_mib = 0;
+  std::string wal_dir;  // also run each workload with checkpoints and the write-ahead log here
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: stream_bench [--backend auto|cpu|cuda] [--workload wordcount|grep|all]\n"
                "                    [--batch-ms N] [--batches N] [--warmup N] [--block-mib N]\n"
-               "                    [--blocks N] [--rate-mib N] [--help]\n\n"
+               "                    [--blocks N] [--rate-mib N] [--wal-dir DIR] [--help]\n\n"
                "Runs a streaming word count (flat_map(split_words).map(pair_with_one).reduce_by_key,\n"
                "every distinct word and its count brought to the host each batch) and a grep\n"
                "(filter(contains{\"ERROR\"}) over generated log lines, matching lines brought to\n"
@@ -58,7 +60,10 @@ void usage(std::FILE* out) {
                "               first batch with data (the pool's blocks are filled first)\n"
                "  --block-mib  receive block size in MiB (default 8)\n"
                "  --blocks     receive blocks in the pool (default 64): bounds a batch\n"
-               "  --rate-mib   offered rate in MiB/s; 0: as fast as processing takes it (default)\n");
+               "  --rate-mib   offered rate in MiB/s; 0: as fast as processing takes it (default)\n"
+               "  --wal-dir    also run each workload with checkpoints (every 10 s of batches) and\n"
+               "               the write-ahead log in DIR (emptied first), and print its ratio to\n"
+               "               the run without them: what the log costs\n");
 }
 
 bool parse(int argc, char** argv, options& o) {
@@ -84,6 +89,8 @@ bool parse(int argc, char** argv, options& o) {
         return false;
       }
       o.workload = v;
+    } else if (a == "--wal-dir") {
+      o.wal_dir = v;
     } else if (!numeric || n < 0 || n > 1000000) {
       std::fprintf(stderr, "stream_bench: error: %s wants a number from 0 to 1000000, not '%s'\n", a.c_str(),
                    v.c_str());
@@ -169,9 +176,15 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
-result run_workload(const options& o, gpustream::backend b, const std::string& workload) {
+result run_workload(const options& o, gpustream::backend b, const std::string& workload,
+                    const std::string& wal_dir = {}) {
   std::ostringstream sink;
   gpustream::streaming_options so;
+  if (!wal_dir.empty()) {
+    std::filesystem::remove_all(wal_dir);
+    so.checkpoint_directory = wal_dir;
+    so.write_ahead_log = true;
+  }
   so.batch_interval = std::chrono::milliseconds{o.batch_ms};
   so.requested_backend = b;
   so.block_bytes = o.block_mib << 20;
@@ -291,6 +304,16 @@ int main(int argc, char** argv) {
                 std::string{gpustream::to_string(b)}.c_str(), device.c_str(), r.mib_per_batch, r.gbps,
                 r.records_per_s / 1e6, r.p50_ms, r.p99_ms, copy > 0 ? r.gbps / copy : 0.0);
     std::fflush(stdout);
+    if (!o.wal_dir.empty()) {
+      const result l = run_workload(o, b, w, o.wal_dir + "/" + w);
+      if (l.gbps <= 0) status = 1;
+      std::printf("| %s + write-ahead log (%.2fx of %s) | %s | %s | %.1f | %.2f | %.1f | %.0f | %.0f | %.2fx |\n",
+                  w.c_str(), r.gbps > 0 ? l.gbps / r.gbps : 0.0, w.c_str(),
+                  std::string{gpustream::to_string(b)}.c_str(), device.c_str(), l.mib_per_batch, l.gbps,
+                  l.records_per_s / 1e6, l.p50_ms, l.p99_ms, copy > 0 ? l.gbps / copy : 0.0);
+      std::fflush(stdout);
+      std::filesystem::remove_all(o.wal_dir + "/" + w);
+    }
   }
   return status;
 }
