@@ -210,6 +210,7 @@ bool context_impl::recover() {
   }
   byte_reader pos{segments[1], name};
   std::vector<std::string> positions = read_positions(pos);
+  std::string positions_from = name;
   if (positions.size() != inputs_.size()) pos.fail("a position for each input");
 
   const stream_view s = *compute_stream_;
@@ -239,12 +240,21 @@ bool context_impl::recover() {
     j.positions = read_positions(p);
     if (j.positions.size() != inputs_.size()) p.fail("a position for each input");
     positions = j.positions;
+    positions_from = log.string();
     replay_.push_back(std::move(j));
   }
   for (std::size_t i = 0; i < inputs_.size(); ++i) {
-    if (!positions[i].empty()) inputs_[i]->source->restore(positions[i]);
+    if (positions[i].empty()) continue;
+    try {
+      inputs_[i]->source->restore(positions[i]);
+    } catch (const checkpoint_error& e) {
+      throw checkpoint_error{positions_from + ": " + e.what()};
+    }
   }
-  recovered_from_ = time;
+  {
+    std::lock_guard lock{mutex_};
+    recovered_from_ = time;
+  }
   recovered_zero_time_ = zero;
   for (const auto& op : outputs_) op->roll_back_after(time);
   return true;
