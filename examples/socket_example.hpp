@@ -1,7 +1,7 @@
 #pragma once
 
 // The frame of the network examples: `<program> <hostname> <port> [--batch]
-// [--backend]` plus the example's own options, a streaming_context reading
+// [--backend] [--checkpoint DIR [--wal]]` plus the example's own options, a streaming_context reading
 // lines from the TCP server, SIGINT/SIGTERM stopping it gracefully, and
 // one-line errors with exit status 2 for bad configuration.
 
@@ -48,6 +48,14 @@ inline int run(const socket_example& ex, int argc, char** argv) {
   app.add_option("--backend", backend_name, "Where operators run: auto, cuda or cpu")
       ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
       ->capture_default_str();
+  std::string checkpoint;
+  bool wal = false;
+  app.add_option("--checkpoint", checkpoint,
+                 "Checkpoint directory: state, windows and the batch times are saved there, and a restart with "
+                 "the same options goes on from the newest checkpoint");
+  app.add_flag("--wal", wal,
+               "Log each batch's input in the checkpoint directory before it runs, so that batches received "
+               "before a crash run again after the restart (needs --checkpoint)");
   if (ex.options) ex.options(app);
   try {
     app.parse(argc, argv);
@@ -60,6 +68,7 @@ inline int run(const socket_example& ex, int argc, char** argv) {
   try {
     port = app::parse_port(port_text);
     batch = app::parse_duration(batch_text, "batch interval");
+    if (wal && checkpoint.empty()) throw std::invalid_argument{"--wal needs --checkpoint"};
   } catch (const std::invalid_argument& e) {
     std::cerr << ex.name << ": error: " << e.what() << " (see --help)\n";
     return 2;
@@ -68,7 +77,12 @@ inline int run(const socket_example& ex, int argc, char** argv) {
   try {
     // Before any thread starts: SIGINT and SIGTERM become a graceful stop.
     app::stop_signals signals{ex.name};
-    streaming_context ssc{batch, parse_backend(backend_name)};
+    streaming_options options;
+    options.batch_interval = batch;
+    options.requested_backend = parse_backend(backend_name);
+    options.checkpoint_directory = checkpoint;
+    options.write_ahead_log = wal;
+    streaming_context ssc{options};
     try {
       ex.graph(ssc, ssc.socket_text_stream(hostname, port));
     } catch (const std::invalid_argument& e) {
