@@ -21,9 +21,9 @@ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGPUSTREAM_ENABLE_CU
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DGPUSTREAM_BUILD_FUZZERS=ON -DGPUSTREAM_BUILD_APPS=OFF -DGPUSTREAM_BUILD_BENCHMARKS=OFF \
   "-DCMAKE_CXX_FLAGS=$flags" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
-cmake --build build-fuzz -j "$jobs" --target line_assembler_fuzz text_ops_fuzz
+cmake --build build-fuzz -j "$jobs" --target line_assembler_fuzz text_ops_fuzz checkpoint_fuzz
 status=0
-for target in line_assembler_fuzz text_ops_fuzz; do
+for target in line_assembler_fuzz text_ops_fuzz checkpoint_fuzz; do
   mkdir -p "build-fuzz/corpus/$target" "build-fuzz/findings/$target"
   echo "== $target: ${seconds} s =="
   if ! OMP_NUM_THREADS=2 "build-fuzz/fuzz/$target" -max_total_time="$seconds" -max_len=4096 -timeout=30 \
