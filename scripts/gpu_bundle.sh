@@ -21,9 +21,9 @@ cmake --build build-gpu -j "$jobs"
 rm -rf gpu-bundle
 mkdir -p gpu-bundle/tests gpu-bundle/bin
 cp build-gpu/libgpustream.so* gpu-bundle/
-cp build-gpu/tests/*_test gpu-bundle/tests/
+cp build-gpu/tests/*_test build-gpu/tests/fault_crash_app gpu-bundle/tests/
 cp build-gpu/bin/word_count_bench build-gpu/bin/stream_bench build-gpu/bin/socket_bench gpu-bundle/bin/
 strip --strip-unneeded gpu-bundle/libgpustream.so* gpu-bundle/tests/* gpu-bundle/bin/*
 # The programs find the library one folder up: their run path is $ORIGIN/..
-cp scripts/gpu_test.sh scripts/gpu_check.sh bench/run_suite.py gpu-bundle/
+cp scripts/gpu_test.sh scripts/gpu_check.sh bench/run_suite.py tests/fault/crash_test.py gpu-bundle/
 echo "gpu_bundle: $(du -sh --apparent-size gpu-bundle | cut -f1) in gpu-bundle/ (sm_$arch); on the GPU host run gpu-bundle/gpu_check.sh"
