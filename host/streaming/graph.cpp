@@ -171,7 +171,6 @@ host_records download(const batch_data& data, stream_view s, size_type limit) {
   if (has_values(kind)) left = fetch_side(data.values, data.offsets, has_lists(kind), n, s);
   if (has_right(kind)) right = fetch_side(data.right_values, data.right_offsets, has_lists(kind), n, s);
   const std::vector<std::uint8_t> sides = is_join(kind) ? head(data.sides, n, s) : std::vector<std::uint8_t>{};
-  s.synchronize();
 
   host_records out = empty_records(kind);
   std::visit(

@@ -136,7 +136,8 @@ inline constexpr bool is_keyed_result_v =
     !std::is_same_v<T, std::int64_t>;
 
 /// What a host functor may return, normalised to a record type: integers to
-/// int64, pairs of (string-like, integer) to word_pair, string-likes to string.
+/// int64, pairs of (string-like, integer) to word_pair, string-likes to
+/// string; the records of joins and groups as they are.
 template <class U, class = void>
 struct record_of {
   using type = void;
@@ -394,7 +395,8 @@ class dstream {
   // ---- transformations with host functors (run on the host) ----
 
   /// `f(const T&)` returns a container of records (std::string, a pair of
-  /// string and integer, or an integer); all of them form the new batch.
+  /// string and integer, an integer, or a record of a join or a group); all
+  /// of them form the new batch.
   template <class F>
   auto flat_map(F f) const {
     using C = std::decay_t<std::invoke_result_t<F&, const T&>>;
@@ -410,7 +412,7 @@ class dstream {
         })};
   }
   /// `f(const T&)` returns one record (std::string, a pair of string and
-  /// integer, or an integer).
+  /// integer, an integer, or a record of a join or a group).
   template <class F>
   auto map(F f) const {
     using U = detail::record_of_t<std::invoke_result_t<F&, const T&>>;
@@ -441,8 +443,9 @@ class dstream {
   }
   /// Spark's transform: `f(const std::vector<T>& batch)` returns the new
   /// batch as a container of records (std::string, pairs of string and
-  /// integer, or integers), for whatever the built-in operators do not do,
-  /// such as joining each batch with a static table. Runs on the host.
+  /// integer, integers, or records of a join or a group), for whatever the
+  /// built-in operators do not do, such as joining each batch with a static
+  /// table. Runs on the host.
   template <class F>
   auto transform(F f) const {
     using C = std::decay_t<std::invoke_result_t<F&, const std::vector<T>&>>;
