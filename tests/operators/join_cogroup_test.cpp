@@ -347,7 +347,8 @@ TEST_P(join_cogroup_test, checkpoint_encoding_round_trips_each_record_type) {
         [&](const auto& got) {
           using V = std::decay_t<decltype(got)>;
           const auto& all = std::get<V>(records);
-          EXPECT_EQ(got, V(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(2, all.size()))));
+          const auto two = static_cast<std::ptrdiff_t>(std::min<std::size_t>(2, all.size()));
+          EXPECT_EQ(got, V(all.begin(), all.begin() + two));
         },
         head);
   }
@@ -364,19 +365,11 @@ TEST_P(join_cogroup_test, bad_joins_are_errors_at_graph_building) {
   streaming_context other{options()};
   auto pairs = ctx.queue_stream({}).flat_map(split_words).map(pair_with_one);
   auto elsewhere = other.queue_stream({}).flat_map(split_words).map(pair_with_one);
-  auto expect_error = [](auto&& f, const std::string& part) {
-    try {
-      f();
-      ADD_FAILURE() << "no error; expected one mentioning '" << part << "'";
-    } catch (const logic_error& e) {
-      EXPECT_NE(std::string{e.what()}.find(part), std::string::npos) << e.what();
-    }
-  };
-  expect_error([&] { pairs.join(elsewhere); }, "same streaming_context");
-  expect_error([&] { pairs.cogroup(elsewhere); }, "same streaming_context");
-  expect_error([&] { pairs.full_outer_join(dstream<word_pair>{pairs}.window(100ms, 100ms)); }, "slide");
-  expect_error([&] { pairs.join(pairs).window(100ms); }, "join or a group");
-  expect_error([&] { pairs.group_by_key().union_with(pairs.group_by_key()); }, "join or a group");
+  expect_logic_error([&] { pairs.join(elsewhere); }, "same streaming_context");
+  expect_logic_error([&] { pairs.cogroup(elsewhere); }, "same streaming_context");
+  expect_logic_error([&] { pairs.full_outer_join(dstream<word_pair>{pairs}.window(100ms, 100ms)); }, "slide");
+  expect_logic_error([&] { pairs.join(pairs).window(100ms); }, "join or a group");
+  expect_logic_error([&] { pairs.group_by_key().union_with(pairs.group_by_key()); }, "join or a group");
   // Windows of pairs slide alike: their join is fine.
   auto windowed = pairs.window(100ms, 100ms);
   windowed.join(pairs.reduce_by_key_and_window(aggregation::sum, 200ms, 100ms)).print();
