@@ -105,7 +105,9 @@ using host_records =
                  std::vector<outer_joined_pair>, std::vector<grouped_pair>, std::vector<cogrouped_pair>>;
 
 /// The record type of a node: the index of its alternative in host_records.
-enum class record_kind { strings, pairs, integers, joined, left_joined, right_joined, outer_joined, grouped, cogrouped };
+enum class record_kind {
+  strings, pairs, integers, joined, left_joined, right_joined, outer_joined, grouped, cogrouped
+};
 
 /// The index of std::vector<T> among host_records' alternatives (their count
 /// when T is not a record type).
