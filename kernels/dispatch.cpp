@@ -16,6 +16,19 @@ namespace {
 bool use_cpu_hash(stream_view s, reduce_algorithm a) {
   return !s.is_cuda() && a != reduce_algorithm::sort;
 }
+
+/// Checks one side of a join or a group: keys and values of one size, in the
+/// backend's memory. Returns the values' pointer.
+const std::int64_t* keyed_side(string_spans_view keys, column_view<std::int64_t> values, stream_view s,
+                               const char* what) {
+  GPUSTREAM_EXPECTS(values.size() == keys.size(), std::string{what} + ": keys (" + std::to_string(keys.size()) +
+                                                      ") and values (" + std::to_string(values.size()) +
+                                                      ") differ in size");
+  if (keys.empty()) return nullptr;
+  expect_backend(keys.kind(), s, what);
+  expect_backend(values.kind(), s, what);
+  return values.data();
+}
 }  // namespace
 
 }  // namespace detail
@@ -143,6 +156,27 @@ key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,
   detail::expect_backend(keys.kind(), s, "top_k");
   detail::expect_backend(values.kind(), s, "top_k");
   return GPUSTREAM_DISPATCH(s, top_k(keys, values, k, s, mr));
+}
+
+joined_table join(string_spans_view left_keys, column_view<std::int64_t> left_values, string_spans_view right_keys,
+                  column_view<std::int64_t> right_values, join_options options, stream_view s, memory_resource* mr) {
+  const std::int64_t* d_left = detail::keyed_side(left_keys, left_values, s, "join");
+  const std::int64_t* d_right = detail::keyed_side(right_keys, right_values, s, "join");
+  return GPUSTREAM_DISPATCH(s, join(left_keys, d_left, right_keys, d_right, options, s, mr));
+}
+
+grouped_table group_by_key(string_spans_view keys, column_view<std::int64_t> values, hash_function hash,
+                           stream_view s, memory_resource* mr) {
+  const std::int64_t* d_values = detail::keyed_side(keys, values, s, "group_by_key");
+  return GPUSTREAM_DISPATCH(s, group_by_key(keys, d_values, hash, s, mr));
+}
+
+cogrouped_table cogroup(string_spans_view left_keys, column_view<std::int64_t> left_values,
+                        string_spans_view right_keys, column_view<std::int64_t> right_values, hash_function hash,
+                        stream_view s, memory_resource* mr) {
+  const std::int64_t* d_left = detail::keyed_side(left_keys, left_values, s, "cogroup");
+  const std::int64_t* d_right = detail::keyed_side(right_keys, right_values, s, "cogroup");
+  return GPUSTREAM_DISPATCH(s, cogroup(left_keys, d_left, right_keys, d_right, hash, s, mr));
 }
 
 }  // namespace gpustream

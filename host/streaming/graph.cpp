@@ -5,6 +5,7 @@
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/core/error.hpp>
+#include <gpustream/join/join.hpp>
 #include <gpustream/text/filter.hpp>
 #include <gpustream/text/split_lines.hpp>
 #include <gpustream/text/tokenize.hpp>
@@ -17,6 +18,8 @@
 #include <ostream>
 #include <sstream>
 #include <system_error>
+#include <type_traits>
+#include <utility>
 
 namespace gpustream::detail {
 
@@ -30,93 +33,265 @@ batch_ptr node::evaluate(batch_run& run) {
 
 // ---- moving records between backend and host ----
 
-std::size_t record_count(const host_records& records) noexcept {
-  return std::visit([](const auto& v) { return v.size(); }, records);
-}
-
-void write_record(std::ostream& os, const host_records& records, std::size_t i) {
-  std::visit(
-      [&](const auto& v) {
-        using T = typename std::decay_t<decltype(v)>::value_type;
-        if constexpr (std::is_same_v<T, word_pair>) {
-          os << '(' << v[i].first << ',' << v[i].second << ')';
-        } else {
-          os << v[i];
-        }
-      },
-      records);
-}
-
-host_records download(const batch_data& data, stream_view s, size_type limit) {
-  const size_type n = limit < 0 ? data.size() : std::min(limit, data.size());
-  std::vector<std::int64_t> values;
-  if (data.kind != record_kind::strings && n > 0) {
-    values.resize(static_cast<std::size_t>(n));
-    copy_bytes(values.data(), data.values.data(), values.size() * sizeof(std::int64_t), s);
-  }
-  std::vector<std::string> strings;
-  if (data.kind != record_kind::integers) {
-    const string_spans_view all = data.strings;
-    const string_spans_view head{all.chars(), all.chars_size(), all.starts(), all.lengths(), n, all.kind()};
-    strings = to_host(head, s);  // synchronizes s
-  } else {
-    s.synchronize();
-  }
-  switch (data.kind) {
-    case record_kind::strings:
-      return strings;
-    case record_kind::integers:
-      return values;
-    case record_kind::pairs: {
-      std::vector<word_pair> pairs;
-      pairs.reserve(strings.size());
-      for (std::size_t i = 0; i < strings.size(); ++i) pairs.emplace_back(std::move(strings[i]), values[i]);
-      return pairs;
-    }
-  }
-  return strings;
-}
-
 namespace {
+
+bool is_join(record_kind k) {
+  return k == record_kind::joined || k == record_kind::left_joined || k == record_kind::right_joined ||
+         k == record_kind::outer_joined;
+}
+bool has_keys(record_kind k) { return k != record_kind::integers; }
+bool has_values(record_kind k) { return k != record_kind::strings; }
+bool has_lists(record_kind k) { return k == record_kind::grouped || k == record_kind::cogrouped; }
+bool has_right(record_kind k) { return is_join(k) || k == record_kind::cogrouped; }
+
+/// Spark's toString of each part of a record.
+void print_part(std::ostream& os, const std::string& x) { os << x; }
+void print_part(std::ostream& os, std::int64_t x) { os << x; }
+void print_part(std::ostream& os, const std::optional<std::int64_t>& x) {
+  if (x) {
+    os << "Some(" << *x << ')';
+  } else {
+    os << "None";
+  }
+}
+void print_part(std::ostream& os, const std::vector<std::int64_t>& x) {
+  os << "CompactBuffer(";
+  for (std::size_t i = 0; i < x.size(); ++i) os << (i > 0 ? ", " : "") << x[i];
+  os << ')';
+}
+template <class A, class B>
+void print_part(std::ostream& os, const std::pair<A, B>& x) {
+  os << '(';
+  print_part(os, x.first);
+  os << ',';
+  print_part(os, x.second);
+  os << ')';
+}
+
+/// One side's values of a batch on the host: a value per record, or (for
+/// groups) lists of values over `values`, list i ending at offsets[i + 1].
+struct host_side {
+  std::vector<std::int64_t> values;
+  std::vector<offset_type> offsets{0};
+};
+
+/// The first `n` values of `c`, on the host (synchronises `s`).
+template <class T>
+std::vector<T> head(column_view<T> c, size_type n, stream_view s) {
+  return to_host(column_view<T>{c.data(), std::min(n, c.size()), c.kind()}, s);
+}
+
+host_side fetch_side(column_view<std::int64_t> values, column_view<offset_type> offsets, bool lists, size_type n,
+                     stream_view s) {
+  host_side h;
+  if (lists) {
+    h.offsets = head(offsets, n + 1, s);
+    if (h.offsets.empty()) h.offsets.push_back(0);
+    h.values = head(values, h.offsets.back(), s);
+  } else {
+    h.values = head(values, n, s);
+  }
+  return h;
+}
+
+/// Record i's value on side `h` as type V (`present`: whether the record has that side).
+template <class V>
+V take_side(const host_side& h, bool present, std::size_t i) {
+  if constexpr (std::is_same_v<V, std::int64_t>) {
+    return h.values[i];
+  } else if constexpr (std::is_same_v<V, std::optional<std::int64_t>>) {
+    return present ? V{h.values[i]} : std::nullopt;
+  } else {
+    return V(h.values.begin() + h.offsets[i], h.values.begin() + h.offsets[i + 1]);
+  }
+}
+
+/// Appends a record's value to side `h`; returns whether the record has that side.
+bool put_side(host_side& h, std::int64_t x) {
+  h.values.push_back(x);
+  return true;
+}
+bool put_side(host_side& h, const std::optional<std::int64_t>& x) {
+  h.values.push_back(x.value_or(0));
+  return x.has_value();
+}
+bool put_side(host_side& h, const std::vector<std::int64_t>& x) {
+  h.values.insert(h.values.end(), x.begin(), x.end());
+  h.offsets.push_back(static_cast<offset_type>(h.values.size()));
+  return true;
+}
+
+template <class T>
+struct is_pair : std::false_type {};
+template <class A, class B>
+struct is_pair<std::pair<A, B>> : std::true_type {};
 
 void strings_batch(const std::vector<std::string>& strings, stream_view s, batch_data& out) {
   const string_column& column = out.own(string_column::from_host(strings, s));
   out.strings = out.own(spans_of(column.view(), s)).view();
 }
 
+template <class T>
+column_view<T> owned_column(const std::vector<T>& h, stream_view s, batch_data& out) {
+  return out.own(column<T>::from_host(h.data(), static_cast<size_type>(h.size()), s)).view();
+}
+
+template <std::size_t... I>
+host_records empty_records_at(std::size_t kind, std::index_sequence<I...>) {
+  host_records out;
+  ((kind == I ? (void)out.emplace<I>() : void()), ...);
+  return out;
+}
+
 }  // namespace
+
+std::size_t record_count(const host_records& records) noexcept {
+  return std::visit([](const auto& v) { return v.size(); }, records);
+}
+
+void write_record(std::ostream& os, const host_records& records, std::size_t i) {
+  std::visit([&](const auto& v) { print_part(os, v[i]); }, records);
+}
+
+host_records empty_records(record_kind kind) {
+  return empty_records_at(static_cast<std::size_t>(kind),
+                          std::make_index_sequence<std::variant_size_v<host_records>>{});
+}
+
+host_records download(const batch_data& data, stream_view s, size_type limit) {
+  const size_type n = limit < 0 ? data.size() : std::min(limit, data.size());
+  const record_kind kind = data.kind;
+  std::vector<std::string> keys;
+  if (has_keys(kind)) {
+    const string_spans_view all = data.strings;
+    keys = to_host(string_spans_view{all.chars(), all.chars_size(), all.starts(), all.lengths(), n, all.kind()}, s);
+  }
+  host_side left;
+  host_side right;
+  if (has_values(kind)) left = fetch_side(data.values, data.offsets, has_lists(kind), n, s);
+  if (has_right(kind)) right = fetch_side(data.right_values, data.right_offsets, has_lists(kind), n, s);
+  const std::vector<std::uint8_t> sides = is_join(kind) ? head(data.sides, n, s) : std::vector<std::uint8_t>{};
+
+  host_records out = empty_records(kind);
+  std::visit(
+      [&](auto& records) {
+        using T = typename std::decay_t<decltype(records)>::value_type;
+        if constexpr (std::is_same_v<T, std::string>) {
+          records = std::move(keys);
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          records = std::move(left.values);
+        } else {
+          records.reserve(keys.size());
+          for (std::size_t i = 0; i < keys.size(); ++i) {
+            using V = typename T::second_type;
+            if constexpr (is_pair<V>::value) {
+              const std::uint8_t has = sides.empty() ? 0 : sides[i];
+              records.emplace_back(std::move(keys[i]),
+                                   V{take_side<typename V::first_type>(left, (has & left_side) != 0, i),
+                                     take_side<typename V::second_type>(right, (has & right_side) != 0, i)});
+            } else {
+              records.emplace_back(std::move(keys[i]), take_side<V>(left, true, i));
+            }
+          }
+        }
+      },
+      out);
+  return out;
+}
 
 batch_ptr upload(host_records&& records, stream_view s) {
   auto out = std::make_shared<batch_data>();
+  out->kind = static_cast<record_kind>(records.index());
+  std::vector<std::string> keys;
+  host_side left;
+  host_side right;
+  std::vector<std::uint8_t> sides;
   std::visit(
       [&](auto&& v) {
         using T = typename std::decay_t<decltype(v)>::value_type;
-        const auto n = static_cast<size_type>(v.size());
         if constexpr (std::is_same_v<T, std::string>) {
-          out->kind = record_kind::strings;
-          strings_batch(std::move(v), s, *out);
-        } else if constexpr (std::is_same_v<T, word_pair>) {
-          out->kind = record_kind::pairs;
-          std::vector<std::string> keys;
-          std::vector<std::int64_t> values;
+          keys = std::move(v);
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          left.values = std::move(v);
+        } else {
           keys.reserve(v.size());
-          values.reserve(v.size());
           for (auto& [k, x] : v) {
             keys.push_back(std::move(k));
-            values.push_back(x);
+            if constexpr (is_pair<std::decay_t<decltype(x)>>::value) {
+              const bool l = put_side(left, x.first);
+              const bool r = put_side(right, x.second);
+              sides.push_back(static_cast<std::uint8_t>((l ? left_side : 0) | (r ? right_side : 0)));
+            } else {
+              put_side(left, x);
+            }
           }
-          strings_batch(std::move(keys), s, *out);
-          out->values = out->own(column<std::int64_t>::from_host(values.data(), n, s)).view();
-        } else {
-          out->kind = record_kind::integers;
-          out->values = out->own(column<std::int64_t>::from_host(v.data(), n, s)).view();
         }
       },
       records);
+  const record_kind kind = out->kind;
+  if (has_keys(kind)) strings_batch(keys, s, *out);
+  if (has_values(kind)) out->values = owned_column(left.values, s, *out);
+  if (has_right(kind)) out->right_values = owned_column(right.values, s, *out);
+  if (is_join(kind)) out->sides = owned_column(sides, s, *out);
+  if (has_lists(kind)) out->offsets = owned_column(left.offsets, s, *out);
+  if (kind == record_kind::cogrouped) out->right_offsets = owned_column(right.offsets, s, *out);
   // from_host copies may still read the host vectors: finish before they go.
   s.synchronize();
   return out;
 }
+
+namespace {
+
+// The encoding of records in checkpoints: strings length-prefixed, integers
+// as 8 bytes, an optional as a presence byte and its value, a list as its
+// length and its values, a pair as its two parts.
+void put(byte_writer& w, const std::string& x) { w.bytes(x); }
+void put(byte_writer& w, std::int64_t x) { w.i64(x); }
+void put(byte_writer& w, const std::optional<std::int64_t>& x) {
+  w.u8(x ? 1 : 0);
+  if (x) w.i64(*x);
+}
+void put(byte_writer& w, const std::vector<std::int64_t>& x) {
+  w.u64(x.size());
+  for (std::int64_t v : x) w.i64(v);
+}
+template <class A, class B>
+void put(byte_writer& w, const std::pair<A, B>& x) {
+  put(w, x.first);
+  put(w, x.second);
+}
+
+void get(byte_reader& r, std::string& x) { x = std::string{r.bytes()}; }
+void get(byte_reader& r, std::int64_t& x) { x = r.i64(); }
+void get(byte_reader& r, std::optional<std::int64_t>& x) {
+  const std::uint8_t present = r.u8();
+  if (present > 1) r.fail("a bad optional marker");
+  x.reset();
+  if (present == 1) x = r.i64();
+}
+void get(byte_reader& r, std::vector<std::int64_t>& x) {
+  x.resize(r.count(8));
+  for (std::int64_t& v : x) v = r.i64();
+}
+template <class A, class B>
+void get(byte_reader& r, std::pair<A, B>& x) {
+  get(r, x.first);
+  get(r, x.second);
+}
+
+/// The fewest bytes a record of type T takes, to refuse counts beyond the data.
+template <class T>
+constexpr std::size_t min_encoded_bytes() {
+  if constexpr (is_pair<T>::value) {
+    return min_encoded_bytes<typename T::first_type>() + min_encoded_bytes<typename T::second_type>();
+  } else if constexpr (std::is_same_v<T, std::optional<std::int64_t>>) {
+    return 1;
+  } else {
+    return 8;  // an integer, or the length of a string or a list
+  }
+}
+
+}  // namespace
 
 void write_batch(byte_writer& w, const batch_ptr& data, stream_view s) {
   w.u8(data ? 1 : 0);
@@ -125,18 +300,8 @@ void write_batch(byte_writer& w, const batch_ptr& data, stream_view s) {
   w.u8(static_cast<std::uint8_t>(data->kind));
   std::visit(
       [&](const auto& v) {
-        using T = typename std::decay_t<decltype(v)>::value_type;
         w.u64(v.size());
-        for (const auto& x : v) {
-          if constexpr (std::is_same_v<T, std::string>) {
-            w.bytes(x);
-          } else if constexpr (std::is_same_v<T, word_pair>) {
-            w.bytes(x.first);
-            w.i64(x.second);
-          } else {
-            w.i64(x);
-          }
-        }
+        for (const auto& x : v) put(w, x);
       },
       h);
 }
@@ -146,27 +311,16 @@ batch_ptr read_batch(byte_reader& r, stream_view s) {
   if (present > 1) r.fail("a bad batch marker");
   if (present == 0) return nullptr;
   const std::uint8_t kind = r.u8();
-  switch (static_cast<record_kind>(kind)) {
-    case record_kind::strings: {
-      std::vector<std::string> v(r.count(8));
-      for (auto& x : v) x = std::string{r.bytes()};
-      return upload(host_records{std::move(v)}, s);
-    }
-    case record_kind::pairs: {
-      std::vector<word_pair> v(r.count(16));
-      for (auto& x : v) {
-        x.first = std::string{r.bytes()};
-        x.second = r.i64();
-      }
-      return upload(host_records{std::move(v)}, s);
-    }
-    case record_kind::integers: {
-      std::vector<std::int64_t> v(r.count(8));
-      for (auto& x : v) x = r.i64();
-      return upload(host_records{std::move(v)}, s);
-    }
-  }
-  r.fail("an unknown record type " + std::to_string(kind));
+  if (kind >= std::variant_size_v<host_records>) r.fail("an unknown record type " + std::to_string(kind));
+  host_records h = empty_records(static_cast<record_kind>(kind));
+  std::visit(
+      [&](auto& v) {
+        using T = typename std::decay_t<decltype(v)>::value_type;
+        v.resize(r.count(min_encoded_bytes<T>()));
+        for (auto& x : v) get(r, x);
+      },
+      h);
+  return upload(std::move(h), s);
 }
 
 // ---- nodes ----
@@ -297,6 +451,13 @@ std::shared_ptr<context_impl> building(const node_ptr& parent, const std::string
   GPUSTREAM_EXPECTS(ctx != nullptr, what + ": the dstream's streaming_context is gone");
   ctx->expect_building(what.c_str());
   return ctx;
+}
+
+void expect_alike(const std::shared_ptr<context_impl>& ctx, const node_ptr& a, const node_ptr& b,
+                  const std::string& what) {
+  GPUSTREAM_EXPECTS(b != nullptr && b->context().lock() == ctx,
+                    what + ": both dstreams must belong to the same streaming_context");
+  GPUSTREAM_EXPECTS(a->slide_ms() == b->slide_ms(), what + ": the dstreams slide at different intervals");
 }
 
 node_ptr make_input_node(std::weak_ptr<context_impl> ctx, std::size_t index) {

@@ -22,10 +22,19 @@ class context_impl;
 /// One node's data for one batch, in the backend's memory: views of buffers
 /// kept alive by `owners` (its own, or its parents'). Strings are `strings`;
 /// pairs are `strings` (keys) with `values`; integers are `values` alone.
+/// Records of joins are `strings` (keys), `values` (left), `right_values` and
+/// `sides` (which of the two each record has: left_side | right_side, the
+/// missing side's value being 0). Records of group_by_key are `strings` with
+/// the lists `offsets` over `values`; of cogroup, also `right_offsets` over
+/// `right_values`.
 struct batch_data {
   record_kind kind = record_kind::strings;
   string_spans_view strings;
   column_view<std::int64_t> values;
+  column_view<std::int64_t> right_values;
+  column_view<std::uint8_t> sides;
+  column_view<offset_type> offsets;
+  column_view<offset_type> right_offsets;
   std::vector<std::shared_ptr<const void>> owners;
 
   size_type size() const noexcept { return kind == record_kind::integers ? values.size() : strings.size(); }
@@ -108,6 +117,13 @@ class node {
 /// a context that is gone, started or stopped).
 std::shared_ptr<context_impl> building(const node_ptr& parent, const std::string& what);
 
+/// For operators of two dstreams (union_with, joins): throws
+/// gpustream::logic_error, starting with `what`, unless `b` belongs to `ctx`
+/// (the context of `a`) and slides like `a`, so that both have data at the
+/// same batch times.
+void expect_alike(const std::shared_ptr<context_impl>& ctx, const node_ptr& a, const node_ptr& b,
+                  const std::string& what);
+
 /// The lines of input `index`.
 node_ptr make_input_node(std::weak_ptr<context_impl> ctx, std::size_t index);
 
@@ -129,9 +145,13 @@ batch_ptr upload(host_records&& records, stream_view s);
 void write_batch(byte_writer& w, const batch_ptr& data, stream_view s);
 batch_ptr read_batch(byte_reader& r, stream_view s);
 
-/// One record as text: strings as they are, pairs as "(key,value)", integers
-/// in decimal (Spark's toString of each).
+/// One record as text, as Spark's toString writes it: strings as they are,
+/// integers in decimal, pairs as "(key,value)", optional values as "Some(1)"
+/// or "None", lists of values as "CompactBuffer(1, 2)" (what groupByKey and
+/// cogroup give in Spark), so a join's record is "(key,(1,2))".
 void write_record(std::ostream& os, const host_records& records, std::size_t i);
 std::size_t record_count(const host_records& records) noexcept;
+/// An empty batch of records of `kind`, on the host.
+host_records empty_records(record_kind kind);
 
 }  // namespace gpustream::detail

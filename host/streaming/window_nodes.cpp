@@ -391,16 +391,6 @@ class host_state_node final : public node {
   std::map<std::string, std::int64_t> state_;
 };
 
-/// An empty batch of records of `kind`, on the host.
-host_records empty_records(record_kind kind) {
-  switch (kind) {
-    case record_kind::strings: return std::vector<std::string>{};
-    case record_kind::pairs: return std::vector<word_pair>{};
-    case record_kind::integers: return std::vector<std::int64_t>{};
-  }
-  return std::vector<std::string>{};
-}
-
 /// map_with_state: the state of each key with the time of its last data, on
 /// the host; the user's function is called per record, then for idle keys.
 class map_state_node final : public node {
@@ -509,6 +499,14 @@ std::int64_t checked_window(const std::shared_ptr<context_impl>& ctx, const node
   return length.count();
 }
 
+/// union_of concatenates strings, pairs and integers only.
+void expect_flat_records(const node_ptr& parent, const std::string& what) {
+  const record_kind k = parent->kind();
+  GPUSTREAM_EXPECTS(k == record_kind::strings || k == record_kind::pairs || k == record_kind::integers,
+                    what + ": holds lines, pairs or integers, not the records of a join or a group; map them to "
+                           "one of those first");
+}
+
 template <class Node, class... Args>
 node_ptr per_batch(const std::shared_ptr<context_impl>& ctx, Args&&... args) {
   node_ptr n = std::make_shared<Node>(std::forward<Args>(args)...);
@@ -537,15 +535,15 @@ node_ptr make_state_snapshots(const node_ptr& mapped) {
 
 node_ptr make_union(const node_ptr& a, const node_ptr& b) {
   auto ctx = building(a, "union_with");
-  GPUSTREAM_EXPECTS(b != nullptr && b->context().lock() == ctx,
-                    "union_with: both dstreams must belong to the same streaming_context");
+  expect_alike(ctx, a, b, "union_with");
   GPUSTREAM_EXPECTS(a->kind() == b->kind(), "union_with: the dstreams hold different record types");
-  GPUSTREAM_EXPECTS(a->slide_ms() == b->slide_ms(), "union_with: the dstreams slide at different intervals");
+  expect_flat_records(a, "union_with");
   return std::make_shared<union_node>(a, b);
 }
 
 node_ptr make_window(const node_ptr& parent, std::chrono::milliseconds length, std::chrono::milliseconds slide) {
   auto ctx = building(parent, "window");
+  expect_flat_records(parent, "window");
   std::int64_t slide_ms = 0;
   const std::int64_t length_ms = checked_window(ctx, parent, length, slide, "window", slide_ms);
   return per_batch<window_node>(ctx, parent, parent->kind(), length_ms, slide_ms);

@@ -27,6 +27,8 @@
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/aggregate/top_k.hpp>
 
+#include <gpustream/join/join.hpp>
+
 #include <gpustream/streaming/dstream.hpp>
 #include <gpustream/streaming/listener.hpp>
 #include <gpustream/streaming/streaming_context.hpp>

@@ -7,6 +7,7 @@
 #include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/config.hpp>
+#include <gpustream/join/join.hpp>
 #include <gpustream/text/filter.hpp>
 #include <gpustream/text/hash.hpp>
 #include <gpustream/text/split_lines.hpp>
@@ -37,6 +38,14 @@
                                      memory_resource* mr);                                    \
   key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,            \
                         size_type k, stream_view s, memory_resource* mr);                     \
+  joined_table join(string_spans_view left_keys, const std::int64_t* d_left,                  \
+                    string_spans_view right_keys, const std::int64_t* d_right,                \
+                    join_options options, stream_view s, memory_resource* mr);                \
+  grouped_table group_by_key(string_spans_view keys, const std::int64_t* d_values,            \
+                             hash_function hash, stream_view s, memory_resource* mr);         \
+  cogrouped_table cogroup(string_spans_view left_keys, const std::int64_t* d_left,            \
+                          string_spans_view right_keys, const std::int64_t* d_right,          \
+                          hash_function hash, stream_view s, memory_resource* mr);            \
   }
 
 GPUSTREAM_DECLARE_PORTABLE_OPERATORS(cpu)

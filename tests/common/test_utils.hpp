@@ -64,6 +64,17 @@ inline std::string backend_name(const ::testing::TestParamInfo<backend>& info) {
                                              ::gpustream::backend::cuda),               \
                            ::gpustream::test::backend_name)
 
+/// Expects `f()` to throw gpustream::logic_error with `part` in its message.
+template <class F>
+void expect_logic_error(F&& f, const std::string& part) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one mentioning '" << part << "'";
+  } catch (const logic_error& e) {
+    EXPECT_NE(std::string{e.what()}.find(part), std::string::npos) << e.what();
+  }
+}
+
 /// Sizes that matter to data-parallel code: empty, around a warp, around a
 /// thread block, and across many blocks.
 inline std::vector<std::size_t> interesting_sizes() {

@@ -22,6 +22,21 @@ namespace gpustream {
 
 /// A (key, value) record: the element of a pair DStream (Spark's (String, Long)).
 using word_pair = std::pair<std::string, std::int64_t>;
+/// A record of join: (key, (left value, right value)) (Spark's (K, (V, W))).
+using joined_pair = std::pair<std::string, std::pair<std::int64_t, std::int64_t>>;
+/// A record of left_outer_join: the right value is std::nullopt where the key
+/// has no record on the right (Spark's (K, (V, Option[W]))).
+using left_joined_pair = std::pair<std::string, std::pair<std::int64_t, std::optional<std::int64_t>>>;
+/// A record of right_outer_join (Spark's (K, (Option[V], W))).
+using right_joined_pair = std::pair<std::string, std::pair<std::optional<std::int64_t>, std::int64_t>>;
+/// A record of full_outer_join (Spark's (K, (Option[V], Option[W]))).
+using outer_joined_pair =
+    std::pair<std::string, std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>>;
+/// A record of group_by_key: a key and its values in batch order (Spark's (K, Iterable[V])).
+using grouped_pair = std::pair<std::string, std::vector<std::int64_t>>;
+/// A record of cogroup: a key and its values on each side, each in batch order
+/// (Spark's (K, (Iterable[V], Iterable[W]))).
+using cogrouped_pair = std::pair<std::string, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>>;
 
 /// Built-in operators that run as kernels on the context's backend, passed by
 /// tag: `lines.flat_map(split_words)`, `words.map(pair_with_one)`,
@@ -82,25 +97,49 @@ namespace detail {
 class node;
 using node_ptr = std::shared_ptr<node>;
 
-enum class record_kind { strings, pairs, integers };
+/// One batch's records on the host, for host functors and output operations:
+/// one alternative per record type, in the order of record_kind.
+using host_records =
+    std::variant<std::vector<std::string>, std::vector<word_pair>, std::vector<std::int64_t>,
+                 std::vector<joined_pair>, std::vector<left_joined_pair>, std::vector<right_joined_pair>,
+                 std::vector<outer_joined_pair>, std::vector<grouped_pair>, std::vector<cogrouped_pair>>;
+
+/// The record type of a node: the index of its alternative in host_records.
+enum class record_kind {
+  strings, pairs, integers, joined, left_joined, right_joined, outer_joined, grouped, cogrouped
+};
+
+/// The index of std::vector<T> among host_records' alternatives (their count
+/// when T is not a record type).
+template <class T, class... Vs>
+constexpr std::size_t record_index(const std::variant<Vs...>*) {
+  constexpr bool is_t[] = {std::is_same_v<Vs, std::vector<T>>...};
+  std::size_t i = 0;
+  while (i < sizeof...(Vs) && !is_t[i]) ++i;
+  return i;
+}
+template <class T>
+inline constexpr std::size_t record_index_v = record_index<T>(static_cast<const host_records*>(nullptr));
 
 template <class T>
-inline constexpr bool is_record_v = std::is_same_v<T, std::string> || std::is_same_v<T, word_pair> ||
-                                    std::is_same_v<T, std::int64_t>;
+inline constexpr bool is_record_v = record_index_v<T> < std::variant_size_v<host_records>;
 
 template <class T>
 constexpr record_kind kind_of() {
-  if constexpr (std::is_same_v<T, std::string>) {
-    return record_kind::strings;
-  } else if constexpr (std::is_same_v<T, word_pair>) {
-    return record_kind::pairs;
-  } else {
-    return record_kind::integers;
-  }
+  static_assert(is_record_v<T>, "not a record type");
+  return static_cast<record_kind>(record_index_v<T>);
 }
+static_assert(kind_of<cogrouped_pair>() == record_kind::cogrouped, "record_kind follows host_records");
+
+/// The records of joins and groups, which host functors return as they are.
+template <class T>
+inline constexpr bool is_keyed_result_v =
+    is_record_v<T> && !std::is_same_v<T, std::string> && !std::is_same_v<T, word_pair> &&
+    !std::is_same_v<T, std::int64_t>;
 
 /// What a host functor may return, normalised to a record type: integers to
-/// int64, pairs of (string-like, integer) to word_pair, string-likes to string.
+/// int64, pairs of (string-like, integer) to word_pair, string-likes to
+/// string; the records of joins and groups as they are.
 template <class U, class = void>
 struct record_of {
   using type = void;
@@ -118,6 +157,10 @@ struct record_of<std::pair<K, V>, std::enable_if_t<std::is_constructible_v<std::
   using type = word_pair;
 };
 template <class U>
+struct record_of<U, std::enable_if_t<is_keyed_result_v<U>>> {
+  using type = U;
+};
+template <class U>
 using record_of_t = typename record_of<std::decay_t<U>>::type;
 
 template <class U>
@@ -130,9 +173,6 @@ auto to_record(U&& u) {
   }
 }
 
-/// One batch's records on the host, for host functors and output operations.
-using host_records =
-    std::variant<std::vector<std::string>, std::vector<word_pair>, std::vector<std::int64_t>>;
 using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
 using state_update =
@@ -150,6 +190,10 @@ node_ptr make_reduce_by_key(const node_ptr& parent, aggregation agg);
 node_ptr make_count(const node_ptr& parent);
 node_ptr make_host_node(const node_ptr& parent, record_kind out, std::string name, host_transform f);
 node_ptr make_union(const node_ptr& a, const node_ptr& b);
+/// join and the outer joins by `out`: joined, left_joined, right_joined or outer_joined.
+node_ptr make_join(const node_ptr& left, const node_ptr& right, record_kind out);
+node_ptr make_group_by_key(const node_ptr& parent);
+node_ptr make_cogroup(const node_ptr& left, const node_ptr& right);
 node_ptr make_window(const node_ptr& parent, std::chrono::milliseconds length, std::chrono::milliseconds slide);
 node_ptr make_reduce_by_key_and_window(const node_ptr& parent, aggregation agg, bool inverse, bool drop_zeros,
                                        std::chrono::milliseconds length, std::chrono::milliseconds slide);
@@ -169,14 +213,17 @@ void add_foreach_batch(const node_ptr& parent, host_sink f);
 
 /// Spark's DStream: a stream of batches of records of type T, one batch per
 /// interval of its streaming_context. T is std::string (lines, words),
-/// word_pair ((key, count) pairs) or std::int64_t (counts). A dstream is a
+/// word_pair ((key, count) pairs), std::int64_t (counts), or a record of a
+/// join or a group (joined_pair, left_joined_pair, right_joined_pair,
+/// outer_joined_pair, grouped_pair, cogrouped_pair). A dstream is a
 /// cheap handle to a node of its context's graph; transformations return new
 /// handles and output operations register work to run every batch. The graph
 /// is built before streaming_context::start() and fixed after it.
 template <class T>
 class dstream {
   static_assert(detail::is_record_v<T>,
-                "dstream<T> holds std::string, gpustream::word_pair or std::int64_t records");
+                "dstream<T> holds std::string, gpustream::word_pair, std::int64_t, or the records of joins "
+                "and groups (gpustream::joined_pair, ..., gpustream::cogrouped_pair)");
 
  public:
   using value_type = T;
@@ -209,7 +256,9 @@ class dstream {
   /// empty batch, as Spark's count).
   dstream<std::int64_t> count() const { return dstream<std::int64_t>{detail::make_count(node_)}; }
   /// The records of both streams, this one's first (Spark's union). Both
-  /// must come from the same context and slide alike.
+  /// must come from the same context and slide alike. T must be
+  /// std::string, word_pair or std::int64_t (gpustream::logic_error for the
+  /// records of joins and groups).
   dstream<T> union_with(const dstream<T>& other) const {
     return dstream<T>{detail::make_union(node_, other.node_)};
   }
@@ -232,11 +281,60 @@ class dstream {
     return dstream<std::int64_t>{detail::make_reduce(node_, agg)};
   }
 
+  // ---- joins and groups of pair streams (Spark's PairDStreamFunctions),
+  // on the backend. Both streams must come from the same context and slide
+  // alike (gpustream::logic_error otherwise). Each batch is matched with the
+  // other stream's batch of the same time. Records come grouped by key, keys
+  // in the order of reduce_by_key (hash, then bytes); distinct keys never
+  // match, even when their hashes collide. ----
+
+  /// Spark's join: (key, (v, w)) for every pair of a record (key, v) of this
+  /// stream and a record (key, w) of `other`: a key with m records here and n
+  /// there gives m * n records (in this stream's batch order, then the
+  /// other's). T must be word_pair.
+  dstream<joined_pair> join(const dstream<word_pair>& other) const {
+    static_assert(std::is_same_v<T, word_pair>, "join needs a dstream<word_pair>");
+    return dstream<joined_pair>{detail::make_join(node_, other.node_, detail::record_kind::joined)};
+  }
+  /// Spark's leftOuterJoin: join, plus (key, (v, std::nullopt)) for each
+  /// record of this stream whose key is not in `other`'s batch.
+  dstream<left_joined_pair> left_outer_join(const dstream<word_pair>& other) const {
+    static_assert(std::is_same_v<T, word_pair>, "left_outer_join needs a dstream<word_pair>");
+    return dstream<left_joined_pair>{detail::make_join(node_, other.node_, detail::record_kind::left_joined)};
+  }
+  /// Spark's rightOuterJoin: join, plus (key, (std::nullopt, w)) for each
+  /// record of `other` whose key is not in this stream's batch.
+  dstream<right_joined_pair> right_outer_join(const dstream<word_pair>& other) const {
+    static_assert(std::is_same_v<T, word_pair>, "right_outer_join needs a dstream<word_pair>");
+    return dstream<right_joined_pair>{detail::make_join(node_, other.node_, detail::record_kind::right_joined)};
+  }
+  /// Spark's fullOuterJoin: join, plus the unmatched records of both sides
+  /// with std::nullopt for the missing side.
+  dstream<outer_joined_pair> full_outer_join(const dstream<word_pair>& other) const {
+    static_assert(std::is_same_v<T, word_pair>, "full_outer_join needs a dstream<word_pair>");
+    return dstream<outer_joined_pair>{detail::make_join(node_, other.node_, detail::record_kind::outer_joined)};
+  }
+  /// Spark's groupByKey: one record per distinct key of the batch, with its
+  /// values in batch order. T must be word_pair.
+  dstream<grouped_pair> group_by_key() const {
+    static_assert(std::is_same_v<T, word_pair>, "group_by_key needs a dstream<word_pair>");
+    return dstream<grouped_pair>{detail::make_group_by_key(node_)};
+  }
+  /// Spark's cogroup: one record per key present in either batch, with its
+  /// values in this stream and in `other` (each in batch order; empty on a
+  /// side without the key). T must be word_pair.
+  dstream<cogrouped_pair> cogroup(const dstream<word_pair>& other) const {
+    static_assert(std::is_same_v<T, word_pair>, "cogroup needs a dstream<word_pair>");
+    return dstream<cogrouped_pair>{detail::make_cogroup(node_, other.node_)};
+  }
+
   // ---- windows (length and slide: multiples of the batch interval; slide
   // 0 means the batch interval). A windowed stream has data only at its
   // slides; between them its outputs do not run. ----
 
-  /// The records of the last `length` of batches, every `slide`.
+  /// The records of the last `length` of batches, every `slide`. T must be
+  /// std::string, word_pair or std::int64_t (gpustream::logic_error for the
+  /// records of joins and groups).
   dstream<T> window(std::chrono::milliseconds length, std::chrono::milliseconds slide = {}) const {
     return dstream<T>{detail::make_window(node_, length, slide)};
   }
@@ -299,7 +397,8 @@ class dstream {
   // ---- transformations with host functors (run on the host) ----
 
   /// `f(const T&)` returns a container of records (std::string, a pair of
-  /// string and integer, or an integer); all of them form the new batch.
+  /// string and integer, an integer, or a record of a join or a group); all
+  /// of them form the new batch.
   template <class F>
   auto flat_map(F f) const {
     using C = std::decay_t<std::invoke_result_t<F&, const T&>>;
@@ -315,7 +414,7 @@ class dstream {
         })};
   }
   /// `f(const T&)` returns one record (std::string, a pair of string and
-  /// integer, or an integer).
+  /// integer, an integer, or a record of a join or a group).
   template <class F>
   auto map(F f) const {
     using U = detail::record_of_t<std::invoke_result_t<F&, const T&>>;
@@ -346,8 +445,9 @@ class dstream {
   }
   /// Spark's transform: `f(const std::vector<T>& batch)` returns the new
   /// batch as a container of records (std::string, pairs of string and
-  /// integer, or integers), for whatever the built-in operators do not do,
-  /// such as joining each batch with a static table. Runs on the host.
+  /// integer, integers, or records of a join or a group), for whatever the
+  /// built-in operators do not do, such as joining each batch with a static
+  /// table. Runs on the host.
   template <class F>
   auto transform(F f) const {
     using C = std::decay_t<std::invoke_result_t<F&, const std::vector<T>&>>;
@@ -400,11 +500,15 @@ class dstream {
 
   /// Prints the first `n` records of every batch in Spark's pprint form to the
   /// context's output stream (std::cout by default): a line of dashes,
-  /// "Time: <batch time> ms", a line of dashes, one record per line (pairs as
-  /// "(key,value)"), "..." when there are more, and an empty line.
+  /// "Time: <batch time> ms", a line of dashes, one record per line in the
+  /// form of Spark's toString, "..." when there are more, and an empty line.
+  /// Pairs read "(key,value)"; joins "(key,(1,2))", a missing side "None" and
+  /// a present optional one "Some(1)" ("(key,(1,None))"); groups
+  /// "(key,CompactBuffer(1, 2))" (Spark's buffer of grouped values) and
+  /// cogroups "(key,(CompactBuffer(1),CompactBuffer()))".
   void print(std::size_t n = 10) const { detail::add_print(node_, n); }
   /// Writes each batch to the directory "<prefix>-<batch time in ms>[.<suffix>]":
-  /// the records, one per line (pairs as "(key,value)"), in "part-00000", then
+  /// the records, one per line as print() writes them, in "part-00000", then
   /// an empty "_SUCCESS". The directory is written under a temporary name and
   /// renamed when complete; a batch run again replaces its directory.
   void save_as_text_files(std::string prefix, std::string suffix = "") const {

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <gpustream/column/column.hpp>
+#include <gpustream/column/string_column.hpp>
+#include <gpustream/text/hash.hpp>
+
+#include <cstdint>
+
+namespace gpustream {
+
+/// Which records of two keyed tables a join gives: the matching pairs
+/// (inner), plus the unmatched rows of the left side, of the right side, or
+/// of both (Spark's join, leftOuterJoin, rightOuterJoin, fullOuterJoin).
+enum class join_type { inner, left_outer, right_outer, full_outer };
+
+struct join_options {
+  join_type type = join_type::inner;
+  hash_function hash = hash_function::mix64;
+};
+
+/// Which sides a joined row has: bit 0 the left, bit 1 the right.
+inline constexpr std::uint8_t left_side = 1;
+inline constexpr std::uint8_t right_side = 2;
+
+/// The rows of a join. A key with m rows on the left and n on the right gives
+/// m * n rows, left-major: (l1, r1), (l1, r2), ..., (lm, rn), each side's rows
+/// in input order; an unmatched row of an outer join gives one row with 0 as
+/// the missing side's value and that side's bit clear in `sides`. Keys come
+/// in the order of reduce_by_key's rows: by (hash, key bytes).
+struct joined_table {
+  string_column keys;
+  column<std::int64_t> left_values;
+  column<std::int64_t> right_values;
+  column<std::uint8_t> sides;
+  size_type size() const noexcept { return keys.size(); }
+};
+
+/// Joins (left_keys, left_values) with (right_keys, right_values) on equal
+/// keys. Two different keys never match, even when their hashes are equal:
+/// equal hashes are confirmed by comparing bytes. Runs on `s`'s backend:
+/// both sides are ordered together by key, then each output row finds its
+/// pair of input rows; the keys are copied into the result. Throws
+/// gpustream::logic_error when keys and values differ in size, when the
+/// inputs are not in `s`'s backend memory, or past 2^31 - 1 input rows.
+joined_table join(string_spans_view left_keys, column_view<std::int64_t> left_values,
+                  string_spans_view right_keys, column_view<std::int64_t> right_values, join_options options,
+                  stream_view s, memory_resource* mr = nullptr);
+
+/// Lists of values in the Arrow list layout: list i is
+/// values[offsets[i], offsets[i + 1]); `offsets` has one more entry than there are lists.
+struct value_lists {
+  column<offset_type> offsets;
+  column<std::int64_t> values;
+};
+
+/// One row per distinct key with its values in input order. Keys are ordered
+/// as reduce_by_key's rows.
+struct grouped_table {
+  string_column keys;
+  value_lists values;
+  size_type size() const noexcept { return keys.size(); }
+};
+
+/// Spark's groupByKey over one table (see join for the matching of keys and
+/// its errors).
+grouped_table group_by_key(string_spans_view keys, column_view<std::int64_t> values, hash_function hash,
+                           stream_view s, memory_resource* mr = nullptr);
+
+/// One row per key present on either side, with its values on each side in
+/// input order (an empty list on a side without the key).
+struct cogrouped_table {
+  string_column keys;
+  value_lists left;
+  value_lists right;
+  size_type size() const noexcept { return keys.size(); }
+};
+
+/// Spark's cogroup of two tables (see join for the matching of keys and its errors).
+cogrouped_table cogroup(string_spans_view left_keys, column_view<std::int64_t> left_values,
+                        string_spans_view right_keys, column_view<std::int64_t> right_values, hash_function hash,
+                        stream_view s, memory_resource* mr = nullptr);
+
+}  // namespace gpustream

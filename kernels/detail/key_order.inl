@@ -1,0 +1,129 @@
+#pragma once
+
+// order_keys: rows in an order that brings equal string keys together, shared
+// by the sort-based grouping operators (reduce_by_key, join, cogroup).
+// Included by operator sources; compiled once per backend with them.
+
+#include "detail/common.hpp"
+
+#include <gpustream/text/hash.hpp>
+
+#include <thrust/copy.h>
+#include <thrust/count.h>
+#include <thrust/for_each.h>
+#include <thrust/functional.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/discard_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
+#include <thrust/reduce.h>
+#include <thrust/scan.h>
+#include <thrust/sequence.h>
+#include <thrust/sort.h>
+#include <thrust/transform.h>
+
+#include <cstdint>
+#include <limits>
+
+namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
+
+/// A row number of the grouping operators: at most 2^31 - 1 rows per call.
+using row_index = std::int32_t;
+
+/// Rows ordered by key: by hash, equal hashes confirmed by bytes, so that the
+/// rows of one key are adjacent and in input order.
+struct key_order {
+  column<hash_type> hash;   // hash of the key at each position
+  column<row_index> order;  // the row at each position
+  column<row_index> group;  // 1-based number of the key at each position
+  size_type groups = 0;     // distinct keys
+};
+
+/// Within runs of equal hash whose strings are not all equal (collisions),
+/// reorders `d_order` so that equal strings are adjacent, ordered by bytes,
+/// rows of one string in input order.
+template <class KeyView>
+void order_colliding_runs(KeyView kv, const hash_type* d_hash, row_index* d_order, size_type n, stream_view s) {
+  auto pol = policy(s);
+  thrust::counting_iterator<size_type> first(0);
+  column<row_index> run{n, s};
+  row_index* d_run = run.data();
+  auto run_head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+    return static_cast<row_index>(i == 0 || d_hash[i] != d_hash[i - 1]);
+  });
+  thrust::inclusive_scan(pol, run_head, run_head + n, d_run);
+  const row_index runs = read_value(d_run + n - 1, s);
+
+  // bad[r - 1] = 1 when run r holds two adjacent rows with different bytes.
+  column<std::uint8_t> bad{runs, s};
+  std::uint8_t* d_bad = bad.data();
+  auto differs = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+    return static_cast<std::uint8_t>(i > 0 && d_hash[i] == d_hash[i - 1] &&
+                                     !bytes_equal(kv.element(d_order[i]), kv.element(d_order[i - 1])));
+  });
+  thrust::reduce_by_key(pol, d_run, d_run + n, differs, thrust::make_discard_iterator(), d_bad,
+                        thrust::equal_to<row_index>{}, thrust::maximum<std::uint8_t>{});
+
+  auto in_bad_run = [=] GPUSTREAM_HOST_DEVICE(size_type i) { return d_bad[d_run[i] - 1] != 0; };
+  const size_type m = thrust::count_if(pol, first, first + n, in_bad_run);
+  column<row_index> pos{m, s};
+  row_index* d_pos = pos.data();
+  thrust::copy_if(pol, first, first + n, d_pos, in_bad_run);
+
+  column<row_index> local{m, s};
+  row_index* d_local = local.data();
+  thrust::sequence(pol, d_local, d_local + m);
+  thrust::sort(pol, d_local, d_local + m,
+               [=] GPUSTREAM_HOST_DEVICE(row_index a, row_index b) {
+                 const row_index ra = d_run[d_pos[a]];
+                 const row_index rb = d_run[d_pos[b]];
+                 if (ra != rb) return ra < rb;
+                 const row_index ia = d_order[d_pos[a]];
+                 const row_index ib = d_order[d_pos[b]];
+                 const int c = bytes_compare(kv.element(ia), kv.element(ib));
+                 return c != 0 ? c < 0 : ia < ib;
+               });
+  column<row_index> reordered{m, s};
+  row_index* d_reordered = reordered.data();
+  thrust::transform(pol, d_local, d_local + m, d_reordered,
+                    [=] GPUSTREAM_HOST_DEVICE(row_index j) { return d_order[d_pos[j]]; });
+  thrust::for_each_n(pol, thrust::counting_iterator<size_type>(0), m,
+                     [=] GPUSTREAM_HOST_DEVICE(size_type j) { d_order[d_pos[j]] = d_reordered[j]; });
+}
+
+/// Orders the `n` (> 0) keys of `kv` (a view with element(i) -> string_ref)
+/// by (hash `hf`, bytes), rows of one key in input order, and numbers the
+/// distinct keys. Only runs of equal hash with a collision pay for comparing
+/// bytes beyond one check per row. Throws gpustream::logic_error, starting
+/// with `what`, past 2^31 - 1 rows.
+template <class KeyView>
+key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what, stream_view s) {
+  GPUSTREAM_EXPECTS(n <= std::numeric_limits<row_index>::max(),
+                    std::string{what} + ": at most 2^31 - 1 rows per call");
+  auto pol = policy(s);
+  thrust::counting_iterator<size_type> first(0);
+  key_order k{column<hash_type>{n, s}, column<row_index>{n, s}, column<row_index>{n, s}};
+  hash_type* d_hash = k.hash.data();
+  thrust::transform(pol, first, first + n, d_hash, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+    return hash_string(kv.element(i), hf);
+  });
+  row_index* d_order = k.order.data();
+  thrust::sequence(pol, d_order, d_order + n);
+  thrust::stable_sort_by_key(pol, d_hash, d_hash + n, d_order);
+
+  const size_type collisions =
+      thrust::count_if(pol, first + 1, first + n, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+        return d_hash[i] == d_hash[i - 1] && !bytes_equal(kv.element(d_order[i]), kv.element(d_order[i - 1]));
+      });
+  if (collisions > 0) order_colliding_runs(kv, d_hash, d_order, n, s);
+
+  row_index* d_group = k.group.data();
+  auto head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+    return static_cast<row_index>(i == 0 || d_hash[i] != d_hash[i - 1] ||
+                                  !bytes_equal(kv.element(d_order[i]), kv.element(d_order[i - 1])));
+  });
+  thrust::inclusive_scan(pol, head, head + n, d_group);
+  k.groups = read_value(d_group + n - 1, s);
+  return k;
+}
+
+}  // namespace gpustream::detail::GPUSTREAM_KERNEL_NS

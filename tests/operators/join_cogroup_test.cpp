@@ -1,0 +1,381 @@
+// The joins, group_by_key and cogroup of pair streams against a host model of
+// Spark's semantics, batch by batch: fresh random input every run (seed
+// printed on failure), 24 batches through queue streams, with batches empty on
+// one side or both, keys on one side only, keys repeated on both sides
+// (cartesian products), and keys that appear, vanish and return. Then a word
+// count joined with another stream and with a static table, the text forms
+// of print and save_as_text_files, the checkpoint encoding of each record
+// type, and the errors of graph building.
+
+#include "../common/streaming_utils.hpp"
+#include "../common/threads.hpp"
+#include "../common/watched_directory.hpp"
+
+#include "streaming/graph.hpp"
+
+#include <gpustream/gpustream.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace gpustream::test {
+namespace {
+
+using namespace std::chrono_literals;
+using lines_batches = std::vector<std::vector<std::string>>;
+using join_cogroup_test = streaming_test;
+
+/// "key value" -> (key, value).
+word_pair parse_pair(const std::string& line) {
+  const auto space = line.rfind(' ');
+  return word_pair{line.substr(0, space), std::stoll(line.substr(space + 1))};
+}
+
+std::vector<word_pair> parse_all(const std::vector<std::string>& lines) {
+  std::vector<word_pair> out;
+  for (const auto& l : lines) out.push_back(parse_pair(l));
+  return out;
+}
+
+/// Both sides' batches of "key value" lines. Keys drift every 6 batches and
+/// come back after 18, the right side's keys are shifted from the left's (so
+/// that some keys are on one side only), and keys repeat within a batch.
+/// Batch 2 is empty on the left, 3 on the right, 4 on both; others now and then.
+std::pair<lines_batches, lines_batches> keyed_batches(std::mt19937_64& gen, int n) {
+  lines_batches left(static_cast<std::size_t>(n));
+  lines_batches right(static_cast<std::size_t>(n));
+  for (int b = 0; b < n; ++b) {
+    const int phase = (b / 6) % 3;
+    for (int side = 0; side < 2; ++side) {
+      if ((side == 0 && (b == 2 || b == 4)) || (side == 1 && (b == 3 || b == 4)) || gen() % 8 == 0) continue;
+      const int records = 1 + static_cast<int>(gen() % 15);
+      for (int r = 0; r < records; ++r) {
+        const int key = phase * 4 + side * 3 + static_cast<int>(gen() % 6);
+        const auto value = static_cast<std::int64_t>(gen() % 101) - 50;
+        (side == 0 ? left : right)[static_cast<std::size_t>(b)].push_back("k" + std::to_string(key) + " " +
+                                                                            std::to_string(value));
+      }
+    }
+  }
+  return {left, right};
+}
+
+/// The model: each key's values on both sides, in batch order.
+using model_groups = std::map<std::string, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>>;
+
+model_groups model_cogroup(const std::vector<word_pair>& l, const std::vector<word_pair>& r) {
+  model_groups g;
+  for (const auto& [k, v] : l) g[k].first.push_back(v);
+  for (const auto& [k, v] : r) g[k].second.push_back(v);
+  return g;
+}
+
+/// Spark's joins: every pair of values of a key, and the unmatched values of
+/// the kept sides with the other side missing.
+std::vector<outer_joined_pair> model_join(const std::vector<word_pair>& l, const std::vector<word_pair>& r,
+                                          bool keep_left, bool keep_right) {
+  std::vector<outer_joined_pair> out;
+  for (const auto& [k, sides] : model_cogroup(l, r)) {
+    const auto& [lv, rv] = sides;
+    for (auto a : lv) {
+      for (auto b : rv) out.push_back({k, {a, b}});
+    }
+    if (rv.empty() && keep_left) {
+      for (auto a : lv) out.push_back({k, {a, std::nullopt}});
+    }
+    if (lv.empty() && keep_right) {
+      for (auto b : rv) out.push_back({k, {std::nullopt, b}});
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// A join's records with both sides optional, sorted: the order within a
+/// batch is the engine's (keys by hash), not Spark's, so batches are compared
+/// as multisets.
+template <class L, class R>
+std::vector<outer_joined_pair> as_outer(const std::vector<std::pair<std::string, std::pair<L, R>>>& records) {
+  std::vector<outer_joined_pair> out;
+  for (const auto& [k, v] : records) out.push_back({k, {v.first, v.second}});
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Records of group_by_key or cogroup by key; each key must come once.
+template <class V>
+std::map<std::string, V> by_key(const std::vector<std::pair<std::string, V>>& records) {
+  std::map<std::string, V> out;
+  for (const auto& [k, v] : records) EXPECT_TRUE(out.emplace(k, v).second) << "key " << k << " twice in a batch";
+  return out;
+}
+
+template <class T>
+const std::vector<T>& records_at(const std::vector<typename batch_log<T>::batch>& log, std::size_t i) {
+  static const std::vector<T> none;
+  return i < log.size() ? log[i].records : none;
+}
+
+TEST_P(join_cogroup_test, joins_and_groups_match_the_model_batch_by_batch) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const auto [left_lines, right_lines] = keyed_batches(gen, n);
+
+  streaming_context ctx{options()};
+  auto left = ctx.queue_stream(left_lines).map(parse_pair);
+  auto right = ctx.queue_stream(right_lines).map(parse_pair);
+  auto times = log_batches(left.count());
+  auto inner = log_batches(left.join(right));
+  auto left_outer = log_batches(left.left_outer_join(right));
+  auto right_outer = log_batches(left.right_outer_join(right));
+  auto full_outer = log_batches(left.full_outer_join(right));
+  auto grouped = log_batches(left.group_by_key());
+  auto cogrouped = log_batches(left.cogroup(right));
+  auto self = log_batches(right.join(right));
+  ctx.start();
+  ASSERT_TRUE(wait_until([&] { return self->size() >= static_cast<std::size_t>(n + 2); }, 60s))
+      << "only " << self->size() << " batches ran";
+  ctx.stop(true);
+
+  const auto got_times = times->batches();
+  const auto got_inner = inner->batches();
+  const auto got_left = left_outer->batches();
+  const auto got_right = right_outer->batches();
+  const auto got_full = full_outer->batches();
+  const auto got_grouped = grouped->batches();
+  const auto got_cogrouped = cogrouped->batches();
+  const auto got_self = self->batches();
+  const std::size_t total = got_times.size();
+  for (const std::size_t size : {got_inner.size(), got_left.size(), got_right.size(), got_full.size(),
+                                 got_grouped.size(), got_cogrouped.size(), got_self.size()}) {
+    EXPECT_EQ(size, total) << "an output missed a batch";
+  }
+  auto expect_same_times = [&](const auto& log) {
+    for (std::size_t i = 0; i < std::min(total, log.size()); ++i) {
+      EXPECT_EQ(log[i].time, got_times[i].time) << "batch " << i;
+    }
+  };
+  expect_same_times(got_inner);
+  expect_same_times(got_left);
+  expect_same_times(got_right);
+  expect_same_times(got_full);
+  expect_same_times(got_grouped);
+  expect_same_times(got_cogrouped);
+  expect_same_times(got_self);
+  std::size_t products = 0;
+  for (std::size_t i = 0; i < total; ++i) {
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    const auto l = parse_all(i < left_lines.size() ? left_lines[i] : std::vector<std::string>{});
+    const auto r = parse_all(i < right_lines.size() ? right_lines[i] : std::vector<std::string>{});
+    EXPECT_EQ(as_outer(records_at<joined_pair>(got_inner, i)), model_join(l, r, false, false));
+    EXPECT_EQ(as_outer(records_at<left_joined_pair>(got_left, i)), model_join(l, r, true, false));
+    EXPECT_EQ(as_outer(records_at<right_joined_pair>(got_right, i)), model_join(l, r, false, true));
+    EXPECT_EQ(as_outer(records_at<outer_joined_pair>(got_full, i)), model_join(l, r, true, true));
+    EXPECT_EQ(as_outer(records_at<joined_pair>(got_self, i)), model_join(r, r, false, false));
+
+    // Values in batch order within each key.
+    std::map<std::string, std::vector<std::int64_t>> groups;
+    for (const auto& [k, sides] : model_cogroup(l, {})) groups[k] = sides.first;
+    EXPECT_EQ(by_key(records_at<grouped_pair>(got_grouped, i)), groups);
+    model_groups both = model_cogroup(l, r);
+    EXPECT_EQ(by_key(records_at<cogrouped_pair>(got_cogrouped, i)), both);
+    for (const auto& [k, sides] : both) {
+      if (sides.first.size() > 1 && sides.second.size() > 1) ++products;
+    }
+  }
+  EXPECT_GT(products, 0u) << "no key repeated on both sides: the input does not test cartesian products";
+}
+
+// The word count of two streams joined on the backend, and the same counts
+// joined with a static table through transform (on the host) and through a
+// stream that repeats the table every batch (on the backend).
+TEST_P(join_cogroup_test, word_counts_joined_with_a_stream_and_with_a_static_table) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 20;
+  const auto a_lines = random_batches(gen, n, 4000);
+  const auto b_lines = random_batches(gen, n, 4000);
+  std::map<std::string, std::int64_t> table;  // weights of a third of the words seen
+  for (const auto& batch : a_lines) {
+    for (const auto& w : ref_tokenize_all(batch)) {
+      if (std::hash<std::string>{}(w) % 3 == 0) table[w] = static_cast<std::int64_t>(w.size());
+    }
+  }
+  lines_batches table_lines(static_cast<std::size_t>(n + 10));
+  for (auto& batch : table_lines) {
+    for (const auto& [w, weight] : table) batch.push_back(w + " " + std::to_string(weight));
+  }
+
+  streaming_context ctx{options()};
+  auto a = ctx.queue_stream(a_lines).flat_map(split_words).map(pair_with_one).reduce_by_key();
+  auto b = ctx.queue_stream(b_lines).flat_map(split_words).map(pair_with_one).reduce_by_key();
+  auto weights = ctx.queue_stream(table_lines).map(parse_pair);
+  auto joined_counts = log_batches(a.join(b));
+  // Spark's transform(rdd => rdd.join(table)), on the host.
+  auto through_transform = log_batches(a.transform([table](const std::vector<word_pair>& counts) {
+    std::vector<joined_pair> out;
+    for (const auto& [w, c] : counts) {
+      const auto it = table.find(w);
+      if (it != table.end()) out.push_back({w, {c, it->second}});
+    }
+    return out;
+  }));
+  auto through_stream = log_batches(a.join(weights));
+  // A join's records mapped back to pairs: the weighted counts.
+  auto weighted = log_batches(
+      a.join(weights).map([](const joined_pair& j) { return word_pair{j.first, j.second.first * j.second.second}; }));
+  ctx.start();
+  ASSERT_TRUE(wait_until([&] { return weighted->size() >= static_cast<std::size_t>(n + 1); }, 60s));
+  ctx.stop(true);
+
+  const auto got_joined = joined_counts->batches();
+  const auto got_transform = through_transform->batches();
+  const auto got_stream = through_stream->batches();
+  const auto got_weighted = weighted->batches();
+  ASSERT_GE(got_weighted.size(), static_cast<std::size_t>(n));
+  std::size_t matched = 0;
+  std::size_t weighted_records = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    SCOPED_TRACE("batch " + std::to_string(i));
+    const auto ca = ref_word_count(joined(a_lines[i]));
+    const auto cb = ref_word_count(joined(b_lines[i]));
+    std::vector<outer_joined_pair> both;
+    std::vector<outer_joined_pair> with_table;
+    std::map<std::string, std::int64_t> weighted_counts;
+    for (const auto& [w, c] : ca) {
+      if (cb.count(w)) both.push_back({w, {c, cb.at(w)}});
+      if (table.count(w)) {
+        with_table.push_back({w, {c, table.at(w)}});
+        weighted_counts[w] = c * table.at(w);
+      }
+    }
+    EXPECT_EQ(as_outer(got_joined[i].records), both);
+    EXPECT_EQ(as_outer(got_transform[i].records), with_table);
+    EXPECT_EQ(as_outer(got_stream[i].records), with_table);
+    EXPECT_EQ(by_key(got_weighted[i].records), weighted_counts);
+    matched += both.size();
+    weighted_records += weighted_counts.size();
+  }
+  EXPECT_GT(matched, 0u) << "no word in both streams: the joins were not tested";
+  EXPECT_GT(weighted_records, 0u) << "no word in the table: the joins were not tested";
+}
+
+TEST_P(join_cogroup_test, print_and_saved_text_follow_sparks_to_string) {
+  watched_directory dir;  // a scratch directory
+  const std::filesystem::path root = dir.root() / "saved";
+  streaming_context ctx{options()};
+  auto left = ctx.queue_stream({{"a 1", "b 3", "a 2"}}).map(parse_pair);
+  auto right = ctx.queue_stream({{"a 10", "c 5"}}).map(parse_pair);
+  auto done = log_batches(left.count());
+  // Keys come in hash order: each output's lines are compared sorted.
+  const std::map<std::string, std::vector<std::string>> expected{
+      {"join", {"(a,(1,10))", "(a,(2,10))"}},
+      {"left", {"(a,(1,Some(10)))", "(a,(2,Some(10)))", "(b,(3,None))"}},
+      {"right", {"(a,(Some(1),10))", "(a,(Some(2),10))", "(c,(None,5))"}},
+      {"full", {"(a,(Some(1),Some(10)))", "(a,(Some(2),Some(10)))", "(b,(Some(3),None))", "(c,(None,Some(5)))"}},
+      {"group", {"(a,CompactBuffer(1, 2))", "(b,CompactBuffer(3))"}},
+      {"cogroup",
+       {"(a,(CompactBuffer(1, 2),CompactBuffer(10)))", "(b,(CompactBuffer(3),CompactBuffer()))",
+        "(c,(CompactBuffer(),CompactBuffer(5)))"}},
+  };
+  auto save = [&](const auto& stream, const std::string& name) {
+    stream.print(100);
+    stream.save_as_text_files((root / name).string(), "txt");
+  };
+  save(left.join(right), "join");
+  save(left.left_outer_join(right), "left");
+  save(left.right_outer_join(right), "right");
+  save(left.full_outer_join(right), "full");
+  save(left.group_by_key(), "group");
+  save(left.cogroup(right), "cogroup");
+  ctx.start();
+  ASSERT_TRUE(wait_until([&] { return done->size() >= 1; }, 60s));
+  ctx.stop(true);
+  const std::string t = std::to_string(done->batches().front().time);
+
+  const std::string printed = out_.str();
+  for (const auto& [name, lines] : expected) {
+    SCOPED_TRACE(name);
+    std::ifstream in{root / (name + "-" + t + ".txt") / "part-00000", std::ios::binary};
+    ASSERT_TRUE(in) << "no saved output";
+    std::vector<std::string> saved;
+    for (std::string line; std::getline(in, line);) saved.push_back(line);
+    std::sort(saved.begin(), saved.end());
+    EXPECT_EQ(saved, lines);
+    for (const auto& line : lines) EXPECT_NE(printed.find("\n" + line + "\n"), std::string::npos) << line;
+  }
+}
+
+// write_batch and read_batch (checkpoints) keep every record of every type;
+// download with a limit (print) takes the first records whole.
+TEST_P(join_cogroup_test, checkpoint_encoding_round_trips_each_record_type) {
+  const std::vector<detail::host_records> batches{
+      std::vector<joined_pair>{{"a", {1, -2}}, {"", {0, 0}}, {"b", {INT64_MIN, INT64_MAX}}},
+      std::vector<left_joined_pair>{{"a", {1, 2}}, {"b", {3, std::nullopt}}},
+      std::vector<right_joined_pair>{{"a", {std::nullopt, 2}}, {"b", {3, 4}}},
+      std::vector<outer_joined_pair>{{"a", {std::nullopt, 2}}, {"b", {3, std::nullopt}}, {"c", {5, 6}}},
+      std::vector<grouped_pair>{{"a", {1, 2, 3}}, {"b", {}}, {"c", {4}}},
+      std::vector<cogrouped_pair>{{"a", {{1, 2}, {}}}, {"b", {{}, {3}}}, {"c", {{4}, {5, 6, 7}}}},
+      std::vector<grouped_pair>{},
+      std::vector<cogrouped_pair>{},
+  };
+  for (const auto& records : batches) {
+    SCOPED_TRACE("record kind " + std::to_string(records.index()));
+    const detail::batch_ptr data = detail::upload(detail::host_records{records}, s());
+    EXPECT_EQ(static_cast<std::size_t>(data->kind), records.index());
+    EXPECT_EQ(data->size(), static_cast<size_type>(detail::record_count(records)));
+    detail::byte_writer w;
+    detail::write_batch(w, data, s());
+    detail::byte_reader r{w.str(), "test"};
+    const detail::batch_ptr back = detail::read_batch(r, s());
+    EXPECT_TRUE(r.done());
+    ASSERT_NE(back, nullptr);
+    EXPECT_EQ(detail::download(*back, s()), records);
+
+    // The first two records, whole.
+    const detail::host_records head = detail::download(*back, s(), 2);
+    ASSERT_EQ(head.index(), records.index());
+    std::visit(
+        [&](const auto& got) {
+          using V = std::decay_t<decltype(got)>;
+          const auto& all = std::get<V>(records);
+          const auto two = static_cast<std::ptrdiff_t>(std::min<std::size_t>(2, all.size()));
+          EXPECT_EQ(got, V(all.begin(), all.begin() + two));
+        },
+        head);
+  }
+  // A truncated encoding is refused.
+  detail::byte_writer w;
+  detail::write_batch(w, detail::upload(detail::host_records{batches[5]}, s()), s());
+  const std::string cut = w.str().substr(0, w.str().size() - 3);
+  detail::byte_reader r{cut, "test"};
+  EXPECT_THROW(detail::read_batch(r, s()), checkpoint_error);
+}
+
+TEST_P(join_cogroup_test, bad_joins_are_errors_at_graph_building) {
+  streaming_context ctx{options()};
+  streaming_context other{options()};
+  auto pairs = ctx.queue_stream({}).flat_map(split_words).map(pair_with_one);
+  auto elsewhere = other.queue_stream({}).flat_map(split_words).map(pair_with_one);
+  expect_logic_error([&] { pairs.join(elsewhere); }, "same streaming_context");
+  expect_logic_error([&] { pairs.cogroup(elsewhere); }, "same streaming_context");
+  expect_logic_error([&] { pairs.full_outer_join(dstream<word_pair>{pairs}.window(100ms, 100ms)); }, "slide");
+  expect_logic_error([&] { pairs.join(pairs).window(100ms); }, "join or a group");
+  expect_logic_error([&] { pairs.group_by_key().union_with(pairs.group_by_key()); }, "join or a group");
+  // Windows of pairs slide alike: their join is fine.
+  auto windowed = pairs.window(100ms, 100ms);
+  windowed.join(pairs.reduce_by_key_and_window(aggregation::sum, 200ms, 100ms)).print();
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(join_cogroup_test);
+
+}  // namespace
+}  // namespace gpustream::test
