@@ -274,7 +274,22 @@ def check_checkpoint(program, work):
     expect("recovered from checkpoint" in p.stderr(), "no recovery reported:\n" + p.stderr())
     got, n = parse_json_lines(read_file(output), 250)
     compare(got, want)
-    print("%d JSON lines over a kill and a restart; %d words counted once each" % (n, sum(want.values())))
+
+    # A damaged newest checkpoint: a one-line error naming the file, exit status 1, no stack trace.
+    ckpt = os.path.join(work, "checkpoint")
+    newest = max((f for f in os.listdir(ckpt) if re.fullmatch(r"checkpoint-[0-9]+", f)),
+                 key=lambda f: int(f.split("-")[1]))
+    path = os.path.join(ckpt, newest)
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+    p = Program(args)
+    rc = p.wait(20)
+    err = p.stderr()
+    expect(rc == 1, "exit status %d with a truncated checkpoint; stderr:\n%s" % (rc, err))
+    expect(re.search(r"^gpustream: error: .*" + re.escape(path) + r".*(corrupt|truncated)", err, re.M),
+           "the error does not name the damaged checkpoint:\n" + err)
+    print("%d JSON lines over a kill and a restart; %d words counted once each; a truncated checkpoint "
+          "refused by name" % (n, sum(want.values())))
 
 
 class OneShotServer:
