@@ -304,11 +304,25 @@ TEST_P(checkpoint_test, damaged_or_foreign_checkpoints_are_refused_naming_the_fi
   EXPECT_NE(log_message.find(log.string()), std::string::npos) << log_message;
   fs::remove(log);
 
-  // Whole again: it recovers.
-  streaming_context ctx{checkpointed(dir.path())};
+  // Whole again: it recovers from it.
+  const batch_time newest_time = std::stoll(newest.filename().string().substr(11));
+  temp_dir copy;
+  fs::copy(dir.path(), copy.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  {
+    streaming_context ctx{checkpointed(dir.path())};
+    build(ctx, batches);
+    ctx.start();
+    EXPECT_EQ(ctx.recovered_from(), std::optional<batch_time>{newest_time});
+    ctx.stop(false);
+  }
+  // A damaged newest checkpoint removed by hand: the previous one is used.
+  const fs::path damaged = copy.path() / newest.filename();
+  ASSERT_TRUE(fs::remove(damaged));
+  streaming_context ctx{checkpointed(copy.path())};
   build(ctx, batches);
   ctx.start();
-  EXPECT_TRUE(ctx.recovered_from().has_value());
+  ASSERT_TRUE(ctx.recovered_from().has_value());
+  EXPECT_LT(*ctx.recovered_from(), newest_time);
   ctx.stop(true);
 }
 
