@@ -15,7 +15,13 @@
 #include <gpustream/column/convert.hpp>
 #include <gpustream/core/error.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 
 namespace gpustream::detail {
@@ -175,6 +181,23 @@ bool context_impl::recover() {
   if (ec) {
     throw std::runtime_error{"cannot create the checkpoint directory " + (ckpt_dir_ / "wal").string() + ": " +
                              ec.message()};
+  }
+  // One context at a time per directory: two would overwrite each other's
+  // checkpoints and log. The lock goes with the process, however it ends.
+  const fs::path lock_path = ckpt_dir_ / "lock";
+  ckpt_lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (ckpt_lock_fd_ < 0) {
+    throw std::runtime_error{"cannot open " + lock_path.string() + ": " + std::strerror(errno)};
+  }
+  if (::flock(ckpt_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    ::close(ckpt_lock_fd_);
+    ckpt_lock_fd_ = -1;
+    if (e == EWOULDBLOCK) {
+      throw checkpoint_error{ckpt_dir_.string() +
+                             ": another running streaming context uses this checkpoint directory"};
+    }
+    throw std::runtime_error{"cannot lock " + lock_path.string() + ": " + std::strerror(e)};
   }
   remove_temporaries(ckpt_dir_);
   remove_temporaries(ckpt_dir_ / "wal");

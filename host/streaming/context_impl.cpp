@@ -8,6 +8,8 @@
 #include <gpustream/column/convert.hpp>
 #include <gpustream/core/error.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -53,6 +55,12 @@ context_impl::~context_impl() {
   } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor does not throw
   }
   if (error_stopper_.joinable()) error_stopper_.join();
+  release_checkpoint_lock();
+}
+
+void context_impl::release_checkpoint_lock() noexcept {
+  if (ckpt_lock_fd_ >= 0) ::close(ckpt_lock_fd_);
+  ckpt_lock_fd_ = -1;
 }
 
 void context_impl::expect_building(const char* what) const {
@@ -152,6 +160,7 @@ void context_impl::start() {
     try {
       recover();
     } catch (...) {
+      release_checkpoint_lock();
       std::lock_guard lock{mutex_};
       state_ = state::stopped;
       state_changed_.notify_all();
@@ -186,6 +195,7 @@ void context_impl::start() {
     }
   } catch (...) {
     for (std::size_t i = 0; i < started; ++i) inputs_[i]->source->stop();
+    release_checkpoint_lock();
     std::lock_guard lock{mutex_};
     state_ = state::stopped;
     state_changed_.notify_all();
@@ -214,6 +224,7 @@ void context_impl::start() {
       write_checkpoint(zero_time_, positions);
     } catch (...) {
       for (auto& in : inputs_) in->source->stop();
+      release_checkpoint_lock();
       std::lock_guard lock{mutex_};
       state_ = state::stopped;
       state_changed_.notify_all();
@@ -514,6 +525,7 @@ void context_impl::stop(bool graceful) {
                " bytes dropped";
   }
   log_line(summary);
+  release_checkpoint_lock();  // every thread that writes checkpoints has ended
   std::lock_guard lock{mutex_};
   state_ = state::stopped;
   state_changed_.notify_all();

@@ -110,6 +110,7 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   staged_job load_logged(job&& j);
   std::filesystem::path checkpoint_path(batch_time t) const;
   std::filesystem::path log_path(batch_time t) const;
+  void release_checkpoint_lock() noexcept;
 
   template <class F>
   void notify(F&& f);
@@ -169,6 +170,7 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   std::optional<batch_time> recovered_from_;
   std::optional<batch_time> recovered_zero_time_;
   std::vector<job> replay_;  // logged batches to run again, oldest first
+  int ckpt_lock_fd_ = -1;    // an exclusive flock on <dir>/lock while the context lives
 };
 
 }  // namespace gpustream::detail

@@ -326,6 +326,33 @@ TEST_P(checkpoint_test, damaged_or_foreign_checkpoints_are_refused_naming_the_fi
   ctx.stop(true);
 }
 
+TEST_P(checkpoint_test, one_running_context_per_checkpoint_directory) {
+  SCOPED_TRACE(seed_trace());
+  auto rng = this->rng();
+  temp_dir dir;
+  const auto batches = random_batches(rng, 3, 2000);
+  streaming_context first{checkpointed(dir.path())};
+  build(first, batches);
+  first.start();
+  {
+    streaming_context second{checkpointed(dir.path())};
+    build(second, batches);
+    const std::string m = checkpoint_error_of([&] { second.start(); });
+    EXPECT_NE(m.find("another running streaming context"), std::string::npos) << m;
+  }
+  first.stop(true);
+  std::optional<batch_time> recovered;
+  {
+    // The lock goes with the context; the next one recovers.
+    streaming_context third{checkpointed(dir.path())};
+    build(third, batches);
+    third.start();
+    recovered = third.recovered_from();
+    third.stop(true);
+  }
+  EXPECT_TRUE(recovered.has_value());
+}
+
 TEST_P(checkpoint_test, the_log_needs_a_checkpoint_directory_and_the_interval_a_multiple_of_the_batch) {
   streaming_options o = options(interval);
   o.write_ahead_log = true;
