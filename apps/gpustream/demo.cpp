@@ -88,8 +88,9 @@ int run_demo(const demo_options& o) {
       printed_changed.wait_for(lock, std::chrono::milliseconds{100});
     }
   }
-  // Done: the batches after the last printed one are not needed.
-  ctx.stop(false);
+  // Done. A graceful stop, so that nothing received is dropped; the batch it
+  // runs is not printed (the callback above has printed its last one).
+  ctx.stop(true);
   ctx.await_termination();  // rethrows the error that stopped the context, if any
   return 0;
 }
