@@ -36,6 +36,9 @@
   key_value_table reduce_by_key_sort(string_spans_view keys, const std::int64_t* d_values,    \
                                      reduce_options options, stream_view s,                   \
                                      memory_resource* mr);                                    \
+  key_double_table reduce_doubles_by_key(string_spans_view keys, const double* d_values,      \
+                                         reduce_options options, stream_view s,               \
+                                         memory_resource* mr);                                \
   key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,            \
                         size_type k, stream_view s, memory_resource* mr);                     \
   joined_table join(string_spans_view left_keys, const std::int64_t* d_left,                  \
