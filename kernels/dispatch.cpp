@@ -160,6 +160,19 @@ key_double_table reduce_by_key(string_spans_view keys, column_view<double> value
   return GPUSTREAM_DISPATCH(s, reduce_doubles_by_key(keys, d_values, options, s, mr));
 }
 
+int_key_table reduce_by_key(column_view<std::int64_t> keys, column_view<std::int64_t> values, aggregation agg,
+                            stream_view s, memory_resource* mr) {
+  const bool counting = agg == aggregation::count;
+  GPUSTREAM_EXPECTS((counting && values.size() == 0) || values.size() == keys.size(),
+                    "reduce_by_key: keys (" + std::to_string(keys.size()) + ") and values (" +
+                        std::to_string(values.size()) + ") differ in size");
+  if (keys.empty()) return GPUSTREAM_DISPATCH(s, reduce_by_int_key(nullptr, nullptr, 0, agg, s, mr));
+  detail::expect_backend(keys.kind(), s, "reduce_by_key");
+  if (values.size() > 0) detail::expect_backend(values.kind(), s, "reduce_by_key");
+  const std::int64_t* d_values = values.size() > 0 ? values.data() : nullptr;
+  return GPUSTREAM_DISPATCH(s, reduce_by_int_key(keys.data(), d_values, keys.size(), agg, s, mr));
+}
+
 key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resource* mr,
                              hash_function hash, reduce_algorithm algorithm) {
   return reduce_by_key(keys, column_view<std::int64_t>{nullptr, 0, s.kind()},
