@@ -2,6 +2,7 @@
 
 #include "context_impl.hpp"
 
+#include <gpustream/aggregate/reduce_by_int_key.hpp>
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/core/error.hpp>
@@ -41,7 +42,8 @@ bool is_join(record_kind k) {
   return k == record_kind::joined || k == record_kind::left_joined || k == record_kind::right_joined ||
          k == record_kind::outer_joined;
 }
-bool has_keys(record_kind k) { return k != record_kind::integers; }
+/// Records with string keys (`strings`).
+bool has_keys(record_kind k) { return k != record_kind::integers && k != record_kind::int_pairs; }
 /// Records with an int64 column `values` (keyed doubles have `doubles` instead).
 bool has_values(record_kind k) { return k != record_kind::strings && k != record_kind::keyed_doubles; }
 bool has_lists(record_kind k) { return k == record_kind::grouped || k == record_kind::cogrouped; }
@@ -225,6 +227,8 @@ host_records download(const batch_data& data, stream_view s, size_type limit) {
   const std::vector<std::uint8_t> sides = is_join(kind) ? head(data.sides, n, s) : std::vector<std::uint8_t>{};
   const std::vector<double> doubles =
       kind == record_kind::keyed_doubles ? head(data.doubles, n, s) : std::vector<double>{};
+  const std::vector<std::int64_t> int_keys =
+      kind == record_kind::int_pairs ? head(data.int_keys, n, s) : std::vector<std::int64_t>{};
 
   host_records out = empty_records(kind);
   std::visit(
@@ -237,6 +241,9 @@ host_records download(const batch_data& data, stream_view s, size_type limit) {
         } else if constexpr (std::is_same_v<T, keyed_double>) {
           records.reserve(keys.size());
           for (std::size_t i = 0; i < keys.size(); ++i) records.emplace_back(std::move(keys[i]), doubles[i]);
+        } else if constexpr (std::is_same_v<T, int_pair>) {
+          records.reserve(int_keys.size());
+          for (std::size_t i = 0; i < int_keys.size(); ++i) records.emplace_back(int_keys[i], left.values[i]);
         } else {
           records.reserve(keys.size());
           for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -264,6 +271,7 @@ batch_ptr upload(host_records&& records, stream_view s) {
   host_side right;
   std::vector<std::uint8_t> sides;
   std::vector<double> doubles;
+  std::vector<std::int64_t> int_keys;
   std::visit(
       [&](auto&& v) {
         using T = typename std::decay_t<decltype(v)>::value_type;
@@ -277,6 +285,13 @@ batch_ptr upload(host_records&& records, stream_view s) {
           for (auto& [k, x] : v) {
             keys.push_back(std::move(k));
             doubles.push_back(x);
+          }
+        } else if constexpr (std::is_same_v<T, int_pair>) {
+          int_keys.reserve(v.size());
+          left.values.reserve(v.size());
+          for (const auto& [k, x] : v) {
+            int_keys.push_back(k);
+            left.values.push_back(x);
           }
         } else {
           keys.reserve(v.size());
@@ -297,6 +312,7 @@ batch_ptr upload(host_records&& records, stream_view s) {
   if (has_keys(kind)) strings_batch(keys, s, *out);
   if (has_values(kind)) out->values = owned_column(left.values, s, *out);
   if (kind == record_kind::keyed_doubles) out->doubles = owned_column(doubles, s, *out);
+  if (kind == record_kind::int_pairs) out->int_keys = owned_column(int_keys, s, *out);
   if (has_right(kind)) out->right_values = owned_column(right.values, s, *out);
   if (is_join(kind)) out->sides = owned_column(sides, s, *out);
   if (has_lists(kind)) out->offsets = owned_column(left.offsets, s, *out);
@@ -526,6 +542,10 @@ batch_ptr reduce_records(const batch_data& in, aggregation agg, stream_view s) {
     const key_double_table& table = out->own(reduce_by_key(in.strings, in.doubles, options, s));
     out->strings = out->own(spans_of(table.keys.view(), s)).view();
     out->doubles = table.values.view();
+  } else if (in.kind == record_kind::int_pairs) {
+    const int_key_table& table = out->own(reduce_by_key(in.int_keys, in.values, agg, s));
+    out->int_keys = table.keys.view();
+    out->values = table.values.view();
   } else {
     GPUSTREAM_EXPECTS(in.kind == record_kind::pairs, "reduce_by_key: needs pairs");
     const key_value_table& table = out->own(reduce_by_key(in.strings, in.values, options, s));
@@ -582,8 +602,10 @@ node_ptr make_filter_contains(const node_ptr& parent, std::string needle) {
 
 node_ptr make_reduce_by_key(const node_ptr& parent, aggregation agg) {
   auto ctx = building(parent, "reduce_by_key");
-  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs || parent->kind() == record_kind::keyed_doubles,
-                    "reduce_by_key: needs a dstream of pairs of a string and an integer or a double");
+  const record_kind k = parent->kind();
+  GPUSTREAM_EXPECTS(k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs,
+                    "reduce_by_key: needs a dstream of pairs of a string and an integer or a double, or of two "
+                    "integers");
   return std::make_shared<reduce_node>(parent, agg);
 }
 

@@ -28,7 +28,11 @@ batch_ptr union_of(record_kind kind, const std::vector<batch_ptr>& parts, stream
   if (nonempty.size() == 1) return nonempty.front();
   auto out = std::make_shared<batch_data>();
   out->kind = kind;
-  if (kind != record_kind::integers) {
+  if (kind == record_kind::int_pairs) {
+    std::vector<column_view<std::int64_t>> keys;
+    for (const auto& p : nonempty) keys.push_back(p->int_keys);
+    out->int_keys = out->own(concatenate(keys, s)).view();
+  } else if (kind != record_kind::integers) {
     std::vector<string_spans_view> strings;
     for (const auto& p : nonempty) strings.push_back(p->strings);
     const string_column& keys = out->own(concatenate(strings, s));
@@ -312,7 +316,9 @@ class sum_state_node final : public node {
  public:
   std::uint64_t state_keys() const override { return state_ ? static_cast<std::uint64_t>(state_->size()) : 0; }
   std::string checkpoint_tag() const override {
-    return kind() == record_kind::pairs ? "update_state_by_key/sum" : "update_state_by_key/sum keyed_doubles";
+    // The tag of integer pairs is the one from before other kinds existed.
+    if (kind() == record_kind::pairs) return "update_state_by_key/sum";
+    return "update_state_by_key/sum " + std::to_string(static_cast<int>(kind()));
   }
   void save_state(byte_writer& w, stream_view s) const override { write_batch(w, state_, s); }
   void load_state(byte_reader& r, stream_view s) override {
@@ -494,20 +500,22 @@ std::int64_t checked_window(const std::shared_ptr<context_impl>& ctx, const node
   return length.count();
 }
 
-/// union_of concatenates strings, pairs, keyed doubles and integers only.
+/// union_of concatenates strings, pairs (string keys with integer or
+/// double values, integer keys) and integers only.
 void expect_flat_records(const node_ptr& parent, const std::string& what) {
   const record_kind k = parent->kind();
   GPUSTREAM_EXPECTS(k == record_kind::strings || k == record_kind::pairs || k == record_kind::keyed_doubles ||
-                        k == record_kind::integers,
+                        k == record_kind::int_pairs || k == record_kind::integers,
                     what + ": holds lines, pairs or integers, not the records of a join or a group; map them to "
                            "one of those first");
 }
 
-/// The built-in reductions over keys take (string, int64) and (string, double) pairs.
+/// The built-in reductions over keys take (string, int64), (string, double)
+/// and (int64, int64) pairs.
 void expect_keyed_values(const node_ptr& parent, const std::string& what) {
   const record_kind k = parent->kind();
-  GPUSTREAM_EXPECTS(k == record_kind::pairs || k == record_kind::keyed_doubles,
-                    what + ": needs a dstream of pairs of a string and an integer or a double");
+  GPUSTREAM_EXPECTS(k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs,
+                    what + ": needs a dstream of pairs of a string and an integer or a double, or of two integers");
 }
 
 template <class Node, class... Args>
@@ -560,9 +568,11 @@ node_ptr make_reduce_by_key_and_window(const node_ptr& parent, aggregation agg, 
   std::int64_t slide_ms = 0;
   const std::int64_t length_ms = checked_window(ctx, parent, length, slide, what, slide_ms);
   if (!inverse) return per_batch<reduce_window_node>(ctx, parent, agg, length_ms, slide_ms);
-  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs,
+  GPUSTREAM_EXPECTS(parent->kind() != record_kind::keyed_doubles,
                     what + ": the inverse form takes integer values only; subtracting floating-point sums leaves "
                            "rounding residues (keys would not fall back to 0), so use the plain form for doubles");
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs,
+                    what + ": the inverse form takes string keys only; use the plain form for integer keys");
   GPUSTREAM_EXPECTS(agg == aggregation::sum || agg == aggregation::count,
                     what + ": an inverse exists for sum and count only, not for min or max");
   return per_batch<inverse_window_node>(ctx, parent, agg, drop_zeros, length_ms, slide_ms);
