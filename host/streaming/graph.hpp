@@ -153,13 +153,15 @@ void write_batch(byte_writer& w, const batch_ptr& data, stream_view s);
 batch_ptr read_batch(byte_reader& r, stream_view s);
 
 /// One record as text, as Spark's toString writes it: strings as they are,
-/// integers in decimal, doubles as Java's Double.toString, pairs as "(key,value)", optional values as "Some(1)"
-/// or "None", lists of values as "CompactBuffer(1, 2)" (what groupByKey and
-/// cogroup give in Spark), so a join's record is "(key,(1,2))".
+/// integers in decimal, doubles as Java's Double.toString, pairs as
+/// "(key,value)", optional values as "Some(1)" or "None", lists of values as
+/// "CompactBuffer(1, 2)" (what groupByKey and cogroup give in Spark), so a
+/// join's record is "(key,(1,2))".
 void write_record(std::ostream& os, const host_records& records, std::size_t i);
 std::size_t record_count(const host_records& records) noexcept;
-/// reduce_by_key of pairs, keyed doubles or integer-keyed pairs with a built-in aggregation, as
-/// a compact table that holds none of `in`'s buffers.
+/// reduce_by_key of pairs, keyed doubles or integer-keyed pairs with a
+/// built-in aggregation, as a compact table that holds none of `in`'s
+/// buffers.
 batch_ptr reduce_records(const batch_data& in, aggregation agg, stream_view s);
 /// An empty batch of records of `kind`, on the host.
 host_records empty_records(record_kind kind);
