@@ -5,34 +5,28 @@
 // input every run (seed printed on failure): 24 batches with empty ones,
 // keys that appear, vanish and return, negative and large keys.
 
-#include "../common/test_utils.hpp"
+#include "../common/operator_test.hpp"
 
 #include "streaming/graph.hpp"
 
 #include <gpustream/gpustream.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
 namespace gpustream::test {
 namespace {
 
-using namespace std::chrono_literals;
 using batches = std::vector<std::vector<std::string>>;
-
-constexpr std::chrono::milliseconds interval{40};
 
 // A host functor returning a pair of integers gives int_pair, 32-bit keys
 // and values widened; a string key still gives word_pair.
@@ -67,18 +61,6 @@ batches random_batches(std::mt19937_64& gen, int n) {
   return out;
 }
 
-template <class T>
-struct recorder {
-  std::mutex mutex;
-  std::map<batch_time, std::vector<T>> seen;
-  auto sink() {
-    return [this](const std::vector<T>& records, batch_time t) {
-      std::lock_guard lock{mutex};
-      seen[t] = records;
-    };
-  }
-};
-
 /// The records reduced with `agg`, by ascending key (the order reduce_by_key gives).
 std::vector<int_pair> reduced(const std::vector<int_pair>& records, aggregation agg) {
   std::map<std::int64_t, std::int64_t> m;
@@ -96,32 +78,7 @@ std::vector<int_pair> reduced(const std::vector<int_pair>& records, aggregation 
   return {m.begin(), m.end()};
 }
 
-class int_pair_test : public backend_test {
- protected:
-  streaming_options options() const {
-    streaming_options o;
-    o.batch_interval = interval;
-    o.requested_backend = GetParam();
-    o.block_bytes = 256 << 10;
-    o.blocks_per_receiver = 8;
-    o.max_record_bytes = 64 << 10;
-    o.log = &log_;
-    o.out = &out_;
-    o.log_batches = false;
-    return o;
-  }
-  static void run(streaming_context& ctx, int n) {
-    ctx.start();
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (ctx.batches_completed() < static_cast<std::uint64_t>(n) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(5ms);
-    }
-    ctx.stop(true);
-    ASSERT_GE(ctx.batches_completed(), static_cast<std::uint64_t>(n)) << "batches did not complete in time";
-  }
-  mutable std::ostringstream log_;
-  mutable std::ostringstream out_;
-};
+class int_pair_test : public operator_test {};
 
 TEST_P(int_pair_test, operators_match_the_model) {
   SCOPED_TRACE(seed_trace());

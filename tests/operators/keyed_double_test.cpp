@@ -6,14 +6,13 @@
 // ones, keys that appear, vanish and return, negative and large values with
 // fractions.
 
-#include "../common/test_utils.hpp"
+#include "../common/operator_test.hpp"
 
 #include "streaming/graph.hpp"
 
 #include <gpustream/gpustream.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -22,20 +21,15 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
 namespace gpustream::test {
 namespace {
 
-using namespace std::chrono_literals;
 using batches = std::vector<std::vector<std::string>>;
-
-constexpr std::chrono::milliseconds interval{40};
 
 // A host functor returning (string, double) gives keyed_double; (string,
 // integer) still gives word_pair.
@@ -91,18 +85,6 @@ batches random_batches(std::mt19937_64& gen, int n) {
   return out;
 }
 
-template <class T>
-struct recorder {
-  std::mutex mutex;
-  std::map<batch_time, std::vector<T>> seen;
-  auto sink() {
-    return [this](const std::vector<T>& records, batch_time t) {
-      std::lock_guard lock{mutex};
-      seen[t] = records;
-    };
-  }
-};
-
 /// Compares a batch of reduced records with the model: the same keys, each
 /// once, and each value as the aggregation gives it (sums within the
 /// tolerance, the rest exactly).
@@ -126,34 +108,7 @@ void expect_reduced(const std::vector<keyed_double>& got, const model& want, agg
   }
 }
 
-class keyed_double_test : public backend_test {
- protected:
-  streaming_options options() const {
-    streaming_options o;
-    o.batch_interval = interval;
-    o.requested_backend = GetParam();
-    o.block_bytes = 256 << 10;
-    o.blocks_per_receiver = 8;
-    o.max_record_bytes = 64 << 10;
-    o.log = &log_;
-    o.out = &out_;
-    o.log_batches = false;
-    return o;
-  }
-  /// Starts the context, waits until `n` batches plus a few have run, stops.
-  static void run(streaming_context& ctx, int n) {
-    ctx.start();
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (ctx.batches_completed() < static_cast<std::uint64_t>(n + 3) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(5ms);
-    }
-    ctx.stop(true);
-    ASSERT_GE(ctx.batches_completed(), static_cast<std::uint64_t>(n + 3)) << "batches did not complete in time";
-  }
-  mutable std::ostringstream log_;
-  mutable std::ostringstream out_;
-};
+class keyed_double_test : public operator_test {};
 
 TEST_P(keyed_double_test, operators_match_the_model) {
   SCOPED_TRACE(seed_trace());
@@ -179,7 +134,7 @@ TEST_P(keyed_double_test, operators_match_the_model) {
   pairs.update_state_by_key(aggregation::sum).foreach_batch(state.sink());
   pairs.window(L * interval, S * interval).foreach_batch(window.sink());
   pairs.union_with(negated).foreach_batch(both.sink());
-  run(ctx, n);
+  run(ctx, n + 3);
 
   ASSERT_FALSE(all_lines.seen.empty());
   const batch_time first = all_lines.seen.begin()->first;
@@ -274,10 +229,7 @@ TEST_P(keyed_double_test, print_and_save_write_sparks_form) {
   pairs.print();
   pairs.save_as_text_files((root / "out").string(), "txt");
   pairs.foreach_batch(done.sink());
-  ctx.start();
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (ctx.batches_completed() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  ctx.stop(true);
+  run(ctx, 1);
   ASSERT_FALSE(done.seen.empty());
   const std::string t = std::to_string(done.seen.begin()->first);
   const std::vector<std::string> want{"(a,1.5)", "(b,2.0)", "(c,1.0E7)", "(d,-0.001)", "(e,1.0E-4)"};
