@@ -17,6 +17,20 @@ bool use_cpu_hash(stream_view s, reduce_algorithm a) {
   return !s.is_cuda() && a != reduce_algorithm::sort;
 }
 
+/// Checks reduce_by_key's arguments (a count may come without values);
+/// returns the values' pointer, null when there are none.
+template <class V>
+const V* reduce_input(string_spans_view keys, column_view<V> values, const reduce_options& options, stream_view s) {
+  expect_backend(keys.kind(), s, "reduce_by_key");
+  if (options.agg != aggregation::count || values.size() > 0) {
+    GPUSTREAM_EXPECTS(values.size() == keys.size(), "reduce_by_key: keys (" + std::to_string(keys.size()) +
+                                                        ") and values (" + std::to_string(values.size()) +
+                                                        ") differ in size");
+    expect_backend(values.kind(), s, "reduce_by_key");
+  }
+  return values.size() > 0 ? values.data() : nullptr;
+}
+
 /// Checks one side of a join or a group: keys and values of one size, in the
 /// backend's memory. Returns the values' pointer.
 const std::int64_t* keyed_side(string_spans_view keys, column_view<std::int64_t> values, stream_view s,
@@ -41,20 +55,33 @@ string_column concatenate(const std::vector<string_spans_view>& parts, stream_vi
   return GPUSTREAM_DISPATCH(s, concatenate(parts, s, mr));
 }
 
-column<std::int64_t> concatenate(const std::vector<column_view<std::int64_t>>& parts, stream_view s,
-                                 memory_resource* mr) {
+namespace detail {
+namespace {
+template <class T>
+column<T> concatenate_values(const std::vector<column_view<T>>& parts, stream_view s, memory_resource* mr) {
   size_type rows = 0;
   for (const auto& p : parts) {
-    detail::expect_backend(p.kind(), s, "concatenate");
+    expect_backend(p.kind(), s, "concatenate");
     rows += p.size();
   }
-  column<std::int64_t> out{rows, s, mr};
+  column<T> out{rows, s, mr};
   size_type at = 0;
   for (const auto& p : parts) {
-    copy_bytes(out.data() + at, p.data(), static_cast<std::size_t>(p.size()) * sizeof(std::int64_t), s);
+    copy_bytes(out.data() + at, p.data(), static_cast<std::size_t>(p.size()) * sizeof(T), s);
     at += p.size();
   }
   return out;
+}
+}  // namespace
+}  // namespace detail
+
+column<std::int64_t> concatenate(const std::vector<column_view<std::int64_t>>& parts, stream_view s,
+                                 memory_resource* mr) {
+  return detail::concatenate_values(parts, s, mr);
+}
+
+column<double> concatenate(const std::vector<column_view<double>>& parts, stream_view s, memory_resource* mr) {
+  return detail::concatenate_values(parts, s, mr);
 }
 
 column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, memory_resource* mr) {
@@ -120,19 +147,30 @@ string_spans filter_containing(string_spans_view lines, std::string_view needle,
 
 key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> values,
                               reduce_options options, stream_view s, memory_resource* mr) {
-  detail::expect_backend(keys.kind(), s, "reduce_by_key");
-  const bool counting = options.agg == aggregation::count;
-  if (!counting || values.size() > 0) {
-    GPUSTREAM_EXPECTS(values.size() == keys.size(),
-                      "reduce_by_key: keys (" + std::to_string(keys.size()) + ") and values (" +
-                          std::to_string(values.size()) + ") differ in size");
-    detail::expect_backend(values.kind(), s, "reduce_by_key");
-  }
-  const std::int64_t* d_values = values.size() > 0 ? values.data() : nullptr;
+  const std::int64_t* d_values = detail::reduce_input(keys, values, options, s);
   if (detail::use_cpu_hash(s, options.algorithm)) {
     return detail::cpu::reduce_by_key_hash(keys, d_values, options, s, mr);
   }
   return GPUSTREAM_DISPATCH(s, reduce_by_key_sort(keys, d_values, options, s, mr));
+}
+
+key_double_table reduce_by_key(string_spans_view keys, column_view<double> values, reduce_options options,
+                               stream_view s, memory_resource* mr) {
+  const double* d_values = detail::reduce_input(keys, values, options, s);
+  return GPUSTREAM_DISPATCH(s, reduce_doubles_by_key(keys, d_values, options, s, mr));
+}
+
+int_key_table reduce_by_key(column_view<std::int64_t> keys, column_view<std::int64_t> values, aggregation agg,
+                            stream_view s, memory_resource* mr) {
+  const bool counting = agg == aggregation::count;
+  GPUSTREAM_EXPECTS((counting && values.size() == 0) || values.size() == keys.size(),
+                    "reduce_by_key: keys (" + std::to_string(keys.size()) + ") and values (" +
+                        std::to_string(values.size()) + ") differ in size");
+  if (keys.empty()) return GPUSTREAM_DISPATCH(s, reduce_by_int_key(nullptr, nullptr, 0, agg, s, mr));
+  detail::expect_backend(keys.kind(), s, "reduce_by_key");
+  if (values.size() > 0) detail::expect_backend(values.kind(), s, "reduce_by_key");
+  const std::int64_t* d_values = values.size() > 0 ? values.data() : nullptr;
+  return GPUSTREAM_DISPATCH(s, reduce_by_int_key(keys.data(), d_values, keys.size(), agg, s, mr));
 }
 
 key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resource* mr,

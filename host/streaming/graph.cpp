@@ -2,6 +2,7 @@
 
 #include "context_impl.hpp"
 
+#include <gpustream/aggregate/reduce_by_int_key.hpp>
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/core/error.hpp>
@@ -12,6 +13,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -39,14 +42,65 @@ bool is_join(record_kind k) {
   return k == record_kind::joined || k == record_kind::left_joined || k == record_kind::right_joined ||
          k == record_kind::outer_joined;
 }
-bool has_keys(record_kind k) { return k != record_kind::integers; }
-bool has_values(record_kind k) { return k != record_kind::strings; }
+/// Records with string keys (`strings`).
+bool has_keys(record_kind k) { return k != record_kind::integers && k != record_kind::int_pairs; }
+/// Records with an int64 column `values` (keyed doubles have `doubles` instead).
+bool has_values(record_kind k) { return k != record_kind::strings && k != record_kind::keyed_doubles; }
 bool has_lists(record_kind k) { return k == record_kind::grouped || k == record_kind::cogrouped; }
 bool has_right(record_kind k) { return is_join(k) || k == record_kind::cogrouped; }
 
 /// Spark's toString of each part of a record.
 void print_part(std::ostream& os, const std::string& x) { os << x; }
 void print_part(std::ostream& os, std::int64_t x) { os << x; }
+/// Java's Double.toString: the shortest digits that read back as `x` (where
+/// one digit would do, the closest of one or two digits, as Java picks:
+/// 4.9E-324, not 5.0E-324), in decimal for 1e-3 <= |x| < 1e7 and with at
+/// least one digit after the point ("2.0"), else as "d.dddE<exponent>"
+/// ("1.0E7", "1.5E-4").
+void print_part(std::ostream& os, double x) {
+  if (std::isnan(x)) {
+    os << "NaN";
+    return;
+  }
+  if (std::isinf(x)) {
+    os << (x < 0 ? "-Infinity" : "Infinity");
+    return;
+  }
+  if (x == 0) {
+    os << (std::signbit(x) ? "-0.0" : "0.0");
+    return;
+  }
+  char buf[64];
+  const double magnitude = std::fabs(x);
+  const char* end = std::to_chars(buf, buf + sizeof buf, magnitude, std::chars_format::scientific).ptr;
+  if (end - buf >= 2 && buf[1] == 'e') {  // one digit: the closest of two digits, if it reads back
+    char two[64];
+    const char* two_end = std::to_chars(two, two + sizeof two, magnitude, std::chars_format::scientific, 1).ptr;
+    double back = 0;
+    std::from_chars(two, two_end, back);
+    if (back == magnitude && two[2] != '0') end = std::copy(static_cast<const char*>(two), two_end, buf);
+  }
+  const std::string_view sci{buf, static_cast<std::size_t>(end - buf)};  // d[.ddd]e(+|-)XX
+  const std::size_t e = sci.find('e');
+  std::string digits{sci.substr(0, e)};
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  const std::string_view exp_text = sci.substr(e + (sci[e + 1] == '+' ? 2 : 1));
+  int exponent = 0;
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
+  if (x < 0) os << '-';
+  if (exponent >= -3 && exponent < 7) {
+    if (exponent < 0) {
+      os << "0." << std::string(static_cast<std::size_t>(-exponent - 1), '0') << digits;
+    } else {
+      const auto whole = static_cast<std::size_t>(exponent) + 1;
+      if (digits.size() < whole) digits.append(whole - digits.size(), '0');
+      const std::string fraction = digits.substr(whole);
+      os << digits.substr(0, whole) << '.' << (fraction.empty() ? "0" : fraction);
+    }
+  } else {
+    os << digits[0] << '.' << (digits.size() > 1 ? digits.substr(1) : "0") << 'E' << exponent;
+  }
+}
 void print_part(std::ostream& os, const std::optional<std::int64_t>& x) {
   if (x) {
     os << "Some(" << *x << ')';
@@ -171,6 +225,10 @@ host_records download(const batch_data& data, stream_view s, size_type limit) {
   if (has_values(kind)) left = fetch_side(data.values, data.offsets, has_lists(kind), n, s);
   if (has_right(kind)) right = fetch_side(data.right_values, data.right_offsets, has_lists(kind), n, s);
   const std::vector<std::uint8_t> sides = is_join(kind) ? head(data.sides, n, s) : std::vector<std::uint8_t>{};
+  const std::vector<double> doubles =
+      kind == record_kind::keyed_doubles ? head(data.doubles, n, s) : std::vector<double>{};
+  const std::vector<std::int64_t> int_keys =
+      kind == record_kind::int_pairs ? head(data.int_keys, n, s) : std::vector<std::int64_t>{};
 
   host_records out = empty_records(kind);
   std::visit(
@@ -180,6 +238,12 @@ host_records download(const batch_data& data, stream_view s, size_type limit) {
           records = std::move(keys);
         } else if constexpr (std::is_same_v<T, std::int64_t>) {
           records = std::move(left.values);
+        } else if constexpr (std::is_same_v<T, keyed_double>) {
+          records.reserve(keys.size());
+          for (std::size_t i = 0; i < keys.size(); ++i) records.emplace_back(std::move(keys[i]), doubles[i]);
+        } else if constexpr (std::is_same_v<T, int_pair>) {
+          records.reserve(int_keys.size());
+          for (std::size_t i = 0; i < int_keys.size(); ++i) records.emplace_back(int_keys[i], left.values[i]);
         } else {
           records.reserve(keys.size());
           for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -206,6 +270,8 @@ batch_ptr upload(host_records&& records, stream_view s) {
   host_side left;
   host_side right;
   std::vector<std::uint8_t> sides;
+  std::vector<double> doubles;
+  std::vector<std::int64_t> int_keys;
   std::visit(
       [&](auto&& v) {
         using T = typename std::decay_t<decltype(v)>::value_type;
@@ -213,6 +279,20 @@ batch_ptr upload(host_records&& records, stream_view s) {
           keys = std::move(v);
         } else if constexpr (std::is_same_v<T, std::int64_t>) {
           left.values = std::move(v);
+        } else if constexpr (std::is_same_v<T, keyed_double>) {
+          keys.reserve(v.size());
+          doubles.reserve(v.size());
+          for (auto& [k, x] : v) {
+            keys.push_back(std::move(k));
+            doubles.push_back(x);
+          }
+        } else if constexpr (std::is_same_v<T, int_pair>) {
+          int_keys.reserve(v.size());
+          left.values.reserve(v.size());
+          for (const auto& [k, x] : v) {
+            int_keys.push_back(k);
+            left.values.push_back(x);
+          }
         } else {
           keys.reserve(v.size());
           for (auto& [k, x] : v) {
@@ -231,6 +311,8 @@ batch_ptr upload(host_records&& records, stream_view s) {
   const record_kind kind = out->kind;
   if (has_keys(kind)) strings_batch(keys, s, *out);
   if (has_values(kind)) out->values = owned_column(left.values, s, *out);
+  if (kind == record_kind::keyed_doubles) out->doubles = owned_column(doubles, s, *out);
+  if (kind == record_kind::int_pairs) out->int_keys = owned_column(int_keys, s, *out);
   if (has_right(kind)) out->right_values = owned_column(right.values, s, *out);
   if (is_join(kind)) out->sides = owned_column(sides, s, *out);
   if (has_lists(kind)) out->offsets = owned_column(left.offsets, s, *out);
@@ -247,6 +329,12 @@ namespace {
 // length and its values, a pair as its two parts.
 void put(byte_writer& w, const std::string& x) { w.bytes(x); }
 void put(byte_writer& w, std::int64_t x) { w.i64(x); }
+/// A double as its IEEE-754 bits, so that every value (NaN, -0.0) comes back.
+void put(byte_writer& w, double x) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &x, sizeof bits);
+  w.u64(bits);
+}
 void put(byte_writer& w, const std::optional<std::int64_t>& x) {
   w.u8(x ? 1 : 0);
   if (x) w.i64(*x);
@@ -263,6 +351,10 @@ void put(byte_writer& w, const std::pair<A, B>& x) {
 
 void get(byte_reader& r, std::string& x) { x = std::string{r.bytes()}; }
 void get(byte_reader& r, std::int64_t& x) { x = r.i64(); }
+void get(byte_reader& r, double& x) {
+  const std::uint64_t bits = r.u64();
+  std::memcpy(&x, &bits, sizeof x);
+}
 void get(byte_reader& r, std::optional<std::int64_t>& x) {
   const std::uint8_t present = r.u8();
   if (present > 1) r.fail("a bad optional marker");
@@ -384,30 +476,26 @@ node_ptr make_unary(const node_ptr& parent, record_kind kind, F f, node_op op = 
 class reduce_node final : public node {
  public:
   reduce_node(const node_ptr& parent, aggregation agg)
-      : node{parent->context(), record_kind::pairs, {parent}}, agg_{agg} {
+      : node{parent->context(), parent->kind(), {parent}}, agg_{agg} {
     set_slide_ms(parent->slide_ms());
   }
 
  protected:
   batch_ptr compute(batch_run& run) override {
-    auto out = std::make_shared<batch_data>();
-    out->kind = record_kind::pairs;
-    const key_value_table* table = nullptr;
     // The table owns its keys and values: the result holds no input buffer,
     // so that windows and state keep compact tables, not batches of text.
     if (const node* input = fused_input()) {
+      auto out = std::make_shared<batch_data>();
+      out->kind = record_kind::pairs;
       const std::shared_ptr<column<char>>& text = run.inputs->at(input->input_index());
-      table = &out->own(word_count(text->view(), run.s));
-    } else {
-      batch_ptr in = parent()->evaluate(run);
-      if (!in) return nullptr;
-      reduce_options options;
-      options.agg = agg_;
-      table = &out->own(reduce_by_key(in->strings, in->values, options, run.s));
+      const key_value_table& table = out->own(word_count(text->view(), run.s));
+      out->strings = out->own(spans_of(table.keys.view(), run.s)).view();
+      out->values = table.values.view();
+      return out;
     }
-    out->strings = out->own(spans_of(table->keys.view(), run.s)).view();
-    out->values = table->values.view();
-    return out;
+    batch_ptr in = parent()->evaluate(run);
+    if (!in) return nullptr;
+    return reduce_records(*in, agg_, run.s);
   }
 
  private:
@@ -444,6 +532,28 @@ class host_node final : public node {
 };
 
 }  // namespace
+
+batch_ptr reduce_records(const batch_data& in, aggregation agg, stream_view s) {
+  auto out = std::make_shared<batch_data>();
+  out->kind = in.kind;
+  reduce_options options;
+  options.agg = agg;
+  if (in.kind == record_kind::keyed_doubles) {
+    const key_double_table& table = out->own(reduce_by_key(in.strings, in.doubles, options, s));
+    out->strings = out->own(spans_of(table.keys.view(), s)).view();
+    out->doubles = table.values.view();
+  } else if (in.kind == record_kind::int_pairs) {
+    const int_key_table& table = out->own(reduce_by_key(in.int_keys, in.values, agg, s));
+    out->int_keys = table.keys.view();
+    out->values = table.values.view();
+  } else {
+    GPUSTREAM_EXPECTS(in.kind == record_kind::pairs, "reduce_by_key: needs pairs");
+    const key_value_table& table = out->own(reduce_by_key(in.strings, in.values, options, s));
+    out->strings = out->own(spans_of(table.keys.view(), s)).view();
+    out->values = table.values.view();
+  }
+  return out;
+}
 
 std::shared_ptr<context_impl> building(const node_ptr& parent, const std::string& what) {
   GPUSTREAM_EXPECTS(parent != nullptr, what + ": an empty dstream");
@@ -492,7 +602,10 @@ node_ptr make_filter_contains(const node_ptr& parent, std::string needle) {
 
 node_ptr make_reduce_by_key(const node_ptr& parent, aggregation agg) {
   auto ctx = building(parent, "reduce_by_key");
-  expect_kind(parent, record_kind::pairs, "reduce_by_key");
+  const record_kind k = parent->kind();
+  GPUSTREAM_EXPECTS(k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs,
+                    "reduce_by_key: needs a dstream of pairs of a string and an integer or a double, or of two "
+                    "integers");
   return std::make_shared<reduce_node>(parent, agg);
 }
 

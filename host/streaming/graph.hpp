@@ -21,7 +21,9 @@ class context_impl;
 
 /// One node's data for one batch, in the backend's memory: views of buffers
 /// kept alive by `owners` (its own, or its parents'). Strings are `strings`;
-/// pairs are `strings` (keys) with `values`; integers are `values` alone.
+/// pairs are `strings` (keys) with `values`; keyed doubles are `strings`
+/// with `doubles`; integer-keyed pairs are `int_keys` with `values`;
+/// integers are `values` alone.
 /// Records of joins are `strings` (keys), `values` (left), `right_values` and
 /// `sides` (which of the two each record has: left_side | right_side, the
 /// missing side's value being 0). Records of group_by_key are `strings` with
@@ -31,13 +33,18 @@ struct batch_data {
   record_kind kind = record_kind::strings;
   string_spans_view strings;
   column_view<std::int64_t> values;
+  column_view<double> doubles;
+  column_view<std::int64_t> int_keys;
   column_view<std::int64_t> right_values;
   column_view<std::uint8_t> sides;
   column_view<offset_type> offsets;
   column_view<offset_type> right_offsets;
   std::vector<std::shared_ptr<const void>> owners;
 
-  size_type size() const noexcept { return kind == record_kind::integers ? values.size() : strings.size(); }
+  size_type size() const noexcept {
+    if (kind == record_kind::integers) return values.size();
+    return kind == record_kind::int_pairs ? int_keys.size() : strings.size();
+  }
 
   /// Keeps `x` alive with this batch's data and returns it.
   template <class T>
@@ -146,11 +153,16 @@ void write_batch(byte_writer& w, const batch_ptr& data, stream_view s);
 batch_ptr read_batch(byte_reader& r, stream_view s);
 
 /// One record as text, as Spark's toString writes it: strings as they are,
-/// integers in decimal, pairs as "(key,value)", optional values as "Some(1)"
-/// or "None", lists of values as "CompactBuffer(1, 2)" (what groupByKey and
-/// cogroup give in Spark), so a join's record is "(key,(1,2))".
+/// integers in decimal, doubles as Java's Double.toString, pairs as
+/// "(key,value)", optional values as "Some(1)" or "None", lists of values as
+/// "CompactBuffer(1, 2)" (what groupByKey and cogroup give in Spark), so a
+/// join's record is "(key,(1,2))".
 void write_record(std::ostream& os, const host_records& records, std::size_t i);
 std::size_t record_count(const host_records& records) noexcept;
+/// reduce_by_key of pairs, keyed doubles or integer-keyed pairs with a
+/// built-in aggregation, as a compact table that holds none of `in`'s
+/// buffers.
+batch_ptr reduce_records(const batch_data& in, aggregation agg, stream_view s);
 /// An empty batch of records of `kind`, on the host.
 host_records empty_records(record_kind kind);
 

@@ -28,7 +28,11 @@ batch_ptr union_of(record_kind kind, const std::vector<batch_ptr>& parts, stream
   if (nonempty.size() == 1) return nonempty.front();
   auto out = std::make_shared<batch_data>();
   out->kind = kind;
-  if (kind != record_kind::integers) {
+  if (kind == record_kind::int_pairs) {
+    std::vector<column_view<std::int64_t>> keys;
+    for (const auto& p : nonempty) keys.push_back(p->int_keys);
+    out->int_keys = out->own(concatenate(keys, s)).view();
+  } else if (kind != record_kind::integers) {
     std::vector<string_spans_view> strings;
     for (const auto& p : nonempty) strings.push_back(p->strings);
     const string_column& keys = out->own(concatenate(strings, s));
@@ -36,23 +40,15 @@ batch_ptr union_of(record_kind kind, const std::vector<batch_ptr>& parts, stream
   } else {
     out->strings = out->own(string_spans{}).view();
   }
-  if (kind != record_kind::strings) {
+  if (kind == record_kind::keyed_doubles) {
+    std::vector<column_view<double>> values;
+    for (const auto& p : nonempty) values.push_back(p->doubles);
+    out->doubles = out->own(concatenate(values, s)).view();
+  } else if (kind != record_kind::strings) {
     std::vector<column_view<std::int64_t>> values;
     for (const auto& p : nonempty) values.push_back(p->values);
     out->values = out->own(concatenate(values, s)).view();
   }
-  return out;
-}
-
-/// reduce_by_key of pairs with a built-in aggregation, as a compact table.
-batch_ptr reduce_pairs(const batch_data& in, aggregation agg, stream_view s) {
-  auto out = std::make_shared<batch_data>();
-  out->kind = record_kind::pairs;
-  reduce_options options;
-  options.agg = agg;
-  const key_value_table& table = out->own(reduce_by_key(in.strings, in.values, options, s));
-  out->strings = out->own(spans_of(table.keys.view(), s)).view();
-  out->values = table.values.view();
   return out;
 }
 
@@ -172,17 +168,17 @@ class window_node final : public windowed_node {
 class reduce_window_node final : public windowed_node {
  public:
   reduce_window_node(const node_ptr& parent, aggregation agg, std::int64_t length_ms, std::int64_t slide_ms)
-      : windowed_node{parent, record_kind::pairs, length_ms, slide_ms}, agg_{agg} {}
+      : windowed_node{parent, parent->kind(), length_ms, slide_ms}, agg_{agg} {}
   std::string checkpoint_tag() const override {
     return window_tag("reduce_by_key_and_window") + " " + std::to_string(static_cast<int>(agg_));
   }
 
  protected:
-  batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_pairs(*in, agg_, s); }
+  batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_records(*in, agg_, s); }
   batch_ptr output(batch_run& run) override {
-    batch_ptr all = union_of(record_kind::pairs, between(run.time - length_, run.time), run.s);
-    if (!all) all = union_of(record_kind::pairs, {}, run.s);
-    return reduce_pairs(*all, merge_of(agg_), run.s);
+    batch_ptr all = union_of(kind(), between(run.time - length_, run.time), run.s);
+    if (!all) all = union_of(kind(), {}, run.s);
+    return reduce_records(*all, merge_of(agg_), run.s);
   }
 
  private:
@@ -203,7 +199,7 @@ class inverse_window_node final : public windowed_node {
   }
 
  protected:
-  batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_pairs(*in, agg_, s); }
+  batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_records(*in, agg_, s); }
   batch_ptr output(batch_run& run) override {
     const batch_time t = run.time;
     const batch_time previous = t - slide_ms();
@@ -217,7 +213,7 @@ class inverse_window_node final : public windowed_node {
       merged = union_of(record_kind::pairs, parts, run.s);
     }
     if (!merged) merged = union_of(record_kind::pairs, {}, run.s);
-    batch_ptr result = reduce_pairs(*merged, aggregation::sum, run.s);
+    batch_ptr result = reduce_records(*merged, aggregation::sum, run.s);
     if (drop_zeros_) result = without_zeros(result, run.s);
     previous_ = result;
     previous_time_ = t;
@@ -299,30 +295,35 @@ class value_window_node final : public windowed_node {
   bool seen_ = false;
 };
 
-/// update_state_by_key with a sum: the state is the running total of each key,
-/// merged on the backend every batch; every key in the state is output.
+/// update_state_by_key with a sum: the state is the running total of each key
+/// (integer or double), merged on the backend every batch; every key in the
+/// state is output.
 class sum_state_node final : public node {
  public:
-  explicit sum_state_node(const node_ptr& parent) : node{parent->context(), record_kind::pairs, {parent}} {}
+  explicit sum_state_node(const node_ptr& parent) : node{parent->context(), parent->kind(), {parent}} {}
 
  protected:
   batch_ptr compute(batch_run& run) override {
     batch_ptr in = parent()->evaluate(run);
-    if (!state_) state_ = reduce_pairs(*union_of(record_kind::pairs, {}, run.s), aggregation::sum, run.s);
+    if (!state_) state_ = reduce_records(*union_of(kind(), {}, run.s), aggregation::sum, run.s);
     if (in && in->size() > 0) {
-      batch_ptr merged = union_of(record_kind::pairs, {state_, in}, run.s);
-      state_ = reduce_pairs(*merged, aggregation::sum, run.s);
+      batch_ptr merged = union_of(kind(), {state_, in}, run.s);
+      state_ = reduce_records(*merged, aggregation::sum, run.s);
     }
     return state_;
   }
 
  public:
   std::uint64_t state_keys() const override { return state_ ? static_cast<std::uint64_t>(state_->size()) : 0; }
-  std::string checkpoint_tag() const override { return "update_state_by_key/sum"; }
+  std::string checkpoint_tag() const override {
+    // The tag of integer pairs is the one from before other kinds existed.
+    if (kind() == record_kind::pairs) return "update_state_by_key/sum";
+    return "update_state_by_key/sum " + std::to_string(static_cast<int>(kind()));
+  }
   void save_state(byte_writer& w, stream_view s) const override { write_batch(w, state_, s); }
   void load_state(byte_reader& r, stream_view s) override {
     state_ = read_batch(r, s);
-    if (state_ && state_->kind != record_kind::pairs) r.fail("update_state_by_key's state is not of pairs");
+    if (state_ && state_->kind != kind()) r.fail("update_state_by_key's state holds another record type");
   }
 
  private:
@@ -499,12 +500,22 @@ std::int64_t checked_window(const std::shared_ptr<context_impl>& ctx, const node
   return length.count();
 }
 
-/// union_of concatenates strings, pairs and integers only.
+/// union_of concatenates strings, pairs (string keys with integer or
+/// double values, integer keys) and integers only.
 void expect_flat_records(const node_ptr& parent, const std::string& what) {
   const record_kind k = parent->kind();
-  GPUSTREAM_EXPECTS(k == record_kind::strings || k == record_kind::pairs || k == record_kind::integers,
+  GPUSTREAM_EXPECTS(k == record_kind::strings || k == record_kind::pairs || k == record_kind::keyed_doubles ||
+                        k == record_kind::int_pairs || k == record_kind::integers,
                     what + ": holds lines, pairs or integers, not the records of a join or a group; map them to "
                            "one of those first");
+}
+
+/// The built-in reductions over keys take (string, int64), (string, double)
+/// and (int64, int64) pairs.
+void expect_keyed_values(const node_ptr& parent, const std::string& what) {
+  const record_kind k = parent->kind();
+  GPUSTREAM_EXPECTS(k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs,
+                    what + ": needs a dstream of pairs of a string and an integer or a double, or of two integers");
 }
 
 template <class Node, class... Args>
@@ -553,10 +564,15 @@ node_ptr make_reduce_by_key_and_window(const node_ptr& parent, aggregation agg, 
                                        std::chrono::milliseconds length, std::chrono::milliseconds slide) {
   const std::string what = "reduce_by_key_and_window";
   auto ctx = building(parent, what);
-  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs, what + ": needs a dstream of pairs");
+  expect_keyed_values(parent, what);
   std::int64_t slide_ms = 0;
   const std::int64_t length_ms = checked_window(ctx, parent, length, slide, what, slide_ms);
   if (!inverse) return per_batch<reduce_window_node>(ctx, parent, agg, length_ms, slide_ms);
+  GPUSTREAM_EXPECTS(parent->kind() != record_kind::keyed_doubles,
+                    what + ": the inverse form takes integer values only; subtracting floating-point sums leaves "
+                           "rounding residues (keys would not fall back to 0), so use the plain form for doubles");
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs,
+                    what + ": the inverse form takes string keys only; use the plain form for integer keys");
   GPUSTREAM_EXPECTS(agg == aggregation::sum || agg == aggregation::count,
                     what + ": an inverse exists for sum and count only, not for min or max");
   return per_batch<inverse_window_node>(ctx, parent, agg, drop_zeros, length_ms, slide_ms);
@@ -582,9 +598,13 @@ node_ptr make_reduce(const node_ptr& parent, aggregation agg) {
 
 node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state_update f) {
   auto ctx = building(parent, "update_state_by_key");
-  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs, "update_state_by_key: needs a dstream of pairs");
+  expect_keyed_values(parent, "update_state_by_key");
   GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
-  if (f) return per_batch<host_state_node>(ctx, parent, std::move(f));
+  if (f) {
+    GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs,
+                      "update_state_by_key: a function takes integer values only");
+    return per_batch<host_state_node>(ctx, parent, std::move(f));
+  }
   GPUSTREAM_EXPECTS(agg == aggregation::sum,
                     "update_state_by_key: the built-in update on the backend is aggregation::sum; pass a function "
                     "for any other update");

@@ -24,6 +24,7 @@
 #include <gpustream/text/split_lines.hpp>
 #include <gpustream/text/tokenize.hpp>
 
+#include <gpustream/aggregate/reduce_by_int_key.hpp>
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/aggregate/top_k.hpp>
 

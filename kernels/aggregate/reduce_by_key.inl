@@ -18,43 +18,42 @@
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 namespace {
 
-template <class Op, class Values>
-void reduce_groups(const row_index* d_group, size_type n, Values values, std::int64_t* d_out,
-                   Op op, stream_view s) {
+template <class Op, class Values, class V>
+void reduce_groups(const row_index* d_group, size_type n, Values values, V* d_out, Op op, stream_view s) {
   thrust::reduce_by_key(policy(s), d_group, d_group + n, values, thrust::make_discard_iterator(),
                         d_out, thrust::equal_to<row_index>{}, op);
 }
 
-}  // namespace
-
-key_value_table reduce_by_key_sort(string_spans_view keys, const std::int64_t* d_values,
-                                   reduce_options options, stream_view s, memory_resource* mr) {
+/// Orders the rows by key and reduces each group's values (of type V) into
+/// `out_values`; returns the keys, one per group, in the order of the groups.
+template <class V>
+string_column reduce_sorted(string_spans_view keys, const V* d_values, aggregation agg, hash_function hash,
+                            column<V>& out_values, stream_view s, memory_resource* mr) {
   const size_type n = keys.size();
-  if (n == 0) return key_value_table{empty_strings(s, mr), column<std::int64_t>{0, s, mr}};
   auto pol = policy(s);
   thrust::counting_iterator<size_type> first(0);
   const spans_device_view kv = keys.device_view();
-  const key_order k = order_keys(kv, n, options.hash, "reduce_by_key", s);
+  const key_order k = order_keys(kv, n, hash, "reduce_by_key", s);
   const row_index* d_order = k.order.data();
   const row_index* d_group = k.group.data();
   const size_type groups = k.groups;
 
-  column<std::int64_t> out_values{groups, s, mr};
-  std::int64_t* d_out = out_values.data();
-  const bool counting = options.agg == aggregation::count || d_values == nullptr;
+  out_values = column<V>{groups, s, mr};
+  V* d_out = out_values.data();
+  const bool counting = agg == aggregation::count || d_values == nullptr;
   auto values = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
-    return counting ? std::int64_t{1} : d_values[d_order[i]];
+    return counting ? V{1} : d_values[d_order[i]];
   });
-  switch (options.agg) {
+  switch (agg) {
     case aggregation::sum:
     case aggregation::count:
-      reduce_groups(d_group, n, values, d_out, thrust::plus<std::int64_t>{}, s);
+      reduce_groups(d_group, n, values, d_out, thrust::plus<V>{}, s);
       break;
     case aggregation::min:
-      reduce_groups(d_group, n, values, d_out, thrust::minimum<std::int64_t>{}, s);
+      reduce_groups(d_group, n, values, d_out, thrust::minimum<V>{}, s);
       break;
     case aggregation::max:
-      reduce_groups(d_group, n, values, d_out, thrust::maximum<std::int64_t>{}, s);
+      reduce_groups(d_group, n, values, d_out, thrust::maximum<V>{}, s);
       break;
   }
 
@@ -64,8 +63,25 @@ key_value_table reduce_by_key_sort(string_spans_view keys, const std::int64_t* d
                   [=] GPUSTREAM_HOST_DEVICE(size_type i) {
                     return i == 0 || d_group[i] != d_group[i - 1];
                   });
-  string_column out_keys = gather_strings(kv, rep.data(), groups, s, mr);
-  return key_value_table{std::move(out_keys), std::move(out_values)};
+  return gather_strings(kv, rep.data(), groups, s, mr);
+}
+
+}  // namespace
+
+key_value_table reduce_by_key_sort(string_spans_view keys, const std::int64_t* d_values,
+                                   reduce_options options, stream_view s, memory_resource* mr) {
+  if (keys.size() == 0) return key_value_table{empty_strings(s, mr), column<std::int64_t>{0, s, mr}};
+  column<std::int64_t> values;
+  string_column out_keys = reduce_sorted(keys, d_values, options.agg, options.hash, values, s, mr);
+  return key_value_table{std::move(out_keys), std::move(values)};
+}
+
+key_double_table reduce_doubles_by_key(string_spans_view keys, const double* d_values, reduce_options options,
+                                       stream_view s, memory_resource* mr) {
+  if (keys.size() == 0) return key_double_table{empty_strings(s, mr), column<double>{0, s, mr}};
+  column<double> values;
+  string_column out_keys = reduce_sorted(keys, d_values, options.agg, options.hash, values, s, mr);
+  return key_double_table{std::move(out_keys), std::move(values)};
 }
 
 }  // namespace gpustream::detail::GPUSTREAM_KERNEL_NS

@@ -2,6 +2,7 @@
 
 // The operators of each backend, and the one place that chooses between them.
 
+#include <gpustream/aggregate/reduce_by_int_key.hpp>
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/aggregate/top_k.hpp>
 #include <gpustream/column/concatenate.hpp>
@@ -36,6 +37,12 @@
   key_value_table reduce_by_key_sort(string_spans_view keys, const std::int64_t* d_values,    \
                                      reduce_options options, stream_view s,                   \
                                      memory_resource* mr);                                    \
+  key_double_table reduce_doubles_by_key(string_spans_view keys, const double* d_values,      \
+                                         reduce_options options, stream_view s,               \
+                                         memory_resource* mr);                                \
+  int_key_table reduce_by_int_key(const std::int64_t* d_keys, const std::int64_t* d_values,  \
+                                  size_type n, aggregation agg, stream_view s,                \
+                                  memory_resource* mr);                                       \
   key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,            \
                         size_type k, stream_view s, memory_resource* mr);                     \
   joined_table join(string_spans_view left_keys, const std::int64_t* d_left,                  \

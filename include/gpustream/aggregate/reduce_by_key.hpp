@@ -8,7 +8,7 @@
 
 namespace gpustream {
 
-/// The built-in associative reductions of integer values.
+/// The built-in associative reductions of values (integers or doubles).
 enum class aggregation { sum, count, min, max };
 
 /// How reduce_by_key groups keys. `automatic` picks the fastest available path
@@ -26,6 +26,14 @@ struct key_value_table {
   size_type size() const noexcept { return keys.size(); }
 };
 
+/// Distinct string keys with one double value each (reduce_by_key over
+/// floating-point values), ordered as key_value_table's rows.
+struct key_double_table {
+  string_column keys;
+  column<double> values;
+  size_type size() const noexcept { return keys.size(); }
+};
+
 struct reduce_options {
   aggregation agg = aggregation::sum;
   hash_function hash = hash_function::mix64;
@@ -40,6 +48,13 @@ struct reduce_options {
 key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> values,
                               reduce_options options, stream_view s,
                               memory_resource* mr = nullptr);
+
+/// reduce_by_key over double values, on the sort path of every backend
+/// (`options.algorithm` is not consulted). `count` gives the number of rows
+/// of each key as a double; a sum adds in the backend's order, so its
+/// rounding may differ from a sequential sum. Throws as the integer form.
+key_double_table reduce_by_key(string_spans_view keys, column_view<double> values, reduce_options options,
+                               stream_view s, memory_resource* mr = nullptr);
 
 /// reduce_by_key with a count of each distinct key (no value column needed).
 key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resource* mr = nullptr,

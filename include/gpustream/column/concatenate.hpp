@@ -16,6 +16,8 @@ string_column concatenate(const std::vector<string_spans_view>& parts, stream_vi
 /// The values of every part, in order, in one column.
 column<std::int64_t> concatenate(const std::vector<column_view<std::int64_t>>& parts, stream_view s,
                                  memory_resource* mr = nullptr);
+column<double> concatenate(const std::vector<column_view<double>>& parts, stream_view s,
+                           memory_resource* mr = nullptr);
 
 /// -v for every value v.
 column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, memory_resource* mr = nullptr);

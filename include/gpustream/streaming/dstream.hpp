@@ -22,6 +22,15 @@ namespace gpustream {
 
 /// A (key, value) record: the element of a pair DStream (Spark's (String, Long)).
 using word_pair = std::pair<std::string, std::int64_t>;
+/// A (key, value) record with a floating-point value (Spark's (String,
+/// Double)): what a host functor returning a pair of a string and a float or
+/// double gives; reduce_by_key and the windows and state below take it too.
+using keyed_double = std::pair<std::string, double>;
+/// A (key, value) record with a 64-bit integer key (Spark's (Long, Long)):
+/// what a host functor returning a pair of two integers gives (32-bit keys
+/// and values widened to 64 bits); reduce_by_key and the windows and state
+/// below take it too.
+using int_pair = std::pair<std::int64_t, std::int64_t>;
 /// A record of join: (key, (left value, right value)) (Spark's (K, (V, W))).
 using joined_pair = std::pair<std::string, std::pair<std::int64_t, std::int64_t>>;
 /// A record of left_outer_join: the right value is std::nullopt where the key
@@ -102,11 +111,13 @@ using node_ptr = std::shared_ptr<node>;
 using host_records =
     std::variant<std::vector<std::string>, std::vector<word_pair>, std::vector<std::int64_t>,
                  std::vector<joined_pair>, std::vector<left_joined_pair>, std::vector<right_joined_pair>,
-                 std::vector<outer_joined_pair>, std::vector<grouped_pair>, std::vector<cogrouped_pair>>;
+                 std::vector<outer_joined_pair>, std::vector<grouped_pair>, std::vector<cogrouped_pair>,
+                 std::vector<keyed_double>, std::vector<int_pair>>;
 
 /// The record type of a node: the index of its alternative in host_records.
 enum class record_kind {
-  strings, pairs, integers, joined, left_joined, right_joined, outer_joined, grouped, cogrouped
+  strings, pairs, integers, joined, left_joined, right_joined, outer_joined, grouped, cogrouped, keyed_doubles,
+  int_pairs
 };
 
 /// The index of std::vector<T> among host_records' alternatives (their count
@@ -129,17 +140,28 @@ constexpr record_kind kind_of() {
   static_assert(is_record_v<T>, "not a record type");
   return static_cast<record_kind>(record_index_v<T>);
 }
-static_assert(kind_of<cogrouped_pair>() == record_kind::cogrouped, "record_kind follows host_records");
+static_assert(kind_of<int_pair>() == record_kind::int_pairs, "record_kind follows host_records");
 
 /// The records of joins and groups, which host functors return as they are.
 template <class T>
 inline constexpr bool is_keyed_result_v =
     is_record_v<T> && !std::is_same_v<T, std::string> && !std::is_same_v<T, word_pair> &&
-    !std::is_same_v<T, std::int64_t>;
+    !std::is_same_v<T, std::int64_t> && !std::is_same_v<T, keyed_double> && !std::is_same_v<T, int_pair>;
+
+/// The pair records that reduce_by_key, its window and update_state_by_key
+/// take: (string, int64), (string, double) and (int64, int64).
+template <class T>
+inline constexpr bool is_keyed_value_v =
+    std::is_same_v<T, word_pair> || std::is_same_v<T, keyed_double> || std::is_same_v<T, int_pair>;
+
+template <class T>
+inline constexpr bool is_integer_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
 /// What a host functor may return, normalised to a record type: integers to
-/// int64, pairs of (string-like, integer) to word_pair, string-likes to
-/// string; the records of joins and groups as they are.
+/// int64, pairs of (string-like, integer) to word_pair, pairs of
+/// (string-like, floating point) to keyed_double, pairs of two integers to
+/// int_pair (widened to 64 bits), string-likes to string;
+/// the records of joins and groups as they are.
 template <class U, class = void>
 struct record_of {
   using type = void;
@@ -156,6 +178,15 @@ template <class K, class V>
 struct record_of<std::pair<K, V>, std::enable_if_t<std::is_constructible_v<std::string, K> && std::is_integral_v<V>>> {
   using type = word_pair;
 };
+template <class K, class V>
+struct record_of<std::pair<K, V>,
+                 std::enable_if_t<std::is_constructible_v<std::string, K> && std::is_floating_point_v<V>>> {
+  using type = keyed_double;
+};
+template <class K, class V>
+struct record_of<std::pair<K, V>, std::enable_if_t<is_integer_v<K> && is_integer_v<V>>> {
+  using type = int_pair;
+};
 template <class U>
 struct record_of<U, std::enable_if_t<is_keyed_result_v<U>>> {
   using type = U;
@@ -168,6 +199,10 @@ auto to_record(U&& u) {
   using R = record_of_t<U>;
   if constexpr (std::is_same_v<R, word_pair>) {
     return word_pair{std::string(std::forward<U>(u).first), static_cast<std::int64_t>(u.second)};
+  } else if constexpr (std::is_same_v<R, keyed_double>) {
+    return keyed_double{std::string(std::forward<U>(u).first), static_cast<double>(u.second)};
+  } else if constexpr (std::is_same_v<R, int_pair>) {
+    return int_pair{static_cast<std::int64_t>(u.first), static_cast<std::int64_t>(u.second)};
   } else {
     return R(std::forward<U>(u));
   }
@@ -213,7 +248,9 @@ void add_foreach_batch(const node_ptr& parent, host_sink f);
 
 /// Spark's DStream: a stream of batches of records of type T, one batch per
 /// interval of its streaming_context. T is std::string (lines, words),
-/// word_pair ((key, count) pairs), std::int64_t (counts), or a record of a
+/// word_pair ((key, count) pairs), keyed_double ((key, double) pairs),
+/// int_pair ((integer key, integer value) pairs),
+/// std::int64_t (counts), or a record of a
 /// join or a group (joined_pair, left_joined_pair, right_joined_pair,
 /// outer_joined_pair, grouped_pair, cogrouped_pair). A dstream is a
 /// cheap handle to a node of its context's graph; transformations return new
@@ -222,7 +259,9 @@ void add_foreach_batch(const node_ptr& parent, host_sink f);
 template <class T>
 class dstream {
   static_assert(detail::is_record_v<T>,
-                "dstream<T> holds std::string, gpustream::word_pair, std::int64_t, or the records of joins "
+                "dstream<T> holds std::string, gpustream::word_pair, gpustream::keyed_double, gpustream::int_pair, "
+                "std::int64_t, or "
+                "the records of joins "
                 "and groups (gpustream::joined_pair, ..., gpustream::cogrouped_pair)");
 
  public:
@@ -246,19 +285,23 @@ class dstream {
     return dstream<std::string>{detail::make_filter_contains(node_, c.needle)};
   }
   /// Reduces the values of each distinct key with a built-in aggregation
-  /// (sum by default). T must be word_pair. Distinct keys are never merged,
-  /// even when their hashes collide.
-  dstream<word_pair> reduce_by_key(aggregation agg = aggregation::sum) const {
-    static_assert(std::is_same_v<T, word_pair>, "reduce_by_key needs a dstream<word_pair>");
-    return dstream<word_pair>{detail::make_reduce_by_key(node_, agg)};
+  /// (sum by default). T must be word_pair, keyed_double or int_pair; for
+  /// keyed_double the result holds doubles, count included (3 records:
+  /// 3.0), and a sum's rounding may differ from a sequential sum (the order
+  /// of additions is the backend's); for int_pair the keys come in
+  /// ascending order. Distinct string keys are never merged, even when their
+  /// hashes collide.
+  dstream<T> reduce_by_key(aggregation agg = aggregation::sum) const {
+    static_assert(detail::is_keyed_value_v<T>, "reduce_by_key needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    return dstream<T>{detail::make_reduce_by_key(node_, agg)};
   }
   /// The number of records in each batch (one record per batch, 0 for an
   /// empty batch, as Spark's count).
   dstream<std::int64_t> count() const { return dstream<std::int64_t>{detail::make_count(node_)}; }
   /// The records of both streams, this one's first (Spark's union). Both
   /// must come from the same context and slide alike. T must be
-  /// std::string, word_pair or std::int64_t (gpustream::logic_error for the
-  /// records of joins and groups).
+  /// std::string, word_pair, keyed_double, int_pair or std::int64_t
+  /// (gpustream::logic_error for the records of joins and groups).
   dstream<T> union_with(const dstream<T>& other) const {
     return dstream<T>{detail::make_union(node_, other.node_)};
   }
@@ -333,8 +376,8 @@ class dstream {
   // slides; between them its outputs do not run. ----
 
   /// The records of the last `length` of batches, every `slide`. T must be
-  /// std::string, word_pair or std::int64_t (gpustream::logic_error for the
-  /// records of joins and groups).
+  /// std::string, word_pair, keyed_double, int_pair or std::int64_t
+  /// (gpustream::logic_error for the records of joins and groups).
   dstream<T> window(std::chrono::milliseconds length, std::chrono::milliseconds slide = {}) const {
     return dstream<T>{detail::make_window(node_, length, slide)};
   }
@@ -351,19 +394,24 @@ class dstream {
     static_assert(std::is_same_v<T, std::int64_t>, "reduce_by_window needs a dstream<std::int64_t>");
     return dstream<std::int64_t>{detail::make_value_window(node_, agg, false, length, slide)};
   }
-  /// reduce_by_key over the window. T must be word_pair. Keeps each batch's
-  /// reduced table (distinct keys), not its records.
-  dstream<word_pair> reduce_by_key_and_window(aggregation agg, std::chrono::milliseconds length,
-                                              std::chrono::milliseconds slide = {}) const {
-    static_assert(std::is_same_v<T, word_pair>, "reduce_by_key_and_window needs a dstream<word_pair>");
-    return dstream<word_pair>{detail::make_reduce_by_key_and_window(node_, agg, false, false, length, slide)};
+  /// reduce_by_key over the window. T must be word_pair, keyed_double or int_pair.
+  /// Keeps each batch's reduced table (distinct keys), not its records.
+  dstream<T> reduce_by_key_and_window(aggregation agg, std::chrono::milliseconds length,
+                                      std::chrono::milliseconds slide = {}) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "reduce_by_key_and_window needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    return dstream<T>{detail::make_reduce_by_key_and_window(node_, agg, false, false, length, slide)};
   }
-  /// The incremental form (see with_inverse); `agg` is sum or count.
-  dstream<word_pair> reduce_by_key_and_window(aggregation agg, with_inverse inverse, std::chrono::milliseconds length,
-                                              std::chrono::milliseconds slide = {}) const {
-    static_assert(std::is_same_v<T, word_pair>, "reduce_by_key_and_window needs a dstream<word_pair>");
-    return dstream<word_pair>{
-        detail::make_reduce_by_key_and_window(node_, agg, true, inverse.drop_zeros, length, slide)};
+  /// The incremental form (see with_inverse); `agg` is sum or count. T must
+  /// be word_pair: over keyed_double it throws gpustream::logic_error
+  /// (subtracting floating-point sums leaves rounding residues, so keys would
+  /// not fall back to 0 and the result would drift from the window's sum),
+  /// and over int_pair too (not built yet); use the plain form.
+  dstream<T> reduce_by_key_and_window(aggregation agg, with_inverse inverse, std::chrono::milliseconds length,
+                                      std::chrono::milliseconds slide = {}) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "reduce_by_key_and_window needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    return dstream<T>{detail::make_reduce_by_key_and_window(node_, agg, true, inverse.drop_zeros, length, slide)};
   }
   /// (line, count) over the window, keys with count 0 dropped (Spark's
   /// countByValueAndWindow). T must be std::string.
@@ -377,10 +425,12 @@ class dstream {
 
   /// The running total of each key's values since the start, every batch
   /// (update_state_by_key with a sum, kept and merged on the backend).
-  /// T must be word_pair; `agg` must be aggregation::sum.
-  dstream<word_pair> update_state_by_key(aggregation agg) const {
-    static_assert(std::is_same_v<T, word_pair>, "update_state_by_key needs a dstream<word_pair>");
-    return dstream<word_pair>{detail::make_update_state_by_key(node_, agg, nullptr)};
+  /// T must be word_pair, keyed_double or int_pair; `agg` must be
+  /// aggregation::sum.
+  dstream<T> update_state_by_key(aggregation agg) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "update_state_by_key needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    return dstream<T>{detail::make_update_state_by_key(node_, agg, nullptr)};
   }
   /// Spark's updateStateByKey: every batch, for each key in the state or in
   /// the batch, `f(new values, previous state)` returns the key's new state,
@@ -502,7 +552,8 @@ class dstream {
   /// context's output stream (std::cout by default): a line of dashes,
   /// "Time: <batch time> ms", a line of dashes, one record per line in the
   /// form of Spark's toString, "..." when there are more, and an empty line.
-  /// Pairs read "(key,value)"; joins "(key,(1,2))", a missing side "None" and
+  /// Pairs read "(key,value)", a double value as Java's Double.toString
+  /// writes it ("(a,1.5)", "(a,2.0)", "(a,1.0E7)", "(a,NaN)"); joins "(key,(1,2))", a missing side "None" and
   /// a present optional one "Some(1)" ("(key,(1,None))"); groups
   /// "(key,CompactBuffer(1, 2))" (Spark's buffer of grouped values) and
   /// cogroups "(key,(CompactBuffer(1),CompactBuffer()))".

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <gpustream/aggregate/reduce_by_key.hpp>
+#include <gpustream/column/column.hpp>
+
+#include <cstdint>
+
+namespace gpustream {
+
+/// Distinct 64-bit integer keys in ascending order, with one 64-bit integer
+/// value each (reduce_by_key over integer keys).
+struct int_key_table {
+  column<std::int64_t> keys;
+  column<std::int64_t> values;
+  size_type size() const noexcept { return keys.size(); }
+};
+
+/// Groups `values` by the integer key at the same row (a stable sort by key,
+/// then one reduction per run of equal keys) and reduces each group with
+/// `agg`; `count` ignores the values, which may then be empty. 32-bit keys
+/// are taken widened to 64 bits. The result's keys ascend, on every backend.
+/// Throws gpustream::logic_error when the sizes differ or the inputs are not
+/// in `s`'s backend memory. Costs a copy of keys and values and one sort.
+int_key_table reduce_by_key(column_view<std::int64_t> keys, column_view<std::int64_t> values, aggregation agg,
+                            stream_view s, memory_resource* mr = nullptr);
+
+}  // namespace gpustream

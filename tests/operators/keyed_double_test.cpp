@@ -1,0 +1,306 @@
+// (string, double) records (keyed_double) through a streaming_context
+// against a reference model of Spark's semantics: reduce_by_key with each
+// built-in aggregation, a window, a windowed reduction, a running sum,
+// union_with, print/save in Spark's form, and the checkpoint encoding. Fresh
+// random input every run (seed printed on failure): 24 batches with empty
+// ones, keys that appear, vanish and return, negative and large values with
+// fractions.
+
+#include "../common/operator_test.hpp"
+
+#include "streaming/graph.hpp"
+
+#include <gpustream/gpustream.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace gpustream::test {
+namespace {
+
+using batches = std::vector<std::vector<std::string>>;
+
+// A host functor returning (string, double) gives keyed_double; (string,
+// integer) still gives word_pair.
+static_assert(std::is_same_v<detail::record_of_t<std::pair<std::string, double>>, keyed_double>);
+static_assert(std::is_same_v<detail::record_of_t<std::pair<const char*, float>>, keyed_double>);
+static_assert(std::is_same_v<detail::record_of_t<std::pair<std::string, int>>, word_pair>);
+
+/// Sums may differ from the sequential sum by rounding (the backend adds in
+/// its own order): within 1e-9 of the sum of the magnitudes added.
+constexpr double relative_tolerance = 1e-9;
+
+/// A key's values in a set of batches, reduced each way.
+struct reduced {
+  double sum = 0;
+  double magnitude = 0;
+  double count = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  void add(double x) {
+    sum += x;
+    magnitude += std::fabs(x);
+    count += 1;
+    min = std::min(min, x);
+    max = std::max(max, x);
+  }
+};
+using model = std::map<std::string, reduced>;
+
+keyed_double parse(const std::string& line) {
+  const std::size_t space = line.find(' ');
+  return {line.substr(0, space), std::strtod(line.c_str() + space + 1, nullptr)};
+}
+
+/// Random batches of "key value" lines: keys from a vocabulary that drifts
+/// every 6 batches (keys appear, vanish and return), some batches empty,
+/// values with fractions, some negative, some large.
+batches random_batches(std::mt19937_64& gen, int n) {
+  batches out(static_cast<std::size_t>(n));
+  std::uniform_real_distribution<double> value{-500.0, 500.0};
+  for (int b = 0; b < n; ++b) {
+    if (gen() % 5 == 0) continue;
+    const int records = static_cast<int>(gen() % 40);
+    const int phase = (b / 6) % 3;
+    for (int r = 0; r < records; ++r) {
+      double x = value(gen);
+      if (gen() % 8 == 0) x *= 1e10;
+      char text[64];
+      std::snprintf(text, sizeof text, "%.17g", x);  // reads back exactly
+      out[static_cast<std::size_t>(b)].push_back("d" + std::to_string(phase * 4 + static_cast<int>(gen() % 9)) +
+                                                 " " + text);
+    }
+  }
+  return out;
+}
+
+/// Compares a batch of reduced records with the model: the same keys, each
+/// once, and each value as the aggregation gives it (sums within the
+/// tolerance, the rest exactly).
+void expect_reduced(const std::vector<keyed_double>& got, const model& want, aggregation agg) {
+  std::map<std::string, double> g;
+  for (const auto& [k, x] : got) EXPECT_TRUE(g.emplace(k, x).second) << "key " << k << " twice in one batch";
+  std::vector<std::string> got_keys, want_keys;
+  for (const auto& [k, x] : g) got_keys.push_back(k);
+  for (const auto& [k, r] : want) want_keys.push_back(k);
+  ASSERT_EQ(got_keys, want_keys);
+  for (const auto& [k, r] : want) {
+    const double x = g[k];
+    switch (agg) {
+      case aggregation::sum:
+        EXPECT_NEAR(x, r.sum, relative_tolerance * std::max(1.0, r.magnitude)) << k;
+        break;
+      case aggregation::count: EXPECT_EQ(x, r.count) << k; break;
+      case aggregation::min: EXPECT_EQ(x, r.min) << k; break;
+      case aggregation::max: EXPECT_EQ(x, r.max) << k; break;
+    }
+  }
+}
+
+class keyed_double_test : public operator_test {};
+
+TEST_P(keyed_double_test, operators_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+  constexpr int L = 3;  // window length, in batches
+  constexpr int S = 2;  // slide, in batches
+
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  dstream<keyed_double> pairs = lines.map(parse);
+  auto negated = pairs.map([](const keyed_double& p) { return std::pair<std::string, double>{p.first, -p.second}; });
+  recorder<std::string> all_lines;
+  recorder<keyed_double> sum, count, min, max, windowed_sum, sliding_max, state, window, both;
+  lines.foreach_batch(all_lines.sink());  // first: sees every batch time
+  pairs.reduce_by_key().foreach_batch(sum.sink());
+  pairs.reduce_by_key(aggregation::count).foreach_batch(count.sink());
+  pairs.reduce_by_key(aggregation::min).foreach_batch(min.sink());
+  pairs.reduce_by_key(aggregation::max).foreach_batch(max.sink());
+  pairs.reduce_by_key_and_window(aggregation::sum, L * interval, S * interval).foreach_batch(windowed_sum.sink());
+  pairs.reduce_by_key_and_window(aggregation::max, L * interval).foreach_batch(sliding_max.sink());
+  pairs.update_state_by_key(aggregation::sum).foreach_batch(state.sink());
+  pairs.window(L * interval, S * interval).foreach_batch(window.sink());
+  pairs.union_with(negated).foreach_batch(both.sink());
+  run(ctx, n + 3);
+
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  auto records = [&](int i) {  // 1-based; empty past the input
+    std::vector<keyed_double> out;
+    if (i >= 1 && i <= n) {
+      for (const auto& l : input[static_cast<std::size_t>(i - 1)]) out.push_back(parse(l));
+    }
+    return out;
+  };
+  auto model_of = [&](int from, int to) {
+    model m;
+    for (int j = std::max(1, from); j <= to; ++j) {
+      for (const auto& [k, x] : records(j)) m[k].add(x);
+    }
+    return m;
+  };
+
+  for (int i = 1; i <= total; ++i) {
+    const batch_time t = first + (i - 1) * interval.count();
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    const bool slides = i % S == 0;
+    const model batch = model_of(i, i);
+    expect_reduced(sum.seen[t], batch, aggregation::sum);
+    expect_reduced(count.seen[t], batch, aggregation::count);
+    expect_reduced(min.seen[t], batch, aggregation::min);
+    expect_reduced(max.seen[t], batch, aggregation::max);
+    EXPECT_EQ(windowed_sum.seen.count(t), slides ? 1u : 0u);
+    EXPECT_EQ(window.seen.count(t), slides ? 1u : 0u);
+    if (slides) {
+      expect_reduced(windowed_sum.seen[t], model_of(i - L + 1, i), aggregation::sum);
+      std::vector<keyed_double> in_window;
+      for (int j = i - L + 1; j <= i; ++j) {
+        for (auto& r : records(j)) in_window.push_back(std::move(r));
+      }
+      EXPECT_EQ(window.seen[t], in_window);  // the window's records in batch order, exactly
+    }
+    expect_reduced(sliding_max.seen[t], model_of(i - L + 1, i), aggregation::max);
+    expect_reduced(state.seen[t], model_of(1, i), aggregation::sum);
+    std::vector<keyed_double> union_want = records(i);
+    for (const auto& [k, x] : records(i)) union_want.emplace_back(k, -x);
+    EXPECT_EQ(both.seen[t], union_want);
+  }
+}
+
+TEST_P(keyed_double_test, unsupported_combinations_are_errors_at_graph_building) {
+  streaming_context ctx{options()};
+  auto pairs = ctx.queue_stream({}).map(parse);
+  expect_logic_error([&] { pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{}, 2 * interval); },
+                     "the inverse form takes integer values only");
+  expect_logic_error([&] { pairs.update_state_by_key(aggregation::max); }, "aggregation::sum");
+}
+
+TEST(keyed_double_format, doubles_print_as_java_double_to_string) {
+  const std::vector<std::pair<double, std::string>> cases{
+      {1.5, "1.5"},
+      {2.0, "2.0"},
+      {-2.0, "-2.0"},
+      {0.0, "0.0"},
+      {-0.0, "-0.0"},
+      {0.1, "0.1"},
+      {0.30000000000000004, "0.30000000000000004"},
+      {0.001, "0.001"},
+      {1e-4, "1.0E-4"},
+      {-1.5e-4, "-1.5E-4"},
+      {123456.789, "123456.789"},
+      {9999999.0, "9999999.0"},
+      {1e7, "1.0E7"},
+      {12345678.9, "1.23456789E7"},
+      {1e21, "1.0E21"},
+      {std::numeric_limits<double>::max(), "1.7976931348623157E308"},
+      {std::numeric_limits<double>::denorm_min(), "4.9E-324"},
+      {std::numeric_limits<double>::infinity(), "Infinity"},
+      {-std::numeric_limits<double>::infinity(), "-Infinity"},
+      {std::numeric_limits<double>::quiet_NaN(), "NaN"},
+  };
+  for (const auto& [x, text] : cases) {
+    std::ostringstream os;
+    detail::write_record(os, detail::host_records{std::vector<keyed_double>{{"a", x}}}, 0);
+    EXPECT_EQ(os.str(), "(a," + text + ")");
+  }
+}
+
+TEST_P(keyed_double_test, print_and_save_write_sparks_form) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("gpustream-keyed-double-" + std::to_string(seed_));
+  fs::remove_all(root);
+  streaming_context ctx{options()};
+  auto pairs = ctx.queue_stream({{"a 1.5", "b 2", "c 1e7", "d -0.001", "e 1e-4"}}).map(parse);
+  recorder<keyed_double> done;
+  pairs.print();
+  pairs.save_as_text_files((root / "out").string(), "txt");
+  pairs.foreach_batch(done.sink());
+  run(ctx, 1);
+  ASSERT_FALSE(done.seen.empty());
+  const std::string t = std::to_string(done.seen.begin()->first);
+  const std::vector<std::string> want{"(a,1.5)", "(b,2.0)", "(c,1.0E7)", "(d,-0.001)", "(e,1.0E-4)"};
+  std::string block = "-------------------------------------------\nTime: " + t +
+                      " ms\n-------------------------------------------\n";
+  for (const auto& l : want) block += l + "\n";
+  EXPECT_NE(out_.str().find(block + "\n"), std::string::npos) << out_.str();
+  std::ifstream in{root / ("out-" + t + ".txt") / "part-00000", std::ios::binary};
+  ASSERT_TRUE(in) << "no saved output";
+  std::vector<std::string> saved;
+  for (std::string line; std::getline(in, line);) saved.push_back(line);
+  EXPECT_EQ(saved, want);
+  fs::remove_all(root);
+}
+
+std::uint64_t bits_of(double x) {
+  std::uint64_t b = 0;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+
+TEST_P(keyed_double_test, checkpoint_encoding_round_trips_every_bit) {
+  const std::vector<keyed_double> records{
+      {"a", 1.5},
+      {"", -0.0},
+      {"b", std::numeric_limits<double>::quiet_NaN()},
+      {"c", -std::numeric_limits<double>::infinity()},
+      {"d", std::numeric_limits<double>::denorm_min()},
+      {"e", std::numeric_limits<double>::max()},
+      {"a", 0.1},
+  };
+  for (const auto& batch : {records, std::vector<keyed_double>{}}) {
+    const detail::batch_ptr data = detail::upload(detail::host_records{batch}, s());
+    EXPECT_EQ(data->kind, detail::record_kind::keyed_doubles);
+    EXPECT_EQ(data->size(), static_cast<size_type>(batch.size()));
+    detail::byte_writer w;
+    detail::write_batch(w, data, s());
+    detail::byte_reader r{w.str(), "test"};
+    const detail::batch_ptr back = detail::read_batch(r, s());
+    EXPECT_TRUE(r.done());
+    ASSERT_NE(back, nullptr);
+    const auto got = std::get<std::vector<keyed_double>>(detail::download(*back, s()));
+    ASSERT_EQ(got.size(), batch.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].first, batch[i].first);
+      EXPECT_EQ(bits_of(got[i].second), bits_of(batch[i].second)) << i;
+    }
+    const auto head = std::get<std::vector<keyed_double>>(detail::download(*back, s(), 2));
+    EXPECT_EQ(head.size(), std::min<std::size_t>(2, batch.size()));
+  }
+  // A truncated encoding is refused.
+  detail::byte_writer w;
+  detail::write_batch(w, detail::upload(detail::host_records{records}, s()), s());
+  const std::string cut = w.str().substr(0, w.str().size() - 3);
+  detail::byte_reader r{cut, "test"};
+  EXPECT_THROW(detail::read_batch(r, s()), checkpoint_error);
+}
+
+// The encoding of the kinds that were there before keyed_double is unchanged.
+TEST_P(keyed_double_test, checkpoint_encoding_of_pairs_is_unchanged) {
+  detail::byte_writer w;
+  detail::write_batch(w, detail::upload(detail::host_records{std::vector<word_pair>{{"ab", -2}}}, s()), s());
+  const std::string want{"\x01\x01"                              // present, record kind 1 (pairs)
+                         "\x01\x00\x00\x00\x00\x00\x00\x00"      // one record
+                         "\x02\x00\x00\x00\x00\x00\x00\x00" "ab"  // key
+                         "\xfe\xff\xff\xff\xff\xff\xff\xff",     // -2
+                         2 + 8 + 8 + 2 + 8};
+  EXPECT_EQ(w.str(), want);
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(keyed_double_test);
+
+}  // namespace
+}  // namespace gpustream::test
