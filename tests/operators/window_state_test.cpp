@@ -3,7 +3,7 @@
 // vectors, batch by batch. Fresh random input every run (seed printed on
 // failure), 24 batches with empty ones, keys that appear, vanish and return.
 
-#include "../common/test_utils.hpp"
+#include "../common/operator_test.hpp"
 
 #include <gpustream/gpustream.hpp>
 
@@ -23,8 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 using counts = std::map<std::string, std::int64_t>;
 using batches = std::vector<std::vector<std::string>>;
-
-constexpr std::chrono::milliseconds interval{40};
 
 std::vector<std::string> words_of(const std::string& line) {
   std::vector<std::string> out;
@@ -70,19 +68,6 @@ batches random_batches(std::mt19937_64& gen, int n) {
   return out;
 }
 
-/// The records each output saw, by batch time.
-template <class T>
-struct recorder {
-  std::mutex mutex;
-  std::map<batch_time, std::vector<T>> seen;
-  auto sink() {
-    return [this](const std::vector<T>& records, batch_time t) {
-      std::lock_guard lock{mutex};
-      seen[t] = records;
-    };
-  }
-};
-
 counts as_counts(const std::vector<word_pair>& v) {
   counts c;
   for (const auto& [k, x] : v) {
@@ -92,32 +77,10 @@ counts as_counts(const std::vector<word_pair>& v) {
   return c;
 }
 
-class window_state_test : public backend_test {
+class window_state_test : public operator_test {
  protected:
-  streaming_options options() const {
-    streaming_options o;
-    o.batch_interval = interval;
-    o.requested_backend = GetParam();
-    o.block_bytes = 256 << 10;
-    o.blocks_per_receiver = 8;
-    o.max_record_bytes = 64 << 10;
-    o.log = &log_;
-    o.out = &log_;
-    o.log_batches = false;
-    return o;
-  }
-  /// Starts the context, waits until `n` batches plus a few have run, stops.
-  static void run(streaming_context& ctx, int n) {
-    ctx.start();
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (ctx.batches_completed() < static_cast<std::uint64_t>(n + 3) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(5ms);
-    }
-    ctx.stop(true);
-    ASSERT_GE(ctx.batches_completed(), static_cast<std::uint64_t>(n + 3)) << "batches did not complete in time";
-  }
-  mutable std::ostringstream log_;
+  /// Runs `n` batches plus a few, so that the last windows close.
+  static void run(streaming_context& ctx, int n) { operator_test::run(ctx, n + 3); }
 };
 
 TEST_P(window_state_test, windows_and_state_match_the_model) {
