@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,21 @@ class byte_reader {
   std::size_t pos_ = 0;
   std::string file_;
 };
+
+/// The batch time in a file name "<prefix><digits><suffix>" (checkpoints,
+/// log entries, save_as_text_files directories); std::nullopt for any other name.
+inline std::optional<std::int64_t> batch_time_in_name(std::string_view name, std::string_view prefix,
+                                                      std::string_view suffix = {}) {
+  if (name.size() <= prefix.size() + suffix.size() || name.substr(0, prefix.size()) != prefix ||
+      name.substr(name.size() - suffix.size()) != suffix) {
+    return std::nullopt;
+  }
+  const std::string_view digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+  if (digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  std::int64_t t = 0;
+  for (const char c : digits) t = t * 10 + (c - '0');
+  return t;
+}
 
 /// One part of a file to write: bytes that stay alive during the call.
 struct segment_view {

@@ -35,13 +35,7 @@ std::map<batch_time, fs::path> numbered_files(const fs::path& dir, const std::st
   std::map<batch_time, fs::path> out;
   std::error_code ec;
   for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    out.emplace(std::stoll(digits), it->path());
+    if (const auto t = batch_time_in_name(it->path().filename().string(), prefix)) out.emplace(*t, it->path());
   }
   if (ec) throw std::runtime_error{"cannot list " + dir.string() + ": " + ec.message()};
   return out;

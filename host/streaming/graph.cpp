@@ -672,19 +672,11 @@ class save_op final : public output_op {
     std::vector<fs::path> later;
     std::error_code ec;
     for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
-      std::string name = it->path().filename().string();
-      const std::string temporary = "._temporary";
-      if (name.size() > temporary.size() && name.compare(name.size() - temporary.size(), temporary.size(), temporary) == 0) {
-        name.resize(name.size() - temporary.size());
-      }
-      if (name.compare(0, stem.size(), stem) != 0 || name.size() < stem.size() + tail.size()) continue;
-      if (name.compare(name.size() - tail.size(), tail.size(), tail) != 0) continue;
-      const std::string digits = name.substr(stem.size(), name.size() - stem.size() - tail.size());
-      if (digits.empty() || digits.size() > 18 ||
-          digits.find_first_not_of("0123456789") != std::string::npos) {
-        continue;
-      }
-      if (std::stoll(digits) > t) later.push_back(it->path());
+      const std::string name = it->path().filename().string();
+      // The batch's directory, or one a crash left half-written.
+      auto time = batch_time_in_name(name, stem, tail);
+      if (!time) time = batch_time_in_name(name, stem, tail + "._temporary");
+      if (time && *time > t) later.push_back(it->path());
     }
     for (const auto& path : later) {
       std::error_code rm;
