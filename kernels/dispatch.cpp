@@ -217,4 +217,46 @@ cogrouped_table cogroup(string_spans_view left_keys, column_view<std::int64_t> l
   return GPUSTREAM_DISPATCH(s, cogroup(left_keys, d_left, right_keys, d_right, hash, s, mr));
 }
 
+row_groups group_rows(string_spans_view keys, stream_view s, memory_resource* mr, hash_function hash) {
+  if (!keys.empty()) detail::expect_backend(keys.kind(), s, "group_rows");
+  return GPUSTREAM_DISPATCH(s, group_string_rows(keys, hash, s, mr));
+}
+
+row_groups group_rows(column_view<std::int64_t> keys, stream_view s, memory_resource* mr) {
+  if (!keys.empty()) detail::expect_backend(keys.kind(), s, "group_rows");
+  return GPUSTREAM_DISPATCH(s, group_int_rows(keys, s, mr));
+}
+
+column<row_index> select_rows(column_view<std::uint8_t> keep, stream_view s, memory_resource* mr) {
+  if (!keep.empty()) detail::expect_backend(keep.kind(), s, "select_rows");
+  return GPUSTREAM_DISPATCH(s, select_rows(keep, s, mr));
+}
+
+namespace detail {
+namespace {
+void expect_gather(backend data, size_type rows_size, column_view<row_index> rows, stream_view s) {
+  if (rows.empty()) return;
+  if (rows_size > 0) expect_backend(data, s, "gather");
+  expect_backend(rows.kind(), s, "gather");
+  GPUSTREAM_EXPECTS(rows_size > 0, "gather: rows of an empty column");
+}
+}  // namespace
+}  // namespace detail
+
+column<std::int64_t> gather(column_view<std::int64_t> values, column_view<row_index> rows, stream_view s,
+                            memory_resource* mr) {
+  detail::expect_gather(values.kind(), values.size(), rows, s);
+  return GPUSTREAM_DISPATCH(s, gather_int64(values, rows, s, mr));
+}
+
+column<double> gather(column_view<double> values, column_view<row_index> rows, stream_view s, memory_resource* mr) {
+  detail::expect_gather(values.kind(), values.size(), rows, s);
+  return GPUSTREAM_DISPATCH(s, gather_double(values, rows, s, mr));
+}
+
+string_spans gather(string_spans_view strings, column_view<row_index> rows, stream_view s, memory_resource* mr) {
+  detail::expect_gather(strings.kind(), strings.size(), rows, s);
+  return GPUSTREAM_DISPATCH(s, gather_spans(strings, rows, s, mr));
+}
+
 }  // namespace gpustream

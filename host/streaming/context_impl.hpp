@@ -62,6 +62,8 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   backend active_backend() const noexcept { return backend_; }
   const streaming_options& options() const noexcept { return options_; }
   std::uint64_t batches_completed() const noexcept { return completed_.load(); }
+  /// One line to the context's log (options().log), whole, even from several threads.
+  void log_line(const std::string& line);
 
  private:
   struct input {
@@ -95,7 +97,6 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   void process(staged_job& j);
   void fail(std::exception_ptr e);
   bool on_own_thread() const;
-  void log_line(const std::string& line);
   batch_info info_of(const job& j) const;
 
   // Checkpoints and the write-ahead log (host/streaming/checkpointing.cpp).

@@ -166,4 +166,32 @@ batch_ptr reduce_records(const batch_data& in, aggregation agg, stream_view s);
 /// An empty batch of records of `kind`, on the host.
 host_records empty_records(record_kind kind);
 
+/// reduce_by_key of pairs, keyed doubles or integer-keyed pairs with a user's
+/// reduction (device_function.hpp), or of a batch of integers to one record
+/// (none when it is empty); a compact table that holds none of `in`'s buffers.
+batch_ptr reduce_with(const batch_data& in, const reduce_kernel& k, stream_view s);
+
+/// The reduction of values of a keyed operator: a built-in aggregation, or a
+/// user's reduction when `user` is set.
+struct value_reducer {
+  aggregation agg = aggregation::sum;
+  std::shared_ptr<const reduce_kernel> user;
+
+  batch_ptr reduce(const batch_data& in, stream_view s) const {
+    return user ? reduce_with(in, *user, s) : reduce_records(in, agg, s);
+  }
+  /// The reduction that merges partial results of this one (counts add up).
+  value_reducer merging() const {
+    return value_reducer{agg == aggregation::count ? aggregation::sum : agg, user};
+  }
+  /// For checkpoint tags: the aggregation's number, or "device" for a user's
+  /// reduction (whose identity a checkpoint cannot check).
+  std::string tag() const { return user ? std::string{"device"} : std::to_string(static_cast<int>(agg)); }
+};
+
+/// Where a device_function's kernel cannot run as compiled (the caller was
+/// not compiled by nvcc, and the context runs on the CUDA backend): logs once,
+/// at graph building, that `what` runs on the host over staged records.
+void note_staged(const node_ptr& parent, bool has_device_kernel, const char* what);
+
 }  // namespace gpustream::detail

@@ -70,9 +70,6 @@ batch_ptr without_zeros(const batch_ptr& in, stream_view s) {
   return out;
 }
 
-/// Merging per-batch partial results: counts add up.
-aggregation merge_of(aggregation agg) { return agg == aggregation::count ? aggregation::sum : agg; }
-
 class union_node final : public node {
  public:
   union_node(const node_ptr& a, const node_ptr& b) : node{a->context(), a->kind(), {a, b}} {
@@ -167,22 +164,22 @@ class window_node final : public windowed_node {
 
 class reduce_window_node final : public windowed_node {
  public:
-  reduce_window_node(const node_ptr& parent, aggregation agg, std::int64_t length_ms, std::int64_t slide_ms)
-      : windowed_node{parent, parent->kind(), length_ms, slide_ms}, agg_{agg} {}
+  reduce_window_node(const node_ptr& parent, value_reducer reducer, std::int64_t length_ms, std::int64_t slide_ms)
+      : windowed_node{parent, parent->kind(), length_ms, slide_ms}, reducer_{std::move(reducer)} {}
   std::string checkpoint_tag() const override {
-    return window_tag("reduce_by_key_and_window") + " " + std::to_string(static_cast<int>(agg_));
+    return window_tag("reduce_by_key_and_window") + " " + reducer_.tag();
   }
 
  protected:
-  batch_ptr partial(const batch_ptr& in, stream_view s) override { return reduce_records(*in, agg_, s); }
+  batch_ptr partial(const batch_ptr& in, stream_view s) override { return reducer_.reduce(*in, s); }
   batch_ptr output(batch_run& run) override {
     batch_ptr all = union_of(kind(), between(run.time - length_, run.time), run.s);
     if (!all) all = union_of(kind(), {}, run.s);
-    return reduce_records(*all, merge_of(agg_), run.s);
+    return reducer_.merging().reduce(*all, run.s);
   }
 
  private:
-  aggregation agg_;
+  value_reducer reducer_;
 };
 
 /// reduce_by_key_and_window with the inverse of a sum: the previous window's
@@ -239,16 +236,20 @@ class inverse_window_node final : public windowed_node {
 /// batch's reduction), kept on the host: at most one record per window.
 class value_window_node final : public windowed_node {
  public:
-  value_window_node(const node_ptr& parent, aggregation agg, bool counting, std::int64_t length_ms,
+  value_window_node(const node_ptr& parent, value_reducer reducer, bool counting, std::int64_t length_ms,
                     std::int64_t slide_ms)
-      : windowed_node{parent, record_kind::integers, length_ms, slide_ms}, agg_{agg}, counting_{counting} {}
+      : windowed_node{parent, record_kind::integers, length_ms, slide_ms},
+        agg_{reducer.agg},
+        user_{std::move(reducer.user)},
+        counting_{counting} {}
   std::string checkpoint_tag() const override {
-    return window_tag(counting_ ? "count_by_window" : "reduce_by_window") + " " +
-           std::to_string(static_cast<int>(agg_));
+    return window_tag(counting_ ? "count_by_window" : "reduce_by_window") + " " + value_reducer{agg_, user_}.tag();
   }
 
  protected:
   batch_ptr partial(const batch_ptr& in, stream_view s) override {
+    // A user's reduction runs on the backend: the batch's value stays there.
+    if (user_) return reduce_with(*in, *user_, s);
     // One integer: the batch's count, or its reduction (none for an empty batch).
     std::vector<std::int64_t> v;
     if (counting_) {
@@ -263,6 +264,10 @@ class value_window_node final : public windowed_node {
     return upload(host_records{std::move(v)}, s);
   }
   batch_ptr output(batch_run& run) override {
+    if (user_) {
+      batch_ptr all = union_of(kind(), between(run.time - length_, run.time), run.s);
+      return all ? reduce_with(*all, *user_, run.s) : upload(empty_records(kind()), run.s);
+    }
     std::optional<std::int64_t> r;
     for (const auto& p : between(run.time - length_, run.time)) {
       const host_records h = download(*p, run.s);
@@ -291,24 +296,26 @@ class value_window_node final : public windowed_node {
     }
   }
   aggregation agg_;
+  std::shared_ptr<const reduce_kernel> user_;
   bool counting_;
   bool seen_ = false;
 };
 
-/// update_state_by_key with a sum: the state is the running total of each key
-/// (integer or double), merged on the backend every batch; every key in the
-/// state is output.
-class sum_state_node final : public node {
+/// update_state_by_key with a sum or a user's reduction: the state is the
+/// running reduction of each key's values (integer or double), merged on the
+/// backend every batch; every key in the state is output.
+class reduce_state_node final : public node {
  public:
-  explicit sum_state_node(const node_ptr& parent) : node{parent->context(), parent->kind(), {parent}} {}
+  reduce_state_node(const node_ptr& parent, value_reducer reducer)
+      : node{parent->context(), parent->kind(), {parent}}, reducer_{std::move(reducer)} {}
 
  protected:
   batch_ptr compute(batch_run& run) override {
     batch_ptr in = parent()->evaluate(run);
-    if (!state_) state_ = reduce_records(*union_of(kind(), {}, run.s), aggregation::sum, run.s);
+    if (!state_) state_ = reducer_.reduce(*union_of(kind(), {}, run.s), run.s);
     if (in && in->size() > 0) {
       batch_ptr merged = union_of(kind(), {state_, in}, run.s);
-      state_ = reduce_records(*merged, aggregation::sum, run.s);
+      state_ = reducer_.reduce(*merged, run.s);
     }
     return state_;
   }
@@ -316,6 +323,7 @@ class sum_state_node final : public node {
  public:
   std::uint64_t state_keys() const override { return state_ ? static_cast<std::uint64_t>(state_->size()) : 0; }
   std::string checkpoint_tag() const override {
+    if (reducer_.user) return "update_state_by_key/device " + std::to_string(static_cast<int>(kind()));
     // The tag of integer pairs is the one from before other kinds existed.
     if (kind() == record_kind::pairs) return "update_state_by_key/sum";
     return "update_state_by_key/sum " + std::to_string(static_cast<int>(kind()));
@@ -327,6 +335,7 @@ class sum_state_node final : public node {
   }
 
  private:
+  value_reducer reducer_;
   batch_ptr state_;
 };
 
@@ -567,7 +576,7 @@ node_ptr make_reduce_by_key_and_window(const node_ptr& parent, aggregation agg, 
   expect_keyed_values(parent, what);
   std::int64_t slide_ms = 0;
   const std::int64_t length_ms = checked_window(ctx, parent, length, slide, what, slide_ms);
-  if (!inverse) return per_batch<reduce_window_node>(ctx, parent, agg, length_ms, slide_ms);
+  if (!inverse) return per_batch<reduce_window_node>(ctx, parent, value_reducer{agg, nullptr}, length_ms, slide_ms);
   GPUSTREAM_EXPECTS(parent->kind() != record_kind::keyed_doubles,
                     what + ": the inverse form takes integer values only; subtracting floating-point sums leaves "
                            "rounding residues (keys would not fall back to 0), so use the plain form for doubles");
@@ -585,7 +594,7 @@ node_ptr make_value_window(const node_ptr& parent, aggregation agg, bool countin
   GPUSTREAM_EXPECTS(counting || parent->kind() == record_kind::integers, what + ": needs a dstream of integers");
   std::int64_t slide_ms = 0;
   const std::int64_t length_ms = checked_window(ctx, parent, length, slide, what, slide_ms);
-  return per_batch<value_window_node>(ctx, parent, agg, counting, length_ms, slide_ms);
+  return per_batch<value_window_node>(ctx, parent, value_reducer{agg, nullptr}, counting, length_ms, slide_ms);
 }
 
 node_ptr make_reduce(const node_ptr& parent, aggregation agg) {
@@ -593,7 +602,7 @@ node_ptr make_reduce(const node_ptr& parent, aggregation agg) {
   GPUSTREAM_EXPECTS(parent->kind() == record_kind::integers, "reduce: needs a dstream of integers");
   // A window of one slide: the batch's own reduction.
   const std::int64_t slide = parent->slide_ms() > 0 ? parent->slide_ms() : ctx->options().batch_interval.count();
-  return per_batch<value_window_node>(ctx, parent, agg, false, slide, slide);
+  return per_batch<value_window_node>(ctx, parent, value_reducer{agg, nullptr}, false, slide, slide);
 }
 
 node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state_update f) {
@@ -608,7 +617,46 @@ node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state
   GPUSTREAM_EXPECTS(agg == aggregation::sum,
                     "update_state_by_key: the built-in update on the backend is aggregation::sum; pass a function "
                     "for any other update");
-  return per_batch<sum_state_node>(ctx, parent);
+  return per_batch<reduce_state_node>(ctx, parent, value_reducer{aggregation::sum, nullptr});
+}
+
+node_ptr make_device_reduce_by_key_and_window(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k,
+                                              std::chrono::milliseconds length, std::chrono::milliseconds slide) {
+  const std::string what = "reduce_by_key_and_window";
+  auto ctx = building(parent, what);
+  GPUSTREAM_EXPECTS(k && k->host, what + ": an empty function");
+  expect_keyed_values(parent, what);
+  std::int64_t slide_ms = 0;
+  const std::int64_t length_ms = checked_window(ctx, parent, length, slide, what, slide_ms);
+  note_staged(parent, static_cast<bool>(k->device), what.c_str());
+  return per_batch<reduce_window_node>(ctx, parent, value_reducer{aggregation::sum, std::move(k)}, length_ms,
+                                       slide_ms);
+}
+
+node_ptr make_device_update_state_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k) {
+  auto ctx = building(parent, "update_state_by_key");
+  GPUSTREAM_EXPECTS(k && k->host, "update_state_by_key: an empty function");
+  expect_keyed_values(parent, "update_state_by_key");
+  GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
+  note_staged(parent, static_cast<bool>(k->device), "update_state_by_key");
+  return per_batch<reduce_state_node>(ctx, parent, value_reducer{aggregation::sum, std::move(k)});
+}
+
+node_ptr make_device_reduce(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k, bool windowed,
+                            std::chrono::milliseconds length, std::chrono::milliseconds slide) {
+  const std::string what = windowed ? "reduce_by_window" : "reduce";
+  auto ctx = building(parent, what);
+  GPUSTREAM_EXPECTS(k && k->host, what + ": an empty function");
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::integers, what + ": needs a dstream of integers");
+  note_staged(parent, static_cast<bool>(k->device), what.c_str());
+  value_reducer reducer{aggregation::sum, std::move(k)};
+  if (!windowed) {
+    const std::int64_t every = parent->slide_ms() > 0 ? parent->slide_ms() : ctx->options().batch_interval.count();
+    return per_batch<value_window_node>(ctx, parent, std::move(reducer), false, every, every);
+  }
+  std::int64_t slide_ms = 0;
+  const std::int64_t length_ms = checked_window(ctx, parent, length, slide, what, slide_ms);
+  return per_batch<value_window_node>(ctx, parent, std::move(reducer), false, length_ms, slide_ms);
 }
 
 }  // namespace gpustream::detail

@@ -7,6 +7,7 @@
 #include <gpustream/aggregate/top_k.hpp>
 #include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
+#include <gpustream/column/rows.hpp>
 #include <gpustream/config.hpp>
 #include <gpustream/join/join.hpp>
 #include <gpustream/text/filter.hpp>
@@ -53,6 +54,17 @@
   cogrouped_table cogroup(string_spans_view left_keys, const std::int64_t* d_left,            \
                           string_spans_view right_keys, const std::int64_t* d_right,          \
                           hash_function hash, stream_view s, memory_resource* mr);            \
+  row_groups group_string_rows(string_spans_view keys, hash_function hash, stream_view s,      \
+                               memory_resource* mr);                                          \
+  row_groups group_int_rows(column_view<std::int64_t> keys, stream_view s, memory_resource* mr); \
+  column<row_index> select_rows(column_view<std::uint8_t> keep, stream_view s,                \
+                                memory_resource* mr);                                         \
+  column<std::int64_t> gather_int64(column_view<std::int64_t> values, column_view<row_index> rows, \
+                                    stream_view s, memory_resource* mr);                      \
+  column<double> gather_double(column_view<double> values, column_view<row_index> rows,       \
+                               stream_view s, memory_resource* mr);                           \
+  string_spans gather_spans(string_spans_view strings, column_view<row_index> rows,           \
+                            stream_view s, memory_resource* mr);                              \
   }
 
 GPUSTREAM_DECLARE_PORTABLE_OPERATORS(cpu)

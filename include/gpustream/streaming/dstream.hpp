@@ -2,6 +2,7 @@
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/core/error.hpp>
+#include <gpustream/streaming/device_function.hpp>
 #include <gpustream/streaming/listener.hpp>
 
 #include <chrono>
@@ -208,6 +209,28 @@ auto to_record(U&& u) {
   }
 }
 
+/// The value type of a keyed record (word_pair, keyed_double, int_pair).
+template <class T>
+struct value_of {
+  using type = typename T::second_type;
+};
+template <>
+struct value_of<std::int64_t> {
+  using type = std::int64_t;
+};
+template <class T>
+using value_of_t = typename value_of<T>::type;
+
+/// How filter(on_device(pred)) calls `pred` for records of type T.
+template <class T>
+constexpr filter_shape filter_shape_of() {
+  if constexpr (std::is_same_v<T, std::string>) return filter_shape::string;
+  else if constexpr (std::is_same_v<T, std::int64_t>) return filter_shape::integer;
+  else if constexpr (std::is_same_v<T, word_pair>) return filter_shape::string_int;
+  else if constexpr (std::is_same_v<T, keyed_double>) return filter_shape::string_double;
+  else return filter_shape::int_int;
+}
+
 using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
 using state_update =
@@ -240,6 +263,18 @@ node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state
 node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapper f,
                              std::chrono::milliseconds timeout);
 node_ptr make_state_snapshots(const node_ptr& mapped);
+// Device functors (device_function.hpp): kernels made in the caller's
+// translation unit, run by nodes of the library.
+node_ptr make_device_map(const node_ptr& parent, record_kind out, const char* name,
+                         std::shared_ptr<const map_kernel> k);
+node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter_kernel> k);
+node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k);
+node_ptr make_device_reduce_by_key_and_window(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k,
+                                              std::chrono::milliseconds length, std::chrono::milliseconds slide);
+node_ptr make_device_update_state_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k);
+/// reduce (not `windowed`: length and slide unused) or reduce_by_window of integers.
+node_ptr make_device_reduce(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k, bool windowed,
+                            std::chrono::milliseconds length, std::chrono::milliseconds slide);
 void add_print(const node_ptr& parent, std::size_t n);
 void add_save_as_text_files(const node_ptr& parent, std::string prefix, std::string suffix);
 void add_foreach_batch(const node_ptr& parent, host_sink f);
@@ -437,14 +472,122 @@ class dstream {
   /// or std::nullopt to remove the key. `f(const std::vector<std::int64_t>&,
   /// std::optional<std::int64_t>) -> std::optional<std::int64_t>` runs on the
   /// host. Every key in the state is output each batch, in byte order.
-  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, aggregation>>>
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, aggregation> &&
+                                              !is_device_function_v<std::decay_t<F>>>>
   dstream<word_pair> update_state_by_key(F f) const {
     static_assert(std::is_same_v<T, word_pair>, "update_state_by_key needs a dstream<word_pair>");
     detail::state_update update{std::move(f)};
     return dstream<word_pair>{detail::make_update_state_by_key(node_, aggregation::sum, std::move(update))};
   }
 
+  // ---- user functors on the backend: on_device(f) (see device_function.hpp:
+  // kernels on the CUDA backend where the caller is compiled by nvcc) ----
+
+  /// Spark's mapValues: (key, f(value)) for each pair, keys as they are. T
+  /// must be word_pair, keyed_double or int_pair; `f(value)` returns an
+  /// integer (giving word_pair, or int_pair over int_pair) or a floating-point
+  /// value (giving keyed_double; not over int_pair).
+  template <class F>
+  auto map_values(device_function<F> fn) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "map_values needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    using V = detail::value_of_t<T>;
+    using R = std::decay_t<std::invoke_result_t<const F&, V>>;
+    static_assert(std::is_arithmetic_v<R> && !std::is_same_v<R, bool>,
+                  "map_values' functor must return an integer or a floating-point value");
+    if constexpr (std::is_same_v<T, int_pair>) {
+      static_assert(detail::is_integer_v<R>,
+                    "map_values over int_pair: the functor must return an integer (no record type holds an "
+                    "integer key with a double)");
+      return dstream<int_pair>{detail::make_device_map(node_, detail::record_kind::int_pairs, "map_values",
+                                                       detail::make_map_kernel<V, std::int64_t>(std::move(fn.f)))};
+    } else if constexpr (std::is_floating_point_v<R>) {
+      return dstream<keyed_double>{detail::make_device_map(node_, detail::record_kind::keyed_doubles, "map_values",
+                                                           detail::make_map_kernel<V, double>(std::move(fn.f)))};
+    } else {
+      return dstream<word_pair>{detail::make_device_map(node_, detail::record_kind::pairs, "map_values",
+                                                        detail::make_map_kernel<V, std::int64_t>(std::move(fn.f)))};
+    }
+  }
+  /// `f(std::int64_t)` returns an integer for each record. T must be
+  /// std::int64_t (map_values maps the values of pairs).
+  template <class F>
+  dstream<std::int64_t> map(device_function<F> fn) const {
+    static_assert(std::is_same_v<T, std::int64_t>,
+                  "map(on_device(f)) needs a dstream<std::int64_t>; use map_values(on_device(f)) for pairs");
+    using R = std::decay_t<std::invoke_result_t<const F&, std::int64_t>>;
+    static_assert(detail::is_integer_v<R>, "map(on_device(f)): f must return an integer");
+    return dstream<std::int64_t>{detail::make_device_map(
+        node_, detail::record_kind::integers, "map", detail::make_map_kernel<std::int64_t, std::int64_t>(std::move(fn.f)))};
+  }
+  /// Records for which `pred` is true, tested on the backend: pred(string_ref)
+  /// for std::string (a pointer and a length: the bytes of the record),
+  /// pred(std::int64_t) for integers, pred(string_ref key, value) for
+  /// word_pair and keyed_double, pred(std::int64_t key, std::int64_t value)
+  /// for int_pair. T must be one of those.
+  template <class P>
+  dstream<T> filter(device_function<P> fn) const {
+    static_assert(std::is_same_v<T, std::string> || std::is_same_v<T, std::int64_t> || detail::is_keyed_value_v<T>,
+                  "filter(on_device(pred)) needs a dstream of strings, integers or pairs");
+    return dstream<T>{detail::make_device_filter(
+        node_, detail::make_filter_kernel<detail::filter_shape_of<T>()>(std::move(fn.f)))};
+  }
+  /// Reduces the values of each key with `op(value, value) -> value`, which
+  /// must be associative and commutative (Spark's reduceByKey(func)); the
+  /// order in which values meet is the backend's. T must be word_pair,
+  /// keyed_double or int_pair; keys come in the order of
+  /// reduce_by_key(aggregation).
+  template <class F>
+  dstream<T> reduce_by_key(device_function<F> fn) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "reduce_by_key needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    return dstream<T>{detail::make_device_reduce_by_key(node_, reduced_by(std::move(fn)))};
+  }
+  /// reduce_by_key(on_device(op)) over the window (no inverse: each batch's
+  /// reduced table is kept, and the window's tables are reduced again).
+  template <class F>
+  dstream<T> reduce_by_key_and_window(device_function<F> fn, std::chrono::milliseconds length,
+                                      std::chrono::milliseconds slide = {}) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "reduce_by_key_and_window needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    return dstream<T>{detail::make_device_reduce_by_key_and_window(node_, reduced_by(std::move(fn)), length, slide)};
+  }
+  /// The running reduction of each key's values since the start by `op`
+  /// (associative and commutative), kept and merged on the backend: Spark's
+  /// updateStateByKey with (values, state) => Some(state op values...). Every
+  /// key in the state is output every batch.
+  template <class F>
+  dstream<T> update_state_by_key(device_function<F> fn) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "update_state_by_key needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    return dstream<T>{detail::make_device_update_state_by_key(node_, reduced_by(std::move(fn)))};
+  }
+  /// The batch's values reduced by `op` (associative and commutative) to one
+  /// record; none for an empty batch. T must be std::int64_t.
+  template <class F>
+  dstream<std::int64_t> reduce(device_function<F> fn) const {
+    static_assert(std::is_same_v<T, std::int64_t>, "reduce needs a dstream<std::int64_t>");
+    return dstream<std::int64_t>{detail::make_device_reduce(node_, reduced_by(std::move(fn)), false, {}, {})};
+  }
+  /// The window's values reduced by `op` to one record; none for an empty
+  /// window. T must be std::int64_t. Keeps one value per batch.
+  template <class F>
+  dstream<std::int64_t> reduce_by_window(device_function<F> fn, std::chrono::milliseconds length,
+                                         std::chrono::milliseconds slide = {}) const {
+    static_assert(std::is_same_v<T, std::int64_t>, "reduce_by_window needs a dstream<std::int64_t>");
+    return dstream<std::int64_t>{detail::make_device_reduce(node_, reduced_by(std::move(fn)), true, length, slide)};
+  }
+
   // ---- transformations with host functors (run on the host) ----
+
+  /// Spark's mapValues with a host functor: (key, f(value)) for each pair.
+  /// T must be word_pair, keyed_double or int_pair.
+  template <class F>
+  auto map_values(F f) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "map_values needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    return map([f = std::move(f)](const T& p) mutable { return std::make_pair(p.first, f(p.second)); });
+  }
 
   /// `f(const T&)` returns a container of records (std::string, a pair of
   /// string and integer, an integer, or a record of a join or a group); all
@@ -586,6 +729,15 @@ class dstream {
 
   template <class F>
   static std::vector<word_pair> detail_reduce(std::vector<word_pair>&& in, F& f);
+
+  /// The reduce kernel of `op` over T's values.
+  template <class F>
+  static std::shared_ptr<const detail::reduce_kernel> reduced_by(device_function<F> fn) {
+    using V = detail::value_of_t<T>;
+    static_assert(std::is_convertible_v<std::invoke_result_t<const F&, V, V>, V>,
+                  "the reduction must take two values and return a value of the same type");
+    return detail::make_reduce_kernel<V>(std::move(fn.f));
+  }
 
   detail::node_ptr node_;
 };

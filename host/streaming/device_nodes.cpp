@@ -1,0 +1,277 @@
+// Nodes that run a user's device_function: map_values and map, filter, and
+// reduce_with (the reduction behind reduce_by_key(on_device(op)) and the
+// windows and state built on it). The kernels come from the caller's
+// translation unit; here they get the batch's columns, or host copies of them
+// where the caller was not compiled by nvcc and the backend is CUDA.
+
+#include "context_impl.hpp"
+#include "graph.hpp"
+
+#include <gpustream/column/concatenate.hpp>
+#include <gpustream/column/convert.hpp>
+#include <gpustream/column/rows.hpp>
+#include <gpustream/core/error.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gpustream::detail {
+namespace {
+
+// Values are 64-bit integers or doubles: staging moves 8 bytes per value.
+static_assert(sizeof(double) == sizeof(std::int64_t), "values are 8 bytes");
+using value_word = std::int64_t;
+
+template <class T>
+std::vector<T> host_copy(const T* p, size_type n, stream_view s) {
+  std::vector<T> h(static_cast<std::size_t>(n));
+  if (n > 0) copy_bytes(h.data(), p, h.size() * sizeof(T), s);
+  s.synchronize();
+  return h;
+}
+
+template <class T>
+void upload_into(void* dst, const std::vector<T>& h, stream_view s) {
+  if (!h.empty()) copy_bytes(dst, h.data(), h.size() * sizeof(T), s);
+  s.synchronize();
+}
+
+void run_map(const map_kernel& k, const void* in, void* out, size_type n, stream_view s) {
+  if (n == 0) return;
+  if (!s.is_cuda()) return k.host(in, out, n);
+  if (k.device) return k.device(in, out, n, s);
+  const auto x = host_copy(static_cast<const value_word*>(in), n, s);
+  std::vector<value_word> y(x.size());
+  k.host(x.data(), y.data(), n);
+  upload_into(out, y, s);
+}
+
+void run_filter(const filter_kernel& k, const key_columns& keys, size_type chars_size,
+                const void* values, std::uint8_t* keep, size_type n, stream_view s) {
+  if (n == 0) return;
+  if (!s.is_cuda()) return k.host(keys, values, keep, n);
+  if (k.device) return k.device(keys, values, keep, n, s);
+  std::vector<char> chars;
+  std::vector<offset_type> starts;
+  std::vector<length_type> lengths;
+  std::vector<std::int64_t> int_keys;
+  std::vector<value_word> vals;
+  key_columns h;
+  if (keys.strings.starts != nullptr) {
+    chars = host_copy(keys.strings.chars, chars_size, s);
+    starts = host_copy(keys.strings.starts, n, s);
+    lengths = host_copy(keys.strings.lengths, n, s);
+    h.strings = spans_device_view{chars.data(), starts.data(), lengths.data(), n};
+  }
+  if (keys.int_keys != nullptr) {
+    int_keys = host_copy(keys.int_keys, n, s);
+    h.int_keys = int_keys.data();
+  }
+  if (values != nullptr) vals = host_copy(static_cast<const value_word*>(values), n, s);
+  std::vector<std::uint8_t> flags(static_cast<std::size_t>(n));
+  k.host(h, values != nullptr ? vals.data() : nullptr, flags.data(), n);
+  upload_into(keep, flags, s);
+}
+
+void run_reduce(const reduce_kernel& k, const void* values, const row_groups& g, size_type n, void* out,
+                stream_view s) {
+  if (n == 0) return;
+  if (!s.is_cuda()) return k.host(values, g.order.data(), g.group.data(), n, out);
+  if (k.device) return k.device(values, g.order.data(), g.group.data(), n, out, s);
+  const auto x = host_copy(static_cast<const value_word*>(values), n, s);
+  const auto order = host_copy(g.order.data(), n, s);
+  const auto group = host_copy(g.group.data(), n, s);
+  std::vector<value_word> y(static_cast<std::size_t>(g.groups));
+  k.host(x.data(), order.data(), group.data(), n, y.data());
+  upload_into(out, y, s);
+}
+
+bool has_string_keys(record_kind k) {
+  return k == record_kind::strings || k == record_kind::pairs || k == record_kind::keyed_doubles;
+}
+
+/// The value column of a batch of pairs or integers (doubles for keyed doubles).
+const void* values_of(const batch_data& b) {
+  if (b.kind == record_kind::keyed_doubles) return b.doubles.data();
+  if (b.kind == record_kind::strings) return nullptr;
+  return b.values.data();
+}
+
+class device_map_node final : public node {
+ public:
+  device_map_node(const node_ptr& parent, record_kind kind, std::shared_ptr<const map_kernel> k)
+      : node{parent->context(), kind, {parent}}, k_{std::move(k)} {
+    set_slide_ms(parent->slide_ms());
+  }
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    if (!in) return nullptr;
+    auto out = std::make_shared<batch_data>();
+    out->kind = kind();
+    out->owners.push_back(in);
+    out->strings = in->strings;
+    out->int_keys = in->int_keys;
+    const size_type n = in->size();
+    if (kind() == record_kind::keyed_doubles) {
+      column<double> c{n, run.s};
+      run_map(*k_, values_of(*in), c.data(), n, run.s);
+      out->doubles = out->own(std::move(c)).view();
+    } else {
+      column<std::int64_t> c{n, run.s};
+      run_map(*k_, values_of(*in), c.data(), n, run.s);
+      out->values = out->own(std::move(c)).view();
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const map_kernel> k_;
+};
+
+class device_filter_node final : public node {
+ public:
+  device_filter_node(const node_ptr& parent, std::shared_ptr<const filter_kernel> k)
+      : node{parent->context(), parent->kind(), {parent}}, k_{std::move(k)} {
+    set_slide_ms(parent->slide_ms());
+  }
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    if (!in) return nullptr;
+    const size_type n = in->size();
+    key_columns keys;
+    if (has_string_keys(in->kind)) keys.strings = in->strings.device_view();
+    if (in->kind == record_kind::int_pairs) keys.int_keys = in->int_keys.data();
+    column<std::uint8_t> keep{n, run.s};
+    run_filter(*k_, keys, in->strings.chars_size(), values_of(*in), keep.data(), n, run.s);
+    const column<row_index> rows = select_rows(keep.view(), run.s);
+
+    auto out = std::make_shared<batch_data>();
+    out->kind = kind();
+    out->owners.push_back(in);  // kept strings are spans into the parent's text
+    if (has_string_keys(kind())) {
+      out->strings = out->own(gather(in->strings, rows.view(), run.s)).view();
+    } else {
+      out->strings = out->own(string_spans{}).view();
+    }
+    if (kind() == record_kind::int_pairs) out->int_keys = out->own(gather(in->int_keys, rows.view(), run.s)).view();
+    if (kind() == record_kind::keyed_doubles) {
+      out->doubles = out->own(gather(in->doubles, rows.view(), run.s)).view();
+    } else if (kind() != record_kind::strings) {
+      out->values = out->own(gather(in->values, rows.view(), run.s)).view();
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const filter_kernel> k_;
+};
+
+class device_reduce_node final : public node {
+ public:
+  device_reduce_node(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k)
+      : node{parent->context(), parent->kind(), {parent}}, k_{std::move(k)} {
+    set_slide_ms(parent->slide_ms());
+  }
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    if (!in) return nullptr;
+    return reduce_with(*in, *k_, run.s);
+  }
+
+ private:
+  std::shared_ptr<const reduce_kernel> k_;
+};
+
+bool is_keyed_value(record_kind k) {
+  return k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs;
+}
+
+}  // namespace
+
+batch_ptr reduce_with(const batch_data& in, const reduce_kernel& k, stream_view s) {
+  const size_type n = in.size();
+  if (n == 0) return upload(empty_records(in.kind), s);
+  auto out = std::make_shared<batch_data>();
+  out->kind = in.kind;
+  if (in.kind == record_kind::integers) {
+    // One group of every row.
+    const row_groups g = group_rows(constant_column(n, 0, s).view(), s);
+    column<std::int64_t> r{1, s};
+    run_reduce(k, in.values.data(), g, n, r.data(), s);
+    out->values = out->own(std::move(r)).view();
+    out->strings = out->own(string_spans{}).view();
+    return out;
+  }
+  GPUSTREAM_EXPECTS(is_keyed_value(in.kind), "reduce_by_key: needs pairs");
+  const row_groups g = in.kind == record_kind::int_pairs ? group_rows(in.int_keys, s) : group_rows(in.strings, s);
+  if (in.kind == record_kind::keyed_doubles) {
+    column<double> r{g.groups, s};
+    run_reduce(k, in.doubles.data(), g, n, r.data(), s);
+    out->doubles = out->own(std::move(r)).view();
+  } else {
+    column<std::int64_t> r{g.groups, s};
+    run_reduce(k, in.values.data(), g, n, r.data(), s);
+    out->values = out->own(std::move(r)).view();
+  }
+  if (in.kind == record_kind::int_pairs) {
+    out->int_keys = out->own(gather(in.int_keys, g.first.view(), s)).view();
+    out->strings = out->own(string_spans{}).view();
+  } else {
+    // The keys are copied out of `in`'s text: the table keeps none of its buffers.
+    const string_spans firsts = gather(in.strings, g.first.view(), s);
+    const string_column& keys = out->own(concatenate(std::vector<string_spans_view>{firsts.view()}, s));
+    out->strings = out->own(spans_of(keys.view(), s)).view();
+  }
+  return out;
+}
+
+void note_staged(const node_ptr& parent, bool has_device_kernel, const char* what) {
+  if (has_device_kernel) return;
+  auto ctx = parent->context().lock();
+  if (!ctx || ctx->active_backend() != backend::cuda) return;
+  ctx->log_line(std::string{"[info] "} + what +
+                "(on_device(f)): the caller was not compiled by nvcc, so f runs on the host and each batch's "
+                "records are copied to the host and back; compile it with nvcc to run it in kernels");
+}
+
+node_ptr make_device_map(const node_ptr& parent, record_kind out, const char* name,
+                         std::shared_ptr<const map_kernel> k) {
+  auto ctx = building(parent, name);
+  GPUSTREAM_EXPECTS(k && k->host, std::string{name} + ": an empty function");
+  const record_kind in = parent->kind();
+  const bool ok = in == record_kind::integers ? out == record_kind::integers
+                                              : (is_keyed_value(in) && is_keyed_value(out) &&
+                                                 (in == record_kind::int_pairs) == (out == record_kind::int_pairs));
+  GPUSTREAM_EXPECTS(ok, std::string{name} + ": wrong record type");
+  note_staged(parent, static_cast<bool>(k->device), name);
+  return std::make_shared<device_map_node>(parent, out, std::move(k));
+}
+
+node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter_kernel> k) {
+  auto ctx = building(parent, "filter");
+  GPUSTREAM_EXPECTS(k && k->host, "filter: an empty function");
+  const record_kind in = parent->kind();
+  GPUSTREAM_EXPECTS(in == record_kind::strings || in == record_kind::integers || is_keyed_value(in),
+                    "filter(on_device(pred)): needs a dstream of strings, integers or pairs");
+  note_staged(parent, static_cast<bool>(k->device), "filter");
+  return std::make_shared<device_filter_node>(parent, std::move(k));
+}
+
+node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k) {
+  auto ctx = building(parent, "reduce_by_key");
+  GPUSTREAM_EXPECTS(k && k->host, "reduce_by_key: an empty function");
+  GPUSTREAM_EXPECTS(is_keyed_value(parent->kind()),
+                    "reduce_by_key: needs a dstream of pairs of a string and an integer or a double, or of two "
+                    "integers");
+  note_staged(parent, static_cast<bool>(k->device), "reduce_by_key");
+  return std::make_shared<device_reduce_node>(parent, std::move(k));
+}
+
+}  // namespace gpustream::detail

@@ -1,0 +1,234 @@
+#pragma once
+
+// User functors that run on the backend: `stream.map_values(on_device(f))`,
+// `filter(on_device(pred))`, `reduce_by_key(on_device(op))` and the windows
+// and state built on them. The kernels are instantiated here, in the caller's
+// translation unit, where the functor's type is known:
+// - compiled by nvcc (a .cu file, or LANGUAGE CUDA), the functor runs in CUDA
+//   kernels on the CUDA backend; it must then be callable on host and device
+//   (a struct with a GPUSTREAM_HOST_DEVICE operator(), or a
+//   `[] __host__ __device__ (...)` lambda with nvcc's --extended-lambda);
+// - compiled by a host compiler, it runs on the host: over the CPU backend's
+//   memory directly, and on the CUDA backend over records staged through host
+//   memory (correct, but every batch crosses PCIe twice; the context logs it
+//   once).
+
+#include <gpustream/column/string_column.hpp>
+#include <gpustream/core/error.hpp>
+#include <gpustream/core/host_device.hpp>
+#include <gpustream/core/stream.hpp>
+#include <gpustream/core/types.hpp>
+#include <gpustream/memory/memory_resource.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#if defined(__CUDACC__)
+#include <thrust/functional.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/discard_iterator.h>
+#include <thrust/iterator/permutation_iterator.h>
+#include <thrust/reduce.h>
+#include <thrust/system/cuda/execution_policy.h>
+#include <thrust/system_error.h>
+#include <thrust/transform.h>
+#endif
+
+namespace gpustream {
+
+/// A functor to run on the backend, made by on_device(f). See the top of
+/// this header for how to compile it.
+template <class F>
+struct device_function {
+  F f;
+};
+
+/// Marks `f` to run on the backend: `words.map(pair_with_one)
+/// .reduce_by_key(on_device(max_op{}))`.
+template <class F>
+device_function<std::decay_t<F>> on_device(F&& f) {
+  return device_function<std::decay_t<F>>{std::forward<F>(f)};
+}
+
+template <class T>
+inline constexpr bool is_device_function_v = false;
+template <class F>
+inline constexpr bool is_device_function_v<device_function<F>> = true;
+
+namespace detail {
+
+/// The keys of a batch as kernels see them: the strings (string keys, or the
+/// records of a dstream<std::string>) or the integer keys.
+struct key_columns {
+  spans_device_view strings{nullptr, nullptr, nullptr, 0};
+  const std::int64_t* int_keys = nullptr;
+};
+
+/// Kernels made from a device_function, over plain arrays of the backend's
+/// memory. `host` runs over host memory; `device` on a CUDA stream, and is
+/// empty where the caller was not compiled by nvcc (the library then stages
+/// the arrays through host memory and runs `host`).
+///
+/// map: out[i] = f(in[i]).
+struct map_kernel {
+  std::function<void(const void* in, void* out, size_type n)> host;
+  std::function<void(const void* in, void* out, size_type n, stream_view s)> device;
+};
+/// filter: keep[i] = pred(record i) ? 1 : 0.
+struct filter_kernel {
+  std::function<void(const key_columns& keys, const void* values, std::uint8_t* keep, size_type n)> host;
+  std::function<void(const key_columns& keys, const void* values, std::uint8_t* keep, size_type n, stream_view s)>
+      device;
+};
+/// reduce: out[g - 1] = the fold by f of values[order[i]] over the positions i
+/// with group[i] == g; groups are numbered from 1, ascending along the
+/// positions.
+struct reduce_kernel {
+  std::function<void(const void* values, const std::int32_t* order, const std::int32_t* group, size_type n,
+                     void* out)>
+      host;
+  std::function<void(const void* values, const std::int32_t* order, const std::int32_t* group, size_type n,
+                     void* out, stream_view s)>
+      device;
+};
+
+/// map_values' and map's functor: In -> Out.
+template <class In, class Out, class F>
+struct map_op {
+  F f;
+  GPUSTREAM_HOST_DEVICE Out operator()(In x) const { return static_cast<Out>(f(x)); }
+};
+
+/// A user's reduction over values of type V.
+template <class V, class F>
+struct fold_op {
+  F f;
+  GPUSTREAM_HOST_DEVICE V operator()(V a, V b) const { return static_cast<V>(f(a, b)); }
+};
+
+/// filter's test of record i of a batch of T (record type tag `Kind`):
+/// strings pred(string_ref), integers pred(int64), (string, integer) pairs
+/// pred(string_ref, int64), (string, double) pairs pred(string_ref, double),
+/// integer pairs pred(int64, int64).
+enum class filter_shape { string, integer, string_int, string_double, int_int };
+
+template <filter_shape Shape, class P>
+struct keep_op {
+  P pred;
+  key_columns keys;
+  const void* values;
+  GPUSTREAM_HOST_DEVICE std::uint8_t operator()(size_type i) const {
+    bool keep;
+    if constexpr (Shape == filter_shape::string) {
+      keep = pred(keys.strings.element(i));
+    } else if constexpr (Shape == filter_shape::integer) {
+      keep = pred(static_cast<const std::int64_t*>(values)[i]);
+    } else if constexpr (Shape == filter_shape::string_int) {
+      keep = pred(keys.strings.element(i), static_cast<const std::int64_t*>(values)[i]);
+    } else if constexpr (Shape == filter_shape::string_double) {
+      keep = pred(keys.strings.element(i), static_cast<const double*>(values)[i]);
+    } else {
+      keep = pred(keys.int_keys[i], static_cast<const std::int64_t*>(values)[i]);
+    }
+    return keep ? 1 : 0;
+  }
+};
+
+#if defined(__CUDACC__)
+/// Thrust's temporary storage from the stream-ordered device pool: no
+/// cudaMalloc per batch.
+class device_allocator {
+ public:
+  using value_type = char;
+  explicit device_allocator(stream_view s) : mr_{default_resource(backend::cuda)}, s_{s} {}
+  char* allocate(std::ptrdiff_t n) { return static_cast<char*>(mr_->allocate(static_cast<std::size_t>(n), s_)); }
+  void deallocate(char* p, std::size_t n) { mr_->deallocate(p, n, s_); }
+
+ private:
+  memory_resource* mr_;
+  stream_view s_;
+};
+
+inline auto device_policy(stream_view s) { return thrust::cuda::par_nosync(device_allocator{s}).on(s.handle()); }
+
+/// Runs `launch` (Thrust calls), turning a failed launch or allocation into
+/// gpustream::cuda_error.
+template <class Launch>
+void on_stream(const char* what, Launch&& launch) {
+  try {
+    launch();
+  } catch (const thrust::system_error& e) {
+    throw cuda_error{std::string{what} + ": " + e.what()};
+  }
+}
+#endif
+
+template <class In, class Out, class F>
+std::shared_ptr<const map_kernel> make_map_kernel(F f) {
+  auto k = std::make_shared<map_kernel>();
+  const map_op<In, Out, F> op{std::move(f)};
+  k->host = [op](const void* in, void* out, size_type n) {
+    const auto* x = static_cast<const In*>(in);
+    auto* y = static_cast<Out*>(out);
+    for (size_type i = 0; i < n; ++i) y[i] = op(x[i]);
+  };
+#if defined(__CUDACC__)
+  k->device = [op](const void* in, void* out, size_type n, stream_view s) {
+    const auto* x = static_cast<const In*>(in);
+    auto* y = static_cast<Out*>(out);
+    on_stream("map", [&] { thrust::transform(device_policy(s), x, x + n, y, op); });
+  };
+#endif
+  return k;
+}
+
+template <filter_shape Shape, class P>
+std::shared_ptr<const filter_kernel> make_filter_kernel(P pred) {
+  auto k = std::make_shared<filter_kernel>();
+  k->host = [pred](const key_columns& keys, const void* values, std::uint8_t* keep, size_type n) {
+    const keep_op<Shape, P> op{pred, keys, values};
+    for (size_type i = 0; i < n; ++i) keep[i] = op(i);
+  };
+#if defined(__CUDACC__)
+  k->device = [pred](const key_columns& keys, const void* values, std::uint8_t* keep, size_type n,
+                     stream_view s) {
+    const keep_op<Shape, P> op{pred, keys, values};
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("filter", [&] { thrust::transform(device_policy(s), first, first + n, keep, op); });
+  };
+#endif
+  return k;
+}
+
+template <class V, class F>
+std::shared_ptr<const reduce_kernel> make_reduce_kernel(F f) {
+  auto k = std::make_shared<reduce_kernel>();
+  const fold_op<V, F> op{std::move(f)};
+  k->host = [op](const void* values, const std::int32_t* order, const std::int32_t* group, size_type n, void* out) {
+    const auto* x = static_cast<const V*>(values);
+    auto* y = static_cast<V*>(out);
+    for (size_type i = 0; i < n; ++i) {
+      V& acc = y[group[i] - 1];
+      acc = (i == 0 || group[i] != group[i - 1]) ? x[order[i]] : op(acc, x[order[i]]);
+    }
+  };
+#if defined(__CUDACC__)
+  k->device = [op](const void* values, const std::int32_t* order, const std::int32_t* group, size_type n,
+                   void* out, stream_view s) {
+    auto x = thrust::make_permutation_iterator(static_cast<const V*>(values), order);
+    on_stream("reduce", [&] {
+      thrust::reduce_by_key(device_policy(s), group, group + n, x, thrust::make_discard_iterator(),
+                            static_cast<V*>(out), thrust::equal_to<std::int32_t>{}, op);
+    });
+  };
+#endif
+  return k;
+}
+
+}  // namespace detail
+}  // namespace gpustream

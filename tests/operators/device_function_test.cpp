@@ -1,0 +1,307 @@
+// User functors on the backend (on_device) through a streaming_context,
+// against a reference model of Spark's semantics: map_values, map, filter,
+// reduce_by_key with user reductions (xor, gcd, max) over the three pair
+// types, their windows and running state, reduce and reduce_by_window of
+// integers. Fresh random input every run (seed printed on failure): 24
+// batches with empty ones, keys that appear, vanish and return.
+//
+// Built twice: compiled by nvcc in the CUDA build, so that the functors run
+// in kernels on the CUDA backend, and by the host compiler, so that they run
+// on the host (over records staged through host memory on the CUDA backend).
+
+#include "../common/operator_test.hpp"
+
+#include <gpustream/gpustream.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gpustream::test {
+namespace {
+
+using batches = std::vector<std::vector<std::string>>;
+
+// ---- the user's functors: structs callable on host and device ----
+
+struct affine {  // map_values over integers: 3v - 1
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(std::int64_t v) const { return 3 * v - 1; }
+};
+struct halve {  // map_values, integer to double
+  GPUSTREAM_HOST_DEVICE double operator()(std::int64_t v) const { return static_cast<double>(v) * 0.5 + 0.25; }
+};
+struct square_less_seven {  // map over integers
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(std::int64_t v) const { return v * v - 7; }
+};
+struct bit_xor {
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(std::int64_t a, std::int64_t b) const { return a ^ b; }
+};
+struct greatest_common_divisor {
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(std::int64_t a, std::int64_t b) const {
+    a = a < 0 ? -a : a;
+    b = b < 0 ? -b : b;
+    while (b != 0) {
+      const std::int64_t r = a % b;
+      a = b;
+      b = r;
+    }
+    return a;
+  }
+};
+struct larger {
+  GPUSTREAM_HOST_DEVICE double operator()(double a, double b) const { return a < b ? b : a; }
+};
+/// Lines whose length is even and that hold a '7'.
+struct even_with_seven {
+  GPUSTREAM_HOST_DEVICE bool operator()(string_ref line) const {
+    if (line.size % 2 != 0) return false;
+    for (length_type i = 0; i < line.size; ++i) {
+      if (line.data[i] == '7') return true;
+    }
+    return false;
+  }
+};
+struct positive_long_key {
+  GPUSTREAM_HOST_DEVICE bool operator()(string_ref key, std::int64_t v) const { return key.size > 2 && v > 0; }
+};
+struct small_double {
+  GPUSTREAM_HOST_DEVICE bool operator()(string_ref key, double v) const { return v < 100.0 && key.data[0] == 'w'; }
+};
+struct key_multiple_of_three {
+  GPUSTREAM_HOST_DEVICE bool operator()(std::int64_t key, std::int64_t v) const { return key % 3 == 0 || v == 0; }
+};
+struct odd {
+  GPUSTREAM_HOST_DEVICE bool operator()(std::int64_t v) const { return v % 2 != 0; }
+};
+
+#if defined(__CUDACC__)
+#define TEST_HOST_DEVICE_LAMBDA __host__ __device__
+constexpr bool compiled_by_nvcc = true;
+#else
+#define TEST_HOST_DEVICE_LAMBDA
+constexpr bool compiled_by_nvcc = false;
+#endif
+
+// ---- the model ----
+
+word_pair parse(const std::string& line) {
+  const auto space = line.find(' ');
+  return {line.substr(0, space), std::strtoll(line.c_str() + space + 1, nullptr, 10)};
+}
+int_pair int_key(const word_pair& p) { return {static_cast<std::int64_t>(p.first.size()) * 5 - 11, p.second}; }
+keyed_double quarter(const word_pair& p) { return {p.first, static_cast<double>(p.second) / 4.0}; }
+
+/// Random batches of "key value" lines: keys from a vocabulary that drifts
+/// every 6 batches, some batches empty, values of both signs.
+batches random_batches(std::mt19937_64& gen, int n) {
+  batches out(static_cast<std::size_t>(n));
+  for (int b = 0; b < n; ++b) {
+    if (gen() % 5 == 0) continue;
+    const int records = static_cast<int>(gen() % 70);
+    const int phase = (b / 6) % 3;
+    for (int r = 0; r < records; ++r) {
+      const int k = phase * 5 + static_cast<int>(gen() % 12);
+      const std::string key = k % 4 == 0 ? "w" + std::to_string(k * 977) : "w" + std::to_string(k);
+      const auto value = static_cast<std::int64_t>(gen() % 2001) - 1000;
+      out[static_cast<std::size_t>(b)].push_back(key + " " + std::to_string(value));
+    }
+  }
+  return out;
+}
+
+template <class R, class F>
+std::vector<R> mapped(const std::vector<std::string>& lines, F f) {
+  std::vector<R> out;
+  for (const auto& l : lines) out.push_back(f(parse(l)));
+  return out;
+}
+
+/// Records reduced by key with `op`, sorted by key (outputs are sorted before
+/// comparing: string keys come in hash order).
+template <class P, class Op>
+std::vector<P> reduced(const std::vector<P>& records, Op op) {
+  std::map<typename P::first_type, typename P::second_type> m;
+  for (const auto& [k, v] : records) {
+    auto [it, fresh] = m.try_emplace(k, v);
+    if (!fresh) it->second = op(it->second, v);
+  }
+  return {m.begin(), m.end()};
+}
+
+template <class T>
+std::vector<T> sorted(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+class device_function_test : public operator_test {};
+
+TEST_P(device_function_test, operators_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+  constexpr int L = 3;
+  constexpr int S = 2;
+
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  dstream<word_pair> pairs = lines.map(parse);
+  dstream<keyed_double> doubles = pairs.map(quarter);
+  dstream<int_pair> ints = pairs.map(int_key);
+  dstream<std::int64_t> lengths = lines.map([](const std::string& l) { return static_cast<std::int64_t>(l.size()); });
+
+  recorder<std::string> all_lines, kept_lines;
+  recorder<word_pair> affine_pairs, kept_pairs, xor_pairs, xor_window, xor_state;
+  recorder<keyed_double> halved, lambda_doubles, kept_doubles, max_doubles, max_window, max_state;
+  recorder<int_pair> affine_ints, kept_ints, gcd_ints, gcd_state;
+  recorder<std::int64_t> squares, odd_lengths, xor_lengths, max_lengths;
+
+  lines.foreach_batch(all_lines.sink());
+  lines.filter(on_device(even_with_seven{})).foreach_batch(kept_lines.sink());
+  pairs.map_values(on_device(affine{})).foreach_batch(affine_pairs.sink());
+  pairs.map_values(on_device(halve{})).foreach_batch(halved.sink());
+  doubles.map_values(on_device([] TEST_HOST_DEVICE_LAMBDA(double v) { return v * v; }))
+      .foreach_batch(lambda_doubles.sink());
+  pairs.filter(on_device(positive_long_key{})).foreach_batch(kept_pairs.sink());
+  doubles.filter(on_device(small_double{})).foreach_batch(kept_doubles.sink());
+  ints.filter(on_device(key_multiple_of_three{})).foreach_batch(kept_ints.sink());
+  ints.map_values(on_device(affine{})).foreach_batch(affine_ints.sink());
+
+  pairs.reduce_by_key(on_device(bit_xor{})).foreach_batch(xor_pairs.sink());
+  doubles.reduce_by_key(on_device(larger{})).foreach_batch(max_doubles.sink());
+  ints.reduce_by_key(on_device(greatest_common_divisor{})).foreach_batch(gcd_ints.sink());
+  pairs.reduce_by_key_and_window(on_device(bit_xor{}), L * interval, S * interval).foreach_batch(xor_window.sink());
+  doubles.reduce_by_key_and_window(on_device(larger{}), L * interval).foreach_batch(max_window.sink());
+  pairs.update_state_by_key(on_device(bit_xor{})).foreach_batch(xor_state.sink());
+  doubles.update_state_by_key(on_device(larger{})).foreach_batch(max_state.sink());
+  ints.update_state_by_key(on_device(greatest_common_divisor{})).foreach_batch(gcd_state.sink());
+
+  lengths.map(on_device(square_less_seven{})).foreach_batch(squares.sink());
+  lengths.filter(on_device(odd{})).foreach_batch(odd_lengths.sink());
+  lengths.reduce(on_device(bit_xor{})).foreach_batch(xor_lengths.sink());
+  lengths.reduce_by_window(on_device(bit_xor{}), L * interval, S * interval).foreach_batch(max_lengths.sink());
+  run(ctx, n + 3);
+
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  auto lines_of = [&](int from, int to) {  // batches from..to, 1-based; empty past the input
+    std::vector<std::string> out;
+    for (int j = std::max(1, from); j <= std::min(to, n); ++j) {
+      for (const auto& l : input[static_cast<std::size_t>(j - 1)]) out.push_back(l);
+    }
+    return out;
+  };
+  const bit_xor x_or;
+  const larger max;
+  const greatest_common_divisor gcd;
+  // Doubles: every value is a multiple of 1/4 (or its square) far from
+  // rounding, so the user's operations give the host's results exactly; a
+  // tolerance of 4 ulps (EXPECT_DOUBLE_EQ) still covers contraction into FMA.
+  auto expect_doubles = [](const std::vector<keyed_double>& got, const std::vector<keyed_double>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].first, want[i].first);
+      EXPECT_DOUBLE_EQ(got[i].second, want[i].second);
+    }
+  };
+  for (int i = 1; i <= total; ++i) {
+    const batch_time t = first + (i - 1) * interval.count();
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    const bool slides = i % S == 0;
+    const auto batch = lines_of(i, i);
+    const auto window = lines_of(i - L + 1, i);
+    const auto so_far = lines_of(1, i);
+    const auto as_pairs = [](const std::vector<std::string>& ls) { return mapped<word_pair>(ls, [](word_pair p) { return p; }); };
+    const auto as_doubles = [](const std::vector<std::string>& ls) { return mapped<keyed_double>(ls, quarter); };
+    const auto as_ints = [](const std::vector<std::string>& ls) { return mapped<int_pair>(ls, int_key); };
+
+    std::vector<std::string> want_lines;
+    std::vector<std::int64_t> want_squares, want_odd;
+    std::optional<std::int64_t> want_xor;
+    for (const auto& l : batch) {
+      if (even_with_seven{}(string_ref{l.data(), static_cast<length_type>(l.size())})) want_lines.push_back(l);
+      const auto len = static_cast<std::int64_t>(l.size());
+      want_squares.push_back(len * len - 7);
+      if (len % 2 != 0) want_odd.push_back(len);
+      want_xor = want_xor ? *want_xor ^ len : len;
+    }
+    EXPECT_EQ(kept_lines.seen[t], want_lines);
+    EXPECT_EQ(squares.seen[t], want_squares);
+    EXPECT_EQ(odd_lengths.seen[t], want_odd);
+    EXPECT_EQ(xor_lengths.seen[t], want_xor ? std::vector<std::int64_t>{*want_xor} : std::vector<std::int64_t>{});
+
+    std::vector<word_pair> want_affine, want_kept;
+    std::vector<keyed_double> want_halved, want_squared, want_kept_doubles;
+    std::vector<int_pair> want_affine_ints, want_kept_ints;
+    for (const auto& p : as_pairs(batch)) {
+      want_affine.emplace_back(p.first, 3 * p.second - 1);
+      want_halved.emplace_back(p.first, static_cast<double>(p.second) * 0.5 + 0.25);
+      if (p.first.size() > 2 && p.second > 0) want_kept.push_back(p);
+    }
+    for (const auto& p : as_doubles(batch)) {
+      want_squared.emplace_back(p.first, p.second * p.second);
+      if (p.second < 100.0 && p.first[0] == 'w') want_kept_doubles.push_back(p);
+    }
+    for (const auto& p : as_ints(batch)) {
+      want_affine_ints.emplace_back(p.first, 3 * p.second - 1);
+      if (p.first % 3 == 0 || p.second == 0) want_kept_ints.push_back(p);
+    }
+    EXPECT_EQ(affine_pairs.seen[t], want_affine);
+    EXPECT_EQ(kept_pairs.seen[t], want_kept);
+    expect_doubles(halved.seen[t], want_halved);
+    expect_doubles(lambda_doubles.seen[t], want_squared);
+    expect_doubles(kept_doubles.seen[t], want_kept_doubles);
+    EXPECT_EQ(affine_ints.seen[t], want_affine_ints);
+    EXPECT_EQ(kept_ints.seen[t], want_kept_ints);
+
+    EXPECT_EQ(sorted(xor_pairs.seen[t]), reduced(as_pairs(batch), x_or));
+    expect_doubles(sorted(max_doubles.seen[t]), reduced(as_doubles(batch), max));
+    // Integer keys come in ascending order, as reduce_by_key(aggregation) gives them.
+    EXPECT_EQ(gcd_ints.seen[t], reduced(as_ints(batch), gcd));
+    EXPECT_EQ(xor_window.seen.count(t), slides ? 1u : 0u);
+    EXPECT_EQ(max_lengths.seen.count(t), slides ? 1u : 0u);
+    if (slides) {
+      EXPECT_EQ(sorted(xor_window.seen[t]), reduced(as_pairs(window), x_or));
+      std::optional<std::int64_t> want_window_xor;
+      for (const auto& l : window) {
+        const auto len = static_cast<std::int64_t>(l.size());
+        want_window_xor = want_window_xor ? *want_window_xor ^ len : len;
+      }
+      EXPECT_EQ(max_lengths.seen[t],
+                want_window_xor ? std::vector<std::int64_t>{*want_window_xor} : std::vector<std::int64_t>{});
+    }
+    expect_doubles(sorted(max_window.seen[t]), reduced(as_doubles(window), max));
+    EXPECT_EQ(sorted(xor_state.seen[t]), reduced(as_pairs(so_far), x_or));
+    expect_doubles(sorted(max_state.seen[t]), reduced(as_doubles(so_far), max));
+    EXPECT_EQ(gcd_state.seen[t], reduced(as_ints(so_far), gcd));
+  }
+
+  // Where the functors cannot run in kernels, the context says so.
+  const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
+  EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+}
+
+TEST_P(device_function_test, bad_windows_and_record_types_are_errors_at_graph_building) {
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream({});
+  auto lengths = lines.map([](const std::string& l) { return static_cast<std::int64_t>(l.size()); });
+  auto pairs = lines.map(parse);
+  expect_logic_error([&] { lengths.reduce_by_window(on_device(bit_xor{}), interval + std::chrono::milliseconds{1}); },
+                     "multiple");
+  expect_logic_error([&] { pairs.reduce_by_key_and_window(on_device(bit_xor{}), std::chrono::milliseconds{0}); },
+                     "reduce_by_key_and_window");
+  expect_logic_error(
+      [&] { pairs.window(2 * interval, 2 * interval).update_state_by_key(on_device(bit_xor{})); },
+      "every batch");
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(device_function_test);
+
+}  // namespace
+}  // namespace gpustream::test
