@@ -232,6 +232,16 @@ column<row_index> select_rows(column_view<std::uint8_t> keep, stream_view s, mem
   return GPUSTREAM_DISPATCH(s, select_rows(keep, s, mr));
 }
 
+column<row_index> rows_with_nonzero(column_view<std::int64_t> values, stream_view s, memory_resource* mr) {
+  if (!values.empty()) detail::expect_backend(values.kind(), s, "rows_with_nonzero");
+  return GPUSTREAM_DISPATCH(s, rows_with_nonzero(values, s, mr));
+}
+
+column<std::int64_t> offsets_of_counts(column_view<std::int64_t> counts, stream_view s, memory_resource* mr) {
+  if (!counts.empty()) detail::expect_backend(counts.kind(), s, "offsets_of_counts");
+  return GPUSTREAM_DISPATCH(s, offsets_of_counts(counts, s, mr));
+}
+
 namespace detail {
 namespace {
 void expect_gather(backend data, size_type rows_size, column_view<row_index> rows, stream_view s) {

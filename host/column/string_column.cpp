@@ -1,5 +1,7 @@
 #include <gpustream/column/string_column.hpp>
 
+#include <algorithm>
+
 namespace gpustream {
 
 string_column string_column::from_host(const std::vector<std::string>& h_strings, stream_view s,
@@ -36,10 +38,19 @@ std::vector<std::string> to_host(string_spans_view spans, stream_view s) {
   if (spans.empty()) return out;
   const auto h_starts = to_host(column_view<offset_type>{spans.starts(), spans.size(), spans.kind()}, s);
   const auto h_lengths = to_host(column_view<length_type>{spans.lengths(), spans.size(), spans.kind()}, s);
-  const auto h_chars = to_host(column_view<char>{spans.chars(), spans.chars_size(), spans.kind()}, s);
+  // Only the bytes the spans cover cross over: the first records of a large
+  // batch (print) do not move the whole batch's text.
+  offset_type lo = h_starts[0];
+  offset_type hi = lo;
+  for (std::size_t i = 0; i < h_starts.size(); ++i) {
+    lo = std::min(lo, h_starts[i]);
+    hi = std::max(hi, h_starts[i] + h_lengths[i]);
+  }
+  GPUSTREAM_EXPECTS(lo >= 0 && hi <= spans.chars_size(), "to_host: a span lies outside its chars buffer");
+  const auto h_chars = to_host(column_view<char>{spans.chars() + lo, hi - lo, spans.kind()}, s);
   out.reserve(h_starts.size());
   for (std::size_t i = 0; i < h_starts.size(); ++i) {
-    out.emplace_back(h_chars.data() + h_starts[i], static_cast<std::size_t>(h_lengths[i]));
+    out.emplace_back(h_chars.data() + (h_starts[i] - lo), static_cast<std::size_t>(h_lengths[i]));
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
+#include <gpustream/column/rows.hpp>
 #include <gpustream/core/error.hpp>
 
 #include <algorithm>
@@ -57,13 +58,22 @@ batch_ptr negated(const batch_ptr& in, stream_view s) {
   out->kind = in->kind;
   out->owners.push_back(in);
   out->strings = in->strings;
+  out->int_keys = in->int_keys;
   out->values = out->own(negate(in->values, s)).view();
   return out;
 }
 
+/// The pairs (string or integer keys) whose value is not 0.
 batch_ptr without_zeros(const batch_ptr& in, stream_view s) {
   auto out = std::make_shared<batch_data>();
-  out->kind = record_kind::pairs;
+  out->kind = in->kind;
+  if (in->kind == record_kind::int_pairs) {
+    const column<row_index> rows = rows_with_nonzero(in->values, s);
+    out->int_keys = out->own(gather(in->int_keys, rows.view(), s)).view();
+    out->values = out->own(gather(in->values, rows.view(), s)).view();
+    out->strings = out->own(string_spans{}).view();
+    return out;
+  }
   const nonzero_rows& rows = out->own(select_nonzero(in->strings, in->values, s));
   out->strings = out->own(spans_of(rows.keys.view(), s)).view();
   out->values = rows.values.view();
@@ -189,7 +199,7 @@ class inverse_window_node final : public windowed_node {
  public:
   inverse_window_node(const node_ptr& parent, aggregation agg, bool drop_zeros, std::int64_t length_ms,
                       std::int64_t slide_ms)
-      : windowed_node{parent, record_kind::pairs, length_ms, slide_ms}, agg_{agg}, drop_zeros_{drop_zeros} {}
+      : windowed_node{parent, parent->kind(), length_ms, slide_ms}, agg_{agg}, drop_zeros_{drop_zeros} {}
   std::string checkpoint_tag() const override {
     return window_tag("reduce_by_key_and_window/inverse") + " " + std::to_string(static_cast<int>(agg_)) + " " +
            std::to_string(drop_zeros_ ? 1 : 0);
@@ -202,14 +212,14 @@ class inverse_window_node final : public windowed_node {
     const batch_time previous = t - slide_ms();
     batch_ptr merged;
     if (!previous_ || previous_time_ != previous) {
-      merged = union_of(record_kind::pairs, between(t - length_, t), run.s);
+      merged = union_of(kind(), between(t - length_, t), run.s);
     } else {
       std::vector<batch_ptr> parts{previous_};
       for (const auto& p : between(previous, t)) parts.push_back(p);
       for (const auto& p : between(previous - length_, t - length_)) parts.push_back(negated(p, run.s));
-      merged = union_of(record_kind::pairs, parts, run.s);
+      merged = union_of(kind(), parts, run.s);
     }
-    if (!merged) merged = union_of(record_kind::pairs, {}, run.s);
+    if (!merged) merged = union_of(kind(), {}, run.s);
     batch_ptr result = reduce_records(*merged, aggregation::sum, run.s);
     if (drop_zeros_) result = without_zeros(result, run.s);
     previous_ = result;
@@ -580,8 +590,6 @@ node_ptr make_reduce_by_key_and_window(const node_ptr& parent, aggregation agg, 
   GPUSTREAM_EXPECTS(parent->kind() != record_kind::keyed_doubles,
                     what + ": the inverse form takes integer values only; subtracting floating-point sums leaves "
                            "rounding residues (keys would not fall back to 0), so use the plain form for doubles");
-  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs,
-                    what + ": the inverse form takes string keys only; use the plain form for integer keys");
   GPUSTREAM_EXPECTS(agg == aggregation::sum || agg == aggregation::count,
                     what + ": an inverse exists for sum and count only, not for min or max");
   return per_batch<inverse_window_node>(ctx, parent, agg, drop_zeros, length_ms, slide_ms);

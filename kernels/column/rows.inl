@@ -75,6 +75,28 @@ column<row_index> select_rows(column_view<std::uint8_t> keep, stream_view s, mem
   return rows;
 }
 
+column<row_index> rows_with_nonzero(column_view<std::int64_t> values, stream_view s, memory_resource* mr) {
+  const size_type n = values.size();
+  GPUSTREAM_EXPECTS(n <= std::numeric_limits<row_index>::max(), "rows_with_nonzero: at most 2^31 - 1 rows per call");
+  if (n == 0) return column<row_index>{0, s, mr};
+  auto pol = policy(s);
+  const std::int64_t* d_values = values.data();
+  auto nonzero = [=] GPUSTREAM_HOST_DEVICE(std::int64_t v) { return v != 0; };
+  const auto m = static_cast<size_type>(thrust::count_if(pol, d_values, d_values + n, nonzero));
+  column<row_index> rows{m, s, mr};
+  thrust::counting_iterator<row_index> first(0);
+  thrust::copy_if(pol, first, first + static_cast<row_index>(n), d_values, rows.data(), nonzero);
+  return rows;
+}
+
+column<std::int64_t> offsets_of_counts(column_view<std::int64_t> counts, stream_view s, memory_resource* mr) {
+  const size_type n = counts.size();
+  column<std::int64_t> offsets{n + 1, s, mr};
+  fill_bytes(offsets.data(), 0, sizeof(std::int64_t), s);
+  if (n > 0) thrust::inclusive_scan(policy(s), counts.data(), counts.data() + n, offsets.data() + 1);
+  return offsets;
+}
+
 template <class T>
 column<T> gather_values(column_view<T> values, column_view<row_index> rows, stream_view s, memory_resource* mr) {
   column<T> out{rows.size(), s, mr};

@@ -59,6 +59,10 @@
   row_groups group_int_rows(column_view<std::int64_t> keys, stream_view s, memory_resource* mr); \
   column<row_index> select_rows(column_view<std::uint8_t> keep, stream_view s,                \
                                 memory_resource* mr);                                         \
+  column<row_index> rows_with_nonzero(column_view<std::int64_t> values, stream_view s,               \
+                                 memory_resource* mr);                                        \
+  column<std::int64_t> offsets_of_counts(column_view<std::int64_t> counts, stream_view s,      \
+                                         memory_resource* mr);                                \
   column<std::int64_t> gather_int64(column_view<std::int64_t> values, column_view<row_index> rows, \
                                     stream_view s, memory_resource* mr);                      \
   column<double> gather_double(column_view<double> values, column_view<row_index> rows,       \

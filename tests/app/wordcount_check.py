@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end checks of `gpustream wordcount` and the network_wordcount example.
+"""End-to-end checks of `gpustream wordcount` and the network examples.
 
     wordcount_check.py generator-json GPUSTREAM
     wordcount_check.py generator-text GPUSTREAM WORK_DIR
@@ -7,6 +7,7 @@
     wordcount_check.py checkpoint     GPUSTREAM WORK_DIR
     wordcount_check.py socket         GPUSTREAM WORK_DIR
     wordcount_check.py example        NETWORK_WORDCOUNT
+    wordcount_check.py field-example  NETWORK_FIELD_COUNT
 
 Each runs the program on known input and compares what it wrote with word
 counts computed here, independently: words are runs of bytes between ASCII
@@ -353,11 +354,25 @@ def check_example(program):
     """network_wordcount HOST PORT: pprint batches with the counts of the text sent; SIGINT stops it
     gracefully."""
     data = b"gpu stream gpu\nbatch gpu stream\n"
-    want = reference_counts(data)
+    run_example(program, [], data, reference_counts(data))
+
+
+def check_field_example(program):
+    """network_field_count HOST PORT --delimiters ',;' --min-count 2: the fields of each line, split and
+    thresholded by the user's functors; "d" (once) is left out. Every field that is kept occurs twice
+    within one line, so a batch boundary between the lines changes nothing."""
+    data = b"a,a;b,b\nc;c,d\n"
+    run_example(program, ["--delimiters", ",;", "--min-count", "2"], data,
+                collections.Counter({"a": 2, "b": 2, "c": 2}))
+
+
+def run_example(program, args, data, want):
+    """Runs a network example against a server that sends `data`, until the printed counts sum to
+    `want`; then SIGINT must stop it gracefully."""
     server = OneShotServer(data, close=False)
     p = None
     try:
-        p = Program([program, "127.0.0.1", str(server.port), "--batch", "500ms"], stdout=subprocess.PIPE)
+        p = Program([program, "127.0.0.1", str(server.port), "--batch", "500ms"] + args, stdout=subprocess.PIPE)
         out = []
 
         def read_stdout():
@@ -399,6 +414,7 @@ def main(argv):
         "checkpoint": (check_checkpoint, 2),
         "socket": (check_socket, 2),
         "example": (check_example, 1),
+        "field-example": (check_field_example, 1),
     }
     if len(argv) < 2 or argv[1] not in checks or len(argv) - 2 != checks[argv[1]][1]:
         print(__doc__, file=sys.stderr)

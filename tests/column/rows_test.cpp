@@ -1,6 +1,6 @@
 // The row operators against a host reference on fresh random input:
 // group_rows over string keys (with a colliding hash too) and integer keys,
-// select_rows, gather; sizes across warps and blocks, and empty input.
+// select_rows, rows_with_nonzero, offsets_of_counts, gather; sizes across warps and blocks, and empty input.
 
 #include "../common/test_utils.hpp"
 
@@ -134,6 +134,27 @@ TEST_P(rows_test, select_and_gather_keep_flagged_rows_in_order) {
       ASSERT_EQ(got.size(), want.size());
       for (std::size_t j = 0; j < want.size(); ++j) ASSERT_EQ(got[j], strings[static_cast<std::size_t>(want[j])]);
     }
+  }
+}
+
+TEST_P(rows_test, nonzero_rows_and_offsets_of_counts_match_the_reference) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  for (std::size_t n : interesting_sizes()) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    std::vector<std::int64_t> values(n);
+    for (auto& v : values) v = gen() % 3 == 0 ? 0 : static_cast<std::int64_t>(gen() % 7) - 3;
+    std::vector<row_index> want_rows;
+    std::vector<std::int64_t> want_offsets{0};
+    for (std::size_t i = 0; i < n; ++i) {
+      if (values[i] != 0) want_rows.push_back(static_cast<row_index>(i));
+      want_offsets.push_back(want_offsets.back() + (values[i] < 0 ? -values[i] : values[i]));
+    }
+    const auto col = column<std::int64_t>::from_host(values, s());
+    EXPECT_EQ(rows_with_nonzero(col.view(), s()).to_host(), want_rows);
+    std::vector<std::int64_t> counts(values);
+    for (auto& c : counts) c = c < 0 ? -c : c;
+    EXPECT_EQ(offsets_of_counts(column<std::int64_t>::from_host(counts, s()).view(), s()).to_host(), want_offsets);
   }
 }
 

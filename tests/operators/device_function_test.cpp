@@ -1,5 +1,6 @@
 // User functors on the backend (on_device) through a streaming_context,
-// against a reference model of Spark's semantics: map_values, map, filter,
+// against a reference model of Spark's semantics: map_values, map, flat_map
+// (substrings, cut to their record), filter,
 // reduce_by_key with user reductions (xor, gcd, max) over the three pair
 // types, their windows and running state, reduce and reduce_by_window of
 // integers. Fresh random input every run (seed printed on failure): 24
@@ -63,6 +64,29 @@ struct even_with_seven {
       if (line.data[i] == '7') return true;
     }
     return false;
+  }
+};
+/// flat_map: each maximal run of ASCII digits of a line.
+struct digit_runs {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref line, substring_sink& emit) const {
+    length_type begin = -1;
+    for (length_type i = 0; i <= line.size; ++i) {
+      const bool digit = i < line.size && line.data[i] >= '0' && line.data[i] <= '9';
+      if (digit && begin < 0) begin = i;
+      if (!digit && begin >= 0) {
+        emit(begin, i - begin);
+        begin = -1;
+      }
+    }
+  }
+};
+/// flat_map: substrings partly or wholly outside the line, cut to it.
+struct out_of_bounds {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref line, substring_sink& emit) const {
+    emit(line.size - 2, 5);   // the last 2 bytes
+    emit(-3, 4);              // the first byte
+    emit(line.size + 1, 2);   // empty
+    emit(1, -4);              // empty
   }
 };
 struct positive_long_key {
@@ -155,7 +179,7 @@ TEST_P(device_function_test, operators_match_the_model) {
   dstream<int_pair> ints = pairs.map(int_key);
   dstream<std::int64_t> lengths = lines.map([](const std::string& l) { return static_cast<std::int64_t>(l.size()); });
 
-  recorder<std::string> all_lines, kept_lines;
+  recorder<std::string> all_lines, kept_lines, runs, cut;
   recorder<word_pair> affine_pairs, kept_pairs, xor_pairs, xor_window, xor_state;
   recorder<keyed_double> halved, lambda_doubles, kept_doubles, max_doubles, max_window, max_state;
   recorder<int_pair> affine_ints, kept_ints, gcd_ints, gcd_state;
@@ -163,6 +187,8 @@ TEST_P(device_function_test, operators_match_the_model) {
 
   lines.foreach_batch(all_lines.sink());
   lines.filter(on_device(even_with_seven{})).foreach_batch(kept_lines.sink());
+  lines.flat_map(on_device(digit_runs{})).foreach_batch(runs.sink());
+  lines.flat_map(on_device(out_of_bounds{})).foreach_batch(cut.sink());
   pairs.map_values(on_device(affine{})).foreach_batch(affine_pairs.sink());
   pairs.map_values(on_device(halve{})).foreach_batch(halved.sink());
   doubles.map_values(on_device([] TEST_HOST_DEVICE_LAMBDA(double v) { return v * v; }))
@@ -221,10 +247,23 @@ TEST_P(device_function_test, operators_match_the_model) {
     const auto as_doubles = [](const std::vector<std::string>& ls) { return mapped<keyed_double>(ls, quarter); };
     const auto as_ints = [](const std::vector<std::string>& ls) { return mapped<int_pair>(ls, int_key); };
 
-    std::vector<std::string> want_lines;
+    std::vector<std::string> want_lines, want_runs, want_cut;
     std::vector<std::int64_t> want_squares, want_odd;
     std::optional<std::int64_t> want_xor;
     for (const auto& l : batch) {
+      std::string run;
+      for (char c : l + " ") {
+        if (c >= '0' && c <= '9') {
+          run += c;
+        } else if (!run.empty()) {
+          want_runs.push_back(run);
+          run.clear();
+        }
+      }
+      want_cut.push_back(l.size() >= 2 ? l.substr(l.size() - 2) : l);
+      want_cut.push_back(l.substr(0, 1));
+      want_cut.emplace_back();
+      want_cut.emplace_back();
       if (even_with_seven{}(string_ref{l.data(), static_cast<length_type>(l.size())})) want_lines.push_back(l);
       const auto len = static_cast<std::int64_t>(l.size());
       want_squares.push_back(len * len - 7);
@@ -232,6 +271,8 @@ TEST_P(device_function_test, operators_match_the_model) {
       want_xor = want_xor ? *want_xor ^ len : len;
     }
     EXPECT_EQ(kept_lines.seen[t], want_lines);
+    EXPECT_EQ(runs.seen[t], want_runs);
+    EXPECT_EQ(cut.seen[t], want_cut);
     EXPECT_EQ(squares.seen[t], want_squares);
     EXPECT_EQ(odd_lengths.seen[t], want_odd);
     EXPECT_EQ(xor_lengths.seen[t], want_xor ? std::vector<std::int64_t>{*want_xor} : std::vector<std::int64_t>{});

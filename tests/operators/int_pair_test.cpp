@@ -1,6 +1,7 @@
 // (int64, int64) records (int_pair) through a streaming_context against a
 // reference model of Spark's semantics: reduce_by_key with each built-in
-// aggregation, a window, a windowed reduction, a running sum, union_with,
+// aggregation, a window, a windowed reduction with and without an inverse
+// (zeros kept or dropped), a running sum, union_with,
 // print/save in Spark's form, and the checkpoint encoding. Fresh random
 // input every run (seed printed on failure): 24 batches with empty ones,
 // keys that appear, vanish and return, negative and large keys.
@@ -94,7 +95,7 @@ TEST_P(int_pair_test, operators_match_the_model) {
   // 32-bit keys from a functor, widened.
   auto narrow = pairs.map([](const int_pair& p) { return std::pair<std::int32_t, std::int32_t>{7, static_cast<std::int32_t>(p.second)}; });
   recorder<std::string> all_lines;
-  recorder<int_pair> sum, count, min, max, windowed_sum, sliding_min, state, window, both;
+  recorder<int_pair> sum, count, min, max, windowed_sum, sliding_min, state, window, both, inverse, inverse_dropped;
   lines.foreach_batch(all_lines.sink());
   pairs.reduce_by_key().foreach_batch(sum.sink());
   pairs.reduce_by_key(aggregation::count).foreach_batch(count.sink());
@@ -103,6 +104,10 @@ TEST_P(int_pair_test, operators_match_the_model) {
   pairs.reduce_by_key_and_window(aggregation::sum, L * interval, S * interval).foreach_batch(windowed_sum.sink());
   pairs.reduce_by_key_and_window(aggregation::min, L * interval).foreach_batch(sliding_min.sink());
   pairs.update_state_by_key(aggregation::sum).foreach_batch(state.sink());
+  pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{}, L * interval, S * interval)
+      .foreach_batch(inverse.sink());
+  pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{true}, L * interval, S * interval)
+      .foreach_batch(inverse_dropped.sink());
   pairs.window(L * interval, S * interval).foreach_batch(window.sink());
   pairs.union_with(narrow).foreach_batch(both.sink());
   run(ctx, n + 3);
@@ -117,11 +122,33 @@ TEST_P(int_pair_test, operators_match_the_model) {
     }
     return out;
   };
+  // The inverse window: the previous window's sums + entering - leaving; keys
+  // whose sum is 0 stay (Spark's semantics) unless dropped.
+  std::map<std::int64_t, std::int64_t> previous;
+  bool have_previous = false;
+  auto as_pairs = [](const std::map<std::int64_t, std::int64_t>& m) { return std::vector<int_pair>(m.begin(), m.end()); };
   for (int i = 1; i <= total; ++i) {
     const batch_time t = first + (i - 1) * interval.count();
     SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
     const bool slides = i % S == 0;
     const std::vector<int_pair> batch = records(i, i);
+    EXPECT_EQ(inverse.seen.count(t), slides ? 1u : 0u);
+    if (slides) {
+      std::map<std::int64_t, std::int64_t> inv;
+      if (!have_previous) {
+        for (const auto& [k, v] : reduced(records(i - L + 1, i), aggregation::sum)) inv[k] = v;
+      } else {
+        inv = previous;
+        for (const auto& [k, v] : records(i - S + 1, i)) inv[k] += v;
+        for (const auto& [k, v] : records(i - S - L + 1, i - L)) inv[k] -= v;
+      }
+      std::map<std::int64_t, std::int64_t> dropped = inv;
+      for (auto it = dropped.begin(); it != dropped.end();) it = it->second == 0 ? dropped.erase(it) : std::next(it);
+      EXPECT_EQ(inverse.seen[t], as_pairs(inv));
+      EXPECT_EQ(inverse_dropped.seen[t], as_pairs(dropped));
+      previous = inv;
+      have_previous = true;
+    }
     EXPECT_EQ(sum.seen[t], reduced(batch, aggregation::sum));
     EXPECT_EQ(count.seen[t], reduced(batch, aggregation::count));
     EXPECT_EQ(min.seen[t], reduced(batch, aggregation::min));
@@ -143,8 +170,8 @@ TEST_P(int_pair_test, operators_match_the_model) {
 TEST_P(int_pair_test, unsupported_combinations_are_errors_at_graph_building) {
   streaming_context ctx{options()};
   auto pairs = ctx.queue_stream({}).map(parse);
-  expect_logic_error([&] { pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{}, 2 * interval); },
-                     "the inverse form takes string keys only");
+  expect_logic_error([&] { pairs.reduce_by_key_and_window(aggregation::min, with_inverse{}, 2 * interval); },
+                     "an inverse exists for sum and count only");
   expect_logic_error([&] { pairs.update_state_by_key(aggregation::min); }, "aggregation::sum");
 }
 

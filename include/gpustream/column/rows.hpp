@@ -36,6 +36,15 @@ row_groups group_rows(column_view<std::int64_t> keys, stream_view s, memory_reso
 /// The rows whose `keep` byte is not 0, ascending (a filter's survivors).
 column<row_index> select_rows(column_view<std::uint8_t> keep, stream_view s, memory_resource* mr = nullptr);
 
+/// The rows whose value is not 0, ascending (what a window's inverse leaves
+/// at zero is dropped by them).
+column<row_index> rows_with_nonzero(column_view<std::int64_t> values, stream_view s, memory_resource* mr = nullptr);
+
+/// The n + 1 offsets of n counts: 0, then the running sums (the last one is
+/// the total). Counts must not be negative.
+column<std::int64_t> offsets_of_counts(column_view<std::int64_t> counts, stream_view s,
+                                       memory_resource* mr = nullptr);
+
 /// values[rows[i]] for each i. `rows` must hold valid row numbers of `values`.
 column<std::int64_t> gather(column_view<std::int64_t> values, column_view<row_index> rows, stream_view s,
                             memory_resource* mr = nullptr);

@@ -150,7 +150,9 @@ class string_column {
 };
 
 /// Copies the strings of `spans` to the host (synchronises `s`). For tests and
-/// output of small results: it moves every byte across.
+/// output of small results: it moves the bytes between the lowest start and
+/// the highest end of the spans (all of them for a compact column; a few for
+/// the first records of a large batch).
 std::vector<std::string> to_host(string_spans_view spans, stream_view s);
 
 }  // namespace gpustream

@@ -1,8 +1,8 @@
 #pragma once
 
 // User functors that run on the backend: `stream.map_values(on_device(f))`,
-// `filter(on_device(pred))`, `reduce_by_key(on_device(op))` and the windows
-// and state built on them. The kernels are instantiated here, in the caller's
+// `flat_map(on_device(f))` over strings, `filter(on_device(pred))`,
+// `reduce_by_key(on_device(op))` and the windows and state built on them. The kernels are instantiated here, in the caller's
 // translation unit, where the functor's type is known:
 // - compiled by nvcc (a .cu file, or LANGUAGE CUDA), the functor runs in CUDA
 //   kernels on the CUDA backend; it must then be callable on host and device
@@ -29,6 +29,7 @@
 #include <utility>
 
 #if defined(__CUDACC__)
+#include <thrust/for_each.h>
 #include <thrust/functional.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/iterator/discard_iterator.h>
@@ -95,6 +96,77 @@ struct reduce_kernel {
   std::function<void(const void* values, const std::int32_t* order, const std::int32_t* group, size_type n,
                      void* out, stream_view s)>
       device;
+};
+
+/// flat_map over strings: pass 1 sets counts[i] to the number of substrings
+/// f emits for record i; pass 2 writes them from position offsets[i] of
+/// starts/lengths (offsets: the exclusive scan of the counts).
+struct flat_map_kernel {
+  std::function<void(spans_device_view in, std::int64_t* counts)> host_count;
+  std::function<void(spans_device_view in, const std::int64_t* offsets, offset_type* starts, length_type* lengths)>
+      host_emit;
+  std::function<void(spans_device_view in, std::int64_t* counts, stream_view s)> device_count;
+  std::function<void(spans_device_view in, const std::int64_t* offsets, offset_type* starts, length_type* lengths,
+                     stream_view s)>
+      device_emit;
+};
+
+}  // namespace detail
+
+/// What flat_map(on_device(f)) over strings hands `f` with each record:
+/// `emit(start, length)` outputs the record's bytes [start, start + length)
+/// as a new record (a view into the batch's text: no bytes are copied). A
+/// substring that reaches outside the record is cut to it. `f` runs twice per
+/// record, once to count and once to write, and must emit the same
+/// substrings both times.
+class substring_sink {
+ public:
+  GPUSTREAM_HOST_DEVICE substring_sink(offset_type base, length_type size, offset_type* starts, length_type* lengths)
+      : base_{base}, size_{size}, starts_{starts}, lengths_{lengths} {}
+  GPUSTREAM_HOST_DEVICE void operator()(length_type start, length_type length) {
+    offset_type from = start < 0 ? 0 : (start > size_ ? size_ : start);
+    offset_type to = static_cast<offset_type>(start) + (length < 0 ? 0 : length);
+    to = to < from ? from : (to > size_ ? size_ : to);
+    if (starts_ != nullptr) {
+      starts_[count_] = base_ + from;
+      lengths_[count_] = static_cast<length_type>(to - from);
+    }
+    ++count_;
+  }
+  GPUSTREAM_HOST_DEVICE std::int64_t count() const { return count_; }
+
+ private:
+  offset_type base_;
+  length_type size_;
+  offset_type* starts_;
+  length_type* lengths_;
+  std::int64_t count_ = 0;
+};
+
+namespace detail {
+
+/// flat_map's two passes over record i.
+template <class F>
+struct count_op {
+  F f;
+  spans_device_view in;
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(size_type i) const {
+    substring_sink sink{in.starts[i], in.lengths[i], nullptr, nullptr};
+    f(in.element(i), sink);
+    return sink.count();
+  }
+};
+template <class F>
+struct emit_op {
+  F f;
+  spans_device_view in;
+  const std::int64_t* offsets;
+  offset_type* starts;
+  length_type* lengths;
+  GPUSTREAM_HOST_DEVICE void operator()(size_type i) const {
+    substring_sink sink{in.starts[i], in.lengths[i], starts + offsets[i], lengths + offsets[i]};
+    f(in.element(i), sink);
+  }
 };
 
 /// map_values' and map's functor: In -> Out.
@@ -200,6 +272,35 @@ std::shared_ptr<const filter_kernel> make_filter_kernel(P pred) {
     const keep_op<Shape, P> op{pred, keys, values};
     thrust::counting_iterator<size_type> first(0);
     on_stream("filter", [&] { thrust::transform(device_policy(s), first, first + n, keep, op); });
+  };
+#endif
+  return k;
+}
+
+template <class F>
+std::shared_ptr<const flat_map_kernel> make_flat_map_kernel(F f) {
+  auto k = std::make_shared<flat_map_kernel>();
+  k->host_count = [f](spans_device_view in, std::int64_t* counts) {
+    const count_op<F> op{f, in};
+    for (size_type i = 0; i < in.size; ++i) counts[i] = op(i);
+  };
+  k->host_emit = [f](spans_device_view in, const std::int64_t* offsets, offset_type* starts, length_type* lengths) {
+    const emit_op<F> op{f, in, offsets, starts, lengths};
+    for (size_type i = 0; i < in.size; ++i) op(i);
+  };
+#if defined(__CUDACC__)
+  k->device_count = [f](spans_device_view in, std::int64_t* counts, stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("flat_map", [&] {
+      thrust::transform(device_policy(s), first, first + in.size, counts, count_op<F>{f, in});
+    });
+  };
+  k->device_emit = [f](spans_device_view in, const std::int64_t* offsets, offset_type* starts, length_type* lengths,
+                       stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("flat_map", [&] {
+      thrust::for_each(device_policy(s), first, first + in.size, emit_op<F>{f, in, offsets, starts, lengths});
+    });
   };
 #endif
   return k;

@@ -268,6 +268,7 @@ node_ptr make_state_snapshots(const node_ptr& mapped);
 node_ptr make_device_map(const node_ptr& parent, record_kind out, const char* name,
                          std::shared_ptr<const map_kernel> k);
 node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter_kernel> k);
+node_ptr make_device_flat_map(const node_ptr& parent, std::shared_ptr<const flat_map_kernel> k);
 node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k);
 node_ptr make_device_reduce_by_key_and_window(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k,
                                               std::chrono::milliseconds length, std::chrono::milliseconds slide);
@@ -438,10 +439,10 @@ class dstream {
     return dstream<T>{detail::make_reduce_by_key_and_window(node_, agg, false, false, length, slide)};
   }
   /// The incremental form (see with_inverse); `agg` is sum or count. T must
-  /// be word_pair: over keyed_double it throws gpustream::logic_error
-  /// (subtracting floating-point sums leaves rounding residues, so keys would
-  /// not fall back to 0 and the result would drift from the window's sum),
-  /// and over int_pair too (not built yet); use the plain form.
+  /// be word_pair or int_pair: over keyed_double it throws
+  /// gpustream::logic_error (subtracting floating-point sums leaves rounding
+  /// residues, so keys would not fall back to 0 and the result would drift
+  /// from the window's sum); use the plain form there.
   dstream<T> reduce_by_key_and_window(aggregation agg, with_inverse inverse, std::chrono::milliseconds length,
                                       std::chrono::milliseconds slide = {}) const {
     static_assert(detail::is_keyed_value_v<T>,
@@ -508,6 +509,18 @@ class dstream {
       return dstream<word_pair>{detail::make_device_map(node_, detail::record_kind::pairs, "map_values",
                                                         detail::make_map_kernel<V, std::int64_t>(std::move(fn.f)))};
     }
+  }
+  /// Spark's flatMap over strings with a functor on the backend:
+  /// `f(string_ref record, substring_sink& emit)` calls `emit(start, length)`
+  /// for each substring of the record to output, in order (a split on a
+  /// delimiter, the fields of a log line). The new records are views into the
+  /// batch's text; see substring_sink. T must be std::string.
+  template <class F>
+  dstream<std::string> flat_map(device_function<F> fn) const {
+    static_assert(std::is_same_v<T, std::string>, "flat_map(on_device(f)) needs a dstream<std::string>");
+    static_assert(std::is_invocable_v<const F&, string_ref, substring_sink&>,
+                  "flat_map(on_device(f)): f must take (gpustream::string_ref, gpustream::substring_sink&)");
+    return dstream<std::string>{detail::make_device_flat_map(node_, detail::make_flat_map_kernel(std::move(fn.f)))};
   }
   /// `f(std::int64_t)` returns an integer for each record. T must be
   /// std::int64_t (map_values maps the values of pairs).
