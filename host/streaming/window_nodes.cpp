@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace gpustream::detail {
 namespace {
@@ -351,21 +352,27 @@ class reduce_state_node final : public node {
 
 /// update_state_by_key with a host function: for each key in the state or in
 /// the batch, f(new values in batch order, previous state) gives the new state
-/// (none: the key is removed). Keys come out in byte order.
+/// (none: the key is removed). Keys are strings (word_pair, out in byte
+/// order) or integers (int_pair, out in ascending order).
+template <class Key>
 class host_state_node final : public node {
+  using record = std::pair<Key, std::int64_t>;
+  static constexpr bool string_keys = std::is_same_v<Key, std::string>;
+
  public:
   host_state_node(const node_ptr& parent, state_update f)
-      : node{parent->context(), record_kind::pairs, {parent}}, f_{std::move(f)} {}
+      : node{parent->context(), string_keys ? record_kind::pairs : record_kind::int_pairs, {parent}},
+        f_{std::move(f)} {}
 
  protected:
   batch_ptr compute(batch_run& run) override {
     batch_ptr in = parent()->evaluate(run);
-    std::map<std::string, std::vector<std::int64_t>> fresh;
+    std::map<Key, std::vector<std::int64_t>> fresh;
     if (in && in->size() > 0) {
       host_records h = download(*in, run.s);
-      for (auto& [k, v] : std::get<std::vector<word_pair>>(h)) fresh[std::move(k)].push_back(v);
+      for (auto& [k, v] : std::get<std::vector<record>>(h)) fresh[std::move(k)].push_back(v);
     }
-    std::map<std::string, std::int64_t> next;
+    std::map<Key, std::int64_t> next;
     auto state_it = state_.begin();
     auto fresh_it = fresh.begin();
     static const std::vector<std::int64_t> none;
@@ -374,7 +381,7 @@ class host_state_node final : public node {
           fresh_it == fresh.end() || (state_it != state_.end() && state_it->first <= fresh_it->first);
       const bool from_fresh =
           state_it == state_.end() || (fresh_it != fresh.end() && fresh_it->first <= state_it->first);
-      const std::string& key = from_state ? state_it->first : fresh_it->first;
+      const Key& key = from_state ? state_it->first : fresh_it->first;
       std::optional<std::int64_t> previous;
       if (from_state) previous = state_it->second;
       std::optional<std::int64_t> updated = f_(from_fresh ? fresh_it->second : none, previous);
@@ -383,17 +390,24 @@ class host_state_node final : public node {
       if (from_fresh) ++fresh_it;
     }
     state_ = std::move(next);
-    std::vector<word_pair> out(state_.begin(), state_.end());
+    std::vector<record> out(state_.begin(), state_.end());
     return upload(host_records{std::move(out)}, run.s);
   }
 
  public:
   std::uint64_t state_keys() const override { return state_.size(); }
-  std::string checkpoint_tag() const override { return "update_state_by_key/function"; }
+  std::string checkpoint_tag() const override {
+    // The tag of string keys is the one from before integer keys.
+    return string_keys ? "update_state_by_key/function" : "update_state_by_key/function int_pairs";
+  }
   void save_state(byte_writer& w, stream_view) const override {
     w.u64(state_.size());
     for (const auto& [k, v] : state_) {
-      w.bytes(k);
+      if constexpr (string_keys) {
+        w.bytes(k);
+      } else {
+        w.i64(k);
+      }
       w.i64(v);
     }
   }
@@ -401,14 +415,19 @@ class host_state_node final : public node {
     state_.clear();
     const std::uint64_t n = r.count(16);
     for (std::uint64_t i = 0; i < n; ++i) {
-      std::string k{r.bytes()};
-      state_[std::move(k)] = r.i64();
+      if constexpr (string_keys) {
+        std::string k{r.bytes()};
+        state_[std::move(k)] = r.i64();
+      } else {
+        const std::int64_t k = r.i64();
+        state_[k] = r.i64();
+      }
     }
   }
 
  private:
   state_update f_;
-  std::map<std::string, std::int64_t> state_;
+  std::map<Key, std::int64_t> state_;
 };
 
 /// map_with_state: the state of each key with the time of its last data, on
@@ -618,9 +637,12 @@ node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state
   expect_keyed_values(parent, "update_state_by_key");
   GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
   if (f) {
-    GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs,
+    GPUSTREAM_EXPECTS(parent->kind() != record_kind::keyed_doubles,
                       "update_state_by_key: a function takes integer values only");
-    return per_batch<host_state_node>(ctx, parent, std::move(f));
+    if (parent->kind() == record_kind::int_pairs) {
+      return per_batch<host_state_node<std::int64_t>>(ctx, parent, std::move(f));
+    }
+    return per_batch<host_state_node<std::string>>(ctx, parent, std::move(f));
   }
   GPUSTREAM_EXPECTS(agg == aggregation::sum,
                     "update_state_by_key: the built-in update on the backend is aggregation::sum; pass a function "

@@ -1,7 +1,8 @@
 // (int64, int64) records (int_pair) through a streaming_context against a
 // reference model of Spark's semantics: reduce_by_key with each built-in
 // aggregation, a window, a windowed reduction with and without an inverse
-// (zeros kept or dropped), a running sum, union_with,
+// (zeros kept or dropped), a running sum, update_state_by_key with a host
+// function, union_with,
 // print/save in Spark's form, and the checkpoint encoding. Fresh random
 // input every run (seed printed on failure): 24 batches with empty ones,
 // keys that appear, vanish and return, negative and large keys.
@@ -19,6 +20,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -95,7 +97,7 @@ TEST_P(int_pair_test, operators_match_the_model) {
   // 32-bit keys from a functor, widened.
   auto narrow = pairs.map([](const int_pair& p) { return std::pair<std::int32_t, std::int32_t>{7, static_cast<std::int32_t>(p.second)}; });
   recorder<std::string> all_lines;
-  recorder<int_pair> sum, count, min, max, windowed_sum, sliding_min, state, window, both, inverse, inverse_dropped;
+  recorder<int_pair> sum, count, min, max, windowed_sum, sliding_min, state, window, both, inverse, inverse_dropped, fn_state;
   lines.foreach_batch(all_lines.sink());
   pairs.reduce_by_key().foreach_batch(sum.sink());
   pairs.reduce_by_key(aggregation::count).foreach_batch(count.sink());
@@ -104,6 +106,17 @@ TEST_P(int_pair_test, operators_match_the_model) {
   pairs.reduce_by_key_and_window(aggregation::sum, L * interval, S * interval).foreach_batch(windowed_sum.sink());
   pairs.reduce_by_key_and_window(aggregation::min, L * interval).foreach_batch(sliding_min.sink());
   pairs.update_state_by_key(aggregation::sum).foreach_batch(state.sink());
+  // update_state_by_key(f) on the host: totals; a key without new values
+  // stays while its total is even, and any key whose total becomes a multiple
+  // of 7 is removed.
+  auto update = [](const std::vector<std::int64_t>& v, std::optional<std::int64_t> s) -> std::optional<std::int64_t> {
+    if (v.empty()) return s && *s % 2 == 0 ? s : std::nullopt;
+    std::int64_t t = s.value_or(0);
+    for (auto x : v) t += x;
+    if (t % 7 == 0) return std::nullopt;
+    return t;
+  };
+  pairs.update_state_by_key(update).foreach_batch(fn_state.sink());
   pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{}, L * interval, S * interval)
       .foreach_batch(inverse.sink());
   pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{true}, L * interval, S * interval)
@@ -126,12 +139,30 @@ TEST_P(int_pair_test, operators_match_the_model) {
   // whose sum is 0 stay (Spark's semantics) unless dropped.
   std::map<std::int64_t, std::int64_t> previous;
   bool have_previous = false;
+  std::map<std::int64_t, std::int64_t> kept;
   auto as_pairs = [](const std::map<std::int64_t, std::int64_t>& m) { return std::vector<int_pair>(m.begin(), m.end()); };
   for (int i = 1; i <= total; ++i) {
     const batch_time t = first + (i - 1) * interval.count();
     SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
     const bool slides = i % S == 0;
     const std::vector<int_pair> batch = records(i, i);
+    {
+      std::map<std::int64_t, std::vector<std::int64_t>> fresh;
+      for (const auto& [k, v] : batch) fresh[k].push_back(v);
+      std::map<std::int64_t, std::int64_t> next;
+      std::map<std::int64_t, bool> keys;
+      for (const auto& [k, v] : kept) keys[k] = true;
+      for (const auto& [k, v] : fresh) keys[k] = true;
+      for (const auto& [k, unused] : keys) {
+        const auto f = fresh.find(k);
+        const auto p = kept.find(k);
+        const auto r = update(f == fresh.end() ? std::vector<std::int64_t>{} : f->second,
+                              p == kept.end() ? std::nullopt : std::optional<std::int64_t>{p->second});
+        if (r) next[k] = *r;
+      }
+      kept = next;
+      EXPECT_EQ(fn_state.seen[t], as_pairs(kept)) << "update_state_by_key(f): integer keys ascending";
+    }
     EXPECT_EQ(inverse.seen.count(t), slides ? 1u : 0u);
     if (slides) {
       std::map<std::int64_t, std::int64_t> inv;

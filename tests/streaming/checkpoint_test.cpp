@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,7 @@ class checkpoint_test : public streaming_test {
  protected:
   struct sinks {
     std::shared_ptr<batch_log<word_pair>> counts, totals, window;
+    std::shared_ptr<batch_log<int_pair>> by_length;  // host-function state over integer keys
   };
   static constexpr int window_batches = 4;
 
@@ -144,6 +146,13 @@ class checkpoint_test : public streaming_test {
     s.totals = log_batches(pairs.update_state_by_key(aggregation::sum));
     s.window = log_batches(pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{true},
                                                           window_batches * interval));
+    s.by_length = log_batches(
+        pairs.map([](const word_pair& p) { return int_pair{static_cast<std::int64_t>(p.first.size()), p.second}; })
+            .update_state_by_key([](const std::vector<std::int64_t>& v, std::optional<std::int64_t> t) {
+              std::int64_t total = t.value_or(0);
+              for (auto x : v) total += x;
+              return std::optional<std::int64_t>{total};
+            }));
     return s;
   }
   streaming_options checkpointed(const fs::path& dir) {
@@ -206,6 +215,13 @@ TEST_P(checkpoint_test, a_context_stopped_at_once_goes_on_from_its_checkpoint_an
   EXPECT_TRUE(wait_until([&] { return final_totals() == reference; }, 60s))
       << count_difference(final_totals(), reference);
   ctx.stop(true);
+  // The words' total per length, kept by a host function over integer keys
+  // and restored from the checkpoint with the rest.
+  std::map<std::int64_t, std::int64_t> by_length;
+  for (const auto& [w, n] : reference) by_length[static_cast<std::int64_t>(w.size())] += n;
+  ASSERT_FALSE(s.by_length->batches().empty());
+  EXPECT_EQ(s.by_length->batches().back().records,
+            (std::vector<int_pair>(by_length.begin(), by_length.end())));
   EXPECT_EQ(s.counts->batches().front().time, *ctx.recovered_from() + interval.count())
       << "the batches after the checkpoint run again, from the first on";
   EXPECT_LE(s.counts->batches().front().time, last_of_first_run);

@@ -472,13 +472,15 @@ class dstream {
   /// the batch, `f(new values, previous state)` returns the key's new state,
   /// or std::nullopt to remove the key. `f(const std::vector<std::int64_t>&,
   /// std::optional<std::int64_t>) -> std::optional<std::int64_t>` runs on the
-  /// host. Every key in the state is output each batch, in byte order.
+  /// host. T must be word_pair or int_pair. Every key in the state is output
+  /// each batch, string keys in byte order, integer keys ascending.
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, aggregation> &&
                                               !is_device_function_v<std::decay_t<F>>>>
-  dstream<word_pair> update_state_by_key(F f) const {
-    static_assert(std::is_same_v<T, word_pair>, "update_state_by_key needs a dstream<word_pair>");
+  dstream<T> update_state_by_key(F f) const {
+    static_assert(std::is_same_v<T, word_pair> || std::is_same_v<T, int_pair>,
+                  "update_state_by_key(f) needs a dstream<word_pair> or dstream<int_pair>");
     detail::state_update update{std::move(f)};
-    return dstream<word_pair>{detail::make_update_state_by_key(node_, aggregation::sum, std::move(update))};
+    return dstream<T>{detail::make_update_state_by_key(node_, aggregation::sum, std::move(update))};
   }
 
   // ---- user functors on the backend: on_device(f) (see device_function.hpp:
