@@ -99,79 +99,6 @@ const void* values_of(const batch_data& b) {
   return b.values.data();
 }
 
-class device_map_node final : public node {
- public:
-  device_map_node(const node_ptr& parent, record_kind kind, std::shared_ptr<const map_kernel> k)
-      : node{parent->context(), kind, {parent}}, k_{std::move(k)} {
-    set_slide_ms(parent->slide_ms());
-  }
-
- protected:
-  batch_ptr compute(batch_run& run) override {
-    batch_ptr in = parent()->evaluate(run);
-    if (!in) return nullptr;
-    auto out = std::make_shared<batch_data>();
-    out->kind = kind();
-    out->owners.push_back(in);
-    out->strings = in->strings;
-    out->int_keys = in->int_keys;
-    const size_type n = in->size();
-    if (kind() == record_kind::keyed_doubles) {
-      column<double> c{n, run.s};
-      run_map(*k_, values_of(*in), c.data(), n, run.s);
-      out->doubles = out->own(std::move(c)).view();
-    } else {
-      column<std::int64_t> c{n, run.s};
-      run_map(*k_, values_of(*in), c.data(), n, run.s);
-      out->values = out->own(std::move(c)).view();
-    }
-    return out;
-  }
-
- private:
-  std::shared_ptr<const map_kernel> k_;
-};
-
-class device_filter_node final : public node {
- public:
-  device_filter_node(const node_ptr& parent, std::shared_ptr<const filter_kernel> k)
-      : node{parent->context(), parent->kind(), {parent}}, k_{std::move(k)} {
-    set_slide_ms(parent->slide_ms());
-  }
-
- protected:
-  batch_ptr compute(batch_run& run) override {
-    batch_ptr in = parent()->evaluate(run);
-    if (!in) return nullptr;
-    const size_type n = in->size();
-    key_columns keys;
-    if (has_string_keys(in->kind)) keys.strings = in->strings.device_view();
-    if (in->kind == record_kind::int_pairs) keys.int_keys = in->int_keys.data();
-    column<std::uint8_t> keep{n, run.s};
-    run_filter(*k_, keys, in->strings.chars_size(), values_of(*in), keep.data(), n, run.s);
-    const column<row_index> rows = select_rows(keep.view(), run.s);
-
-    auto out = std::make_shared<batch_data>();
-    out->kind = kind();
-    out->owners.push_back(in);  // kept strings are spans into the parent's text
-    if (has_string_keys(kind())) {
-      out->strings = out->own(gather(in->strings, rows.view(), run.s)).view();
-    } else {
-      out->strings = out->own(string_spans{}).view();
-    }
-    if (kind() == record_kind::int_pairs) out->int_keys = out->own(gather(in->int_keys, rows.view(), run.s)).view();
-    if (kind() == record_kind::keyed_doubles) {
-      out->doubles = out->own(gather(in->doubles, rows.view(), run.s)).view();
-    } else if (kind() != record_kind::strings) {
-      out->values = out->own(gather(in->values, rows.view(), run.s)).view();
-    }
-    return out;
-  }
-
- private:
-  std::shared_ptr<const filter_kernel> k_;
-};
-
 class device_flat_map_node final : public node {
  public:
   device_flat_map_node(const node_ptr& parent, std::shared_ptr<const flat_map_kernel> k)
@@ -315,7 +242,20 @@ node_ptr make_device_map(const node_ptr& parent, record_kind out, const char* na
                                                  (in == record_kind::int_pairs) == (out == record_kind::int_pairs));
   GPUSTREAM_EXPECTS(ok, std::string{name} + ": wrong record type");
   note_staged(parent, static_cast<bool>(k->device), name);
-  return std::make_shared<device_map_node>(parent, out, std::move(k));
+  return make_unary(parent, out, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
+    dst.strings = src.strings;
+    dst.int_keys = src.int_keys;
+    const size_type n = src.size();
+    if (dst.kind == record_kind::keyed_doubles) {
+      column<double> c{n, s};
+      run_map(*k, values_of(src), c.data(), n, s);
+      dst.doubles = dst.own(std::move(c)).view();
+    } else {
+      column<std::int64_t> c{n, s};
+      run_map(*k, values_of(src), c.data(), n, s);
+      dst.values = dst.own(std::move(c)).view();
+    }
+  });
 }
 
 node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter_kernel> k) {
@@ -325,7 +265,24 @@ node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter
   GPUSTREAM_EXPECTS(in == record_kind::strings || in == record_kind::integers || is_keyed_value(in),
                     "filter(on_device(pred)): needs a dstream of strings, integers or pairs");
   note_staged(parent, static_cast<bool>(k->device), "filter");
-  return std::make_shared<device_filter_node>(parent, std::move(k));
+  // Kept strings stay spans into the parent's text, which the result owns.
+  return make_unary(parent, in, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
+    const size_type n = src.size();
+    key_columns keys;
+    if (has_string_keys(src.kind)) keys.strings = src.strings.device_view();
+    if (src.kind == record_kind::int_pairs) keys.int_keys = src.int_keys.data();
+    column<std::uint8_t> keep{n, s};
+    run_filter(*k, keys, src.strings.chars_size(), values_of(src), keep.data(), n, s);
+    const column<row_index> rows = select_rows(keep.view(), s);
+    dst.strings = has_string_keys(src.kind) ? dst.own(gather(src.strings, rows.view(), s)).view()
+                                           : dst.own(string_spans{}).view();
+    if (src.kind == record_kind::int_pairs) dst.int_keys = dst.own(gather(src.int_keys, rows.view(), s)).view();
+    if (src.kind == record_kind::keyed_doubles) {
+      dst.doubles = dst.own(gather(src.doubles, rows.view(), s)).view();
+    } else if (src.kind != record_kind::strings) {
+      dst.values = dst.own(gather(src.values, rows.view(), s)).view();
+    }
+  });
 }
 
 node_ptr make_device_flat_map(const node_ptr& parent, std::shared_ptr<const flat_map_kernel> k) {

@@ -439,36 +439,6 @@ class input_node final : public node {
   }
 };
 
-/// A node computed from its parent's data by `f`; the parent's buffers stay
-/// alive as long as the result (its spans may point into them).
-template <class F>
-class unary_node final : public node {
- public:
-  unary_node(const node_ptr& parent, record_kind kind, F f, node_op op)
-      : node{parent->context(), kind, {parent}, op}, f_{std::move(f)} {
-    set_slide_ms(parent->slide_ms());
-  }
-
- protected:
-  batch_ptr compute(batch_run& run) override {
-    batch_ptr in = parent()->evaluate(run);
-    if (!in) return nullptr;
-    auto out = std::make_shared<batch_data>();
-    out->kind = kind();
-    out->owners.push_back(in);
-    f_(*in, *out, run.s);
-    return out;
-  }
-
- private:
-  F f_;
-};
-
-template <class F>
-node_ptr make_unary(const node_ptr& parent, record_kind kind, F f, node_op op = node_op::other) {
-  return std::make_shared<unary_node<F>>(parent, kind, std::move(f), op);
-}
-
 /// reduce_by_key; over input.flat_map(split_words).map(pair_with_one) with sum
 /// or count it is the fused word count over the input's raw text (one pass, no
 /// token spans): whitespace includes '\n' and '\r', so the tokens of the text

@@ -131,6 +131,36 @@ std::shared_ptr<context_impl> building(const node_ptr& parent, const std::string
 void expect_alike(const std::shared_ptr<context_impl>& ctx, const node_ptr& a, const node_ptr& b,
                   const std::string& what);
 
+/// A node computed from its parent's data by `f`; the parent's buffers stay
+/// alive as long as the result (its spans may point into them).
+template <class F>
+class unary_node final : public node {
+ public:
+  unary_node(const node_ptr& parent, record_kind kind, F f, node_op op)
+      : node{parent->context(), kind, {parent}, op}, f_{std::move(f)} {
+    set_slide_ms(parent->slide_ms());
+  }
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    if (!in) return nullptr;
+    auto out = std::make_shared<batch_data>();
+    out->kind = kind();
+    out->owners.push_back(in);
+    f_(*in, *out, run.s);
+    return out;
+  }
+
+ private:
+  F f_;
+};
+
+template <class F>
+node_ptr make_unary(const node_ptr& parent, record_kind kind, F f, node_op op = node_op::other) {
+  return std::make_shared<unary_node<F>>(parent, kind, std::move(f), op);
+}
+
 /// The lines of input `index`.
 node_ptr make_input_node(std::weak_ptr<context_impl> ctx, std::size_t index);
 
