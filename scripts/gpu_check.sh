@@ -1,53 +1,157 @@
 #!/usr/bin/env bash
-# On a GPU host, from a bundle made by scripts/gpu_bundle.sh: the device, the
-# whole test suite (CUDA and CPU cases), the crash tests on the CUDA backend,
-# compute-sanitizer (memcheck and
-# racecheck) over the operator tests when it is installed, then the benchmark
-# suite on both backends. Output goes to stdout; exits non-zero when a test fails.
-#   gpu-bundle/gpu_check.sh [--no-bench] [--no-sanitizer]
+# On a GPU host, from a bundle made by scripts/gpu_bundle.sh, in two stages:
+#  1. checks, side by side: the whole test suite (CUDA and CPU cases), the
+#     end-to-end program checks (the programs pick the CUDA backend by
+#     themselves where a GPU is present), the crash tests on the CUDA backend,
+#     and compute-sanitizer (memcheck, racecheck) over the CUDA cases of the
+#     operator tests when it is installed;
+#  2. then, alone on the machine, the benchmark suite on both backends.
+# Prints each part's report; exits non-zero when a check fails.
+#   gpu-bundle/gpu_check.sh [--no-bench] [--no-sanitizer] [--jobs N] [--logs DIR]
+# --logs keeps every binary's whole output and the benchmark table in DIR.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bench=1
 sanitizer=1
-for a in "$@"; do
-  case $a in
+jobs=6
+logs=
+while [[ $# -gt 0 ]]; do
+  case $1 in
     --no-bench) bench=0 ;;
     --no-sanitizer) sanitizer=0 ;;
-    *) echo "gpu_check: unknown option $a" >&2; exit 2 ;;
+    --jobs) jobs=${2:?--jobs wants a number}; shift ;;
+    --logs) logs=${2:?--logs wants a directory}; shift ;;
+    *) echo "gpu_check: unknown option $1" >&2; exit 2 ;;
   esac
+  shift
 done
-status=0
+if [[ -z $logs ]]; then
+  logs=$(mktemp -d)
+fi
+mkdir -p "$logs"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "gpu_check: nvidia-smi not found"
-echo "== tests =="
-"$here/gpu_test.sh" "$here" || status=1
-echo "== crash tests on the CUDA backend (SIGKILL at random moments, restart from checkpoints and the log) =="
-if command -v python3 >/dev/null 2>&1; then
+nproc
+
+# The tests were written for a 2-core machine; several binaries run at once here.
+export OMP_NUM_THREADS=2
+
+run_tests() {
+  "$here/gpu_test.sh" -j "$jobs" -l "$logs/tests" "$here"
+}
+
+run_apps() {
+  local rc=0 check
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "gpu_check: python3 not found; program checks skipped"
+    return 0
+  fi
+  for check in generator-json generator-text directory checkpoint socket; do
+    args=("$here/bin/gpustream")
+    [[ $check == generator-json ]] || args+=("$work/apps/$check")
+    echo "-- $check"
+    timeout 120 python3 "$here/wordcount_check.py" "$check" "${args[@]}" || rc=1
+  done
+  echo "-- example"
+  timeout 120 python3 "$here/wordcount_check.py" example "$here/bin/network_wordcount" || rc=1
+  echo "-- field-example"
+  timeout 120 python3 "$here/wordcount_check.py" field-example "$here/bin/network_field_count" || rc=1
+  return $rc
+}
+
+run_crash() {
+  local rc=0 pids=() source seed
   for source in dir socket; do
     for seed in 1 2 3; do
-      python3 "$here/crash_test.py" --app "$here/tests/fault_crash_app" --source "$source" --backend cuda \
-        --seed "$seed" | tail -1
-      rc=${PIPESTATUS[0]}
-      [[ $rc -eq 0 ]] || status=1
+      timeout 240 python3 "$here/crash_test.py" --app "$here/tests/fault_crash_app" --source "$source" \
+        --backend cuda --seed "$seed" >"$work/crash_${source}_$seed.log" 2>&1 &
+      pids+=($!)
     done
   done
-else
-  echo "gpu_check: python3 not found; crash tests skipped"
-fi
-if [[ $sanitizer -eq 1 ]]; then
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  for f in "$work"/crash_*.log; do
+    echo "$(basename "$f" .log): $(tail -1 "$f")"
+  done
+  [[ $rc -eq 0 ]] || cat "$work"/crash_*.log
+  return $rc
+}
+
+run_sanitizer() {  # $1: memcheck or racecheck; the binaries side by side, each stopped after 240 s
+  local cs rc=0 t r pids=() names=()
   cs=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
-  if [[ -n $cs ]]; then
-    for tool in memcheck racecheck; do
-      for t in text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_key_test aggregate_top_k_test; do
-        echo "== compute-sanitizer --tool $tool $t (CUDA cases) =="
-        "$cs" --tool "$tool" --error-exitcode 3 "$here/tests/$t" --gtest_filter='*cuda*' --gtest_brief=1 || status=1
-      done
-    done
-  else
+  if [[ -z $cs ]]; then
     echo "gpu_check: compute-sanitizer not found; skipped"
+    return 0
   fi
+  for t in text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_key_test \
+           aggregate_reduce_by_int_key_test aggregate_top_k_test column_rows_test operators_device_function_test; do
+    [[ -x $here/tests/$t ]] || continue
+    timeout 240 "$cs" --tool "$1" --error-exitcode 3 "$here/tests/$t" --gtest_filter='*cuda*' --gtest_brief=1 \
+      >"$work/san_$1_$t.log" 2>&1 &
+    pids+=($!)
+    names+=("$t")
+  done
+  for i in "${!pids[@]}"; do
+    t=${names[$i]}
+    wait "${pids[$i]}"
+    r=$?
+    case $r in
+      0) echo "$t: clean ($(grep -Eo 'ERROR SUMMARY: [0-9]+ errors?' "$work/san_$1_$t.log" | tail -1))" ;;
+      124) echo "$t: stopped after 240 s, no finding up to then (not a pass)"
+           grep -E 'ERROR SUMMARY|========= [A-Z]' "$work/san_$1_$t.log" | head -20 ;;
+      *) rc=1
+         echo "$t: exit $r"
+         tail -80 "$work/san_$1_$t.log" ;;
+    esac
+    cp "$work/san_$1_$t.log" "$logs/sanitizer_$1_$t.log"
+  done
+  return $rc
+}
+
+start=$SECONDS
+run_tests >"$logs/tests.txt" 2>&1 &
+p_tests=$!
+run_apps >"$logs/apps.txt" 2>&1 &
+p_apps=$!
+if command -v python3 >/dev/null 2>&1; then
+  run_crash >"$logs/crash.txt" 2>&1 &
+  p_crash=$!
+else
+  echo "gpu_check: python3 not found; crash tests skipped" >"$logs/crash.txt"
+  p_crash=
 fi
+p_san=()
+if [[ $sanitizer -eq 1 ]]; then
+  run_sanitizer memcheck >"$logs/memcheck.txt" 2>&1 &
+  p_san+=($!)
+  run_sanitizer racecheck >"$logs/racecheck.txt" 2>&1 &
+  p_san+=($!)
+fi
+
+status=0
+report() {  # $1: title, $2: pid, $3: log
+  local rc=0
+  [[ -n $2 ]] && { wait "$2" || rc=$?; }
+  echo "== $1 (exit $rc) =="
+  cat "$3"
+  [[ $rc -eq 0 ]] || status=1
+}
+report "tests" "$p_tests" "$logs/tests.txt"
+report "program checks (default backend: CUDA where a GPU is present)" "$p_apps" "$logs/apps.txt"
+report "crash tests on the CUDA backend (SIGKILL at random moments, restart from checkpoints and the log)" \
+  "$p_crash" "$logs/crash.txt"
+if [[ $sanitizer -eq 1 ]]; then
+  report "compute-sanitizer memcheck" "${p_san[0]}" "$logs/memcheck.txt"
+  report "compute-sanitizer racecheck" "${p_san[1]}" "$logs/racecheck.txt"
+fi
+echo "checks took $((SECONDS - start)) s"
+
 if [[ $bench -eq 1 ]]; then
   echo "== benchmarks =="
-  python3 "$here/run_suite.py" --bin "$here/bin" --backends cuda,cpu --repeat 3 || status=1
+  unset OMP_NUM_THREADS
+  start=$SECONDS
+  python3 "$here/run_suite.py" --bin "$here/bin" --backends cuda,cpu --repeat 3 --plot "$logs/results_gpu.png" | tee "$logs/bench.md" || status=1
+  echo "benchmarks took $((SECONDS - start)) s"
 fi
 exit $status
