@@ -29,7 +29,10 @@ one() {  # one binary: its output to $work/<name>.log, its exit status to $work/
   local bin=$1 name
   shift
   name=$(basename "$bin")
-  timeout "${GPUSTREAM_TEST_TIMEOUT:-600}" "$bin" --gtest_brief=1 "$@" >"$work/$name.log" 2>&1
+  # Line-buffered, so that the output of a binary that crashes is not lost.
+  local buffered=()
+  command -v stdbuf >/dev/null 2>&1 && buffered=(stdbuf -oL -eL)
+  timeout "${GPUSTREAM_TEST_TIMEOUT:-600}" "${buffered[@]}" "$bin" --gtest_brief=1 "$@" >"$work/$name.log" 2>&1
   echo $? >"$work/$name.rc"
 }
 export -f one

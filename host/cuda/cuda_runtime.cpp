@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 namespace gpustream::detail::cuda_rt {
 namespace {
@@ -62,14 +63,50 @@ std::string device_description() {
   return std::string{prop.name} + ", sm_" + std::to_string(prop.major) + std::to_string(prop.minor);
 }
 
-cuda_stream_t create_stream() {
+namespace {
+
+// Streams given back, for the next acquire_stream(). A handle is never
+// destroyed: memory allocated on a stream is freed on it (cudaFreeAsync), and
+// that free may come after the stream's owner is gone (a column kept longer
+// than its stream, a DStream's window or state kept after its context). On a
+// destroyed handle it would be undefined behaviour; on a recycled one it is
+// ordered after the work of its next owner, which is harmless. The list holds
+// at most as many streams as were ever alive at once.
+struct stream_list {
+  std::mutex mutex;
+  std::vector<cudaStream_t> free;
+};
+
+stream_list& streams() {
+  static auto* list = new stream_list;  // never destroyed: frees may come during exit
+  return *list;
+}
+
+}  // namespace
+
+cuda_stream_t acquire_stream() {
+  auto& list = streams();
+  {
+    std::lock_guard lock{list.mutex};
+    if (!list.free.empty()) {
+      cudaStream_t s = list.free.back();
+      list.free.pop_back();
+      return s;
+    }
+  }
   cudaStream_t s{};
   GPUSTREAM_CUDA_TRY(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
   return s;
 }
 
-void destroy_stream(cuda_stream_t s) noexcept {
-  if (s != nullptr) cudaStreamDestroy(s);
+void release_stream(cuda_stream_t s) noexcept {
+  if (s == nullptr) return;
+  auto& list = streams();
+  std::lock_guard lock{list.mutex};
+  try {
+    list.free.push_back(s);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory: the handle is leaked, never destroyed
+  }
 }
 
 void synchronize(cuda_stream_t s) { GPUSTREAM_CUDA_TRY(cudaStreamSynchronize(s)); }

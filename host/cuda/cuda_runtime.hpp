@@ -17,8 +17,10 @@ std::string unavailable_reason();
 /// "NVIDIA H100 80GB HBM3, sm_90" for the current device.
 std::string device_description();
 
-cuda_stream_t create_stream();
-void destroy_stream(cuda_stream_t s) noexcept;
+/// A non-blocking stream, recycled from one given back when there is one.
+cuda_stream_t acquire_stream();
+/// Gives a stream back for reuse; it is never destroyed (see cuda_runtime.cpp).
+void release_stream(cuda_stream_t s) noexcept;
 void synchronize(cuda_stream_t s);
 
 /// Stream-ordered allocation from the current device's pool, which keeps

@@ -14,8 +14,8 @@ std::string unavailable_reason() {
   return "the CUDA backend is not part of this build (built with GPUSTREAM_ENABLE_CUDA=OFF)";
 }
 std::string device_description() { no_cuda(); }
-cuda_stream_t create_stream() { no_cuda(); }
-void destroy_stream(cuda_stream_t) noexcept {}
+cuda_stream_t acquire_stream() { no_cuda(); }
+void release_stream(cuda_stream_t) noexcept {}
 void synchronize(cuda_stream_t) { no_cuda(); }
 void* malloc_async(std::size_t, cuda_stream_t) { no_cuda(); }
 void free_async(void*, cuda_stream_t) noexcept {}

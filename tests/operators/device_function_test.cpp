@@ -270,6 +270,7 @@ TEST_P(device_function_test, operators_match_the_model) {
       if (len % 2 != 0) want_odd.push_back(len);
       want_xor = want_xor ? *want_xor ^ len : len;
     }
+    ASSERT_EQ(all_lines.seen[t], batch) << "the queue's batches did not arrive one per interval";
     EXPECT_EQ(kept_lines.seen[t], want_lines);
     EXPECT_EQ(runs.seen[t], want_runs);
     EXPECT_EQ(cut.seen[t], want_cut);
