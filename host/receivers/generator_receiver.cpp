@@ -47,14 +47,25 @@ void generator_receiver::run() {
   std::unique_lock lock{mutex_};
   if (options_.replay) {
     // Every block of the pool is filled once, up front; batches then get
-    // these bytes again and again without generating anything.
+    // these bytes again and again without generating anything. Filled
+    // without the lock: seal() must not wait for it (a large pool takes
+    // seconds), or the job generator's ticks would fall behind and then come
+    // in a burst of empty batches.
+    lock.unlock();
     std::vector<pinned_block> all;
-    for (pinned_block b = env_.pool->try_acquire(); b && !stopping_; b = env_.pool->try_acquire()) {
+    std::vector<std::pair<const char*, filled>> done;
+    for (pinned_block b = env_.pool->try_acquire(); b; b = env_.pool->try_acquire()) {
+      {
+        std::lock_guard check{mutex_};
+        if (stopping_) break;
+      }
       const std::uint64_t lines_before = generator_.lines();
       const std::size_t n = generator_.fill(b.data(), b.capacity());
-      replayable_[b.data()] = filled{n, generator_.lines() - lines_before};
+      done.emplace_back(b.data(), filled{n, generator_.lines() - lines_before});
       all.push_back(std::move(b));
     }
+    lock.lock();
+    for (const auto& [data, f] : done) replayable_[data] = f;
   }
   const auto start = clock::now();
   while (!stopping_) {

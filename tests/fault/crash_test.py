@@ -127,8 +127,13 @@ def fail(message):
         log = os.path.join(WORK, "child.log")
         if os.path.exists(log):
             with open(log, "rb") as f:
-                tail = f.read()[-6000:].decode("latin-1")
-            print("---- child log (tail) ----\n" + tail)
+                lines = f.read().decode("latin-1").splitlines()
+            # Every line but the per-batch ones (starts, recoveries, warnings),
+            # then the last batches: what a failure needs, in a few kB.
+            events = [l for l in lines if not l.startswith("[info] batch ")]
+            batches = [l for l in lines if l.startswith("[info] batch ")]
+            print("---- child log: events ----\n" + "\n".join(events[-80:]))
+            print("---- child log: last batches ----\n" + "\n".join(batches[-8:]))
     sys.exit(1)
 
 
