@@ -21,6 +21,17 @@ import subprocess
 import sys
 
 
+# A batch holds at most one pool of receive blocks per receiver, so a stream
+# cannot go faster than pool bytes per batch interval. The programs' default
+# pools (512 MiB) bound a 100 ms stream near 5.4 GB/s: enough for the CPU
+# backend, far under a GPU's rate. On CUDA the pools are sized for 60+ GB/s.
+POOLS = {
+    "cpu": {"stream": [], "socket": []},
+    "cuda": {"stream": ["--blocks", "96", "--block-mib", "64"],    # 6 GiB: 64 GB/s at 100 ms
+             "socket": ["--blocks", "32", "--block-mib", "48"]},   # 4 x 1.5 GiB: 64 GB/s at 100 ms
+}
+
+
 def run(cmd):
     print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -90,8 +101,10 @@ def main():
         outputs = [("kernels", run([os.path.join(bindir, "word_count_bench"), "--size-mib", wc_size,
                                     "--runs", "3", "--sort-size-mib", "16"]))]
         for b in backends:
-            outputs.append(("end to end", run([os.path.join(bindir, "stream_bench"), "--backend", b, "--batches", batches])))
-            outputs.append(("sockets", run([os.path.join(bindir, "socket_bench"), "--backend", b, "--seconds", seconds])))
+            outputs.append(("end to end", run([os.path.join(bindir, "stream_bench"), "--backend", b, "--batches", batches]
+                                              + POOLS[b]["stream"])))
+            outputs.append(("sockets", run([os.path.join(bindir, "socket_bench"), "--backend", b, "--seconds", seconds]
+                                           + POOLS[b]["socket"])))
         for group, text in outputs:
                 for r in rows(text):
                     backend = r.get("backend") or r.get("backend/path") or "-"

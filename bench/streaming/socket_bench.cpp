@@ -35,12 +35,15 @@ struct options {
   int seconds = 5;
   int warmup_seconds = 1;
   int batch_ms = 100;
+  int block_mib = 4;
+  int blocks = 32;
 };
 
 void usage() {
   std::printf(
       "usage: socket_bench [--backend auto|cpu|cuda] [--connections N] [--seconds N]\n"
-      "                    [--warmup-seconds N] [--batch-ms N] [--help]\n\n"
+      "                    [--warmup-seconds N] [--batch-ms N] [--block-mib N] [--blocks N]\n"
+      "                    [--help]\n\n"
       "Loopback TCP servers write generated text lines as fast as they are read.\n"
       "Measures, in one run, the bytes per second that read-and-discard clients\n"
       "receive (the baseline) and that a streaming_context with one\n"
@@ -48,7 +51,12 @@ void usage() {
       "  --connections     connections (default 4)\n"
       "  --seconds         measured seconds per side (default 5)\n"
       "  --warmup-seconds  seconds before measuring (default 1)\n"
-      "  --batch-ms        batch interval in ms (default 100)\n");
+      "  --batch-ms        batch interval in ms (default 100)\n"
+      "  --block-mib       receive block size in MiB (default 4)\n"
+      "  --blocks          receive blocks per connection (default 32). A batch holds at\n"
+      "                    most one pool's worth per connection, so the stream cannot\n"
+      "                    go faster than connections x blocks x block size per interval:\n"
+      "                    the bound is printed with the results\n");
 }
 
 bool parse(int argc, char** argv, options& o) {
@@ -81,6 +89,10 @@ bool parse(int argc, char** argv, options& o) {
       o.warmup_seconds = static_cast<int>(n);
     } else if (a == "--batch-ms" && n >= 1) {
       o.batch_ms = static_cast<int>(n);
+    } else if (a == "--block-mib" && n >= 1 && n <= 1024) {
+      o.block_mib = static_cast<int>(n);
+    } else if (a == "--blocks" && n >= 2) {
+      o.blocks = static_cast<int>(n);
     } else {
       std::fprintf(stderr, "socket_bench: error: unknown option or value out of range: %s %s\n", a.c_str(),
                    v.c_str());
@@ -210,8 +222,8 @@ double gpustream_word_count(const options& o, gpustream::backend b, const std::s
   gpustream::streaming_options so;
   so.batch_interval = std::chrono::milliseconds{o.batch_ms};
   so.requested_backend = b;
-  so.block_bytes = std::size_t{4} << 20;
-  so.blocks_per_receiver = 32;
+  so.block_bytes = static_cast<std::size_t>(o.block_mib) << 20;
+  so.blocks_per_receiver = static_cast<std::size_t>(o.blocks);
   so.log_batches = false;
   so.log = &sink;
   so.out = &sink;
@@ -260,8 +272,11 @@ int main(int argc, char** argv) {
   text.resize(gen.fill(text.data(), text.size()));
 
   const std::string device = gpustream::describe_backend(b);
-  std::printf("socket_bench: %d loopback connection(s), %d s measured after %d s warm-up, batch interval %d ms\n",
-              o.connections, o.seconds, o.warmup_seconds, o.batch_ms);
+  std::printf("socket_bench: %d loopback connection(s), %d s measured after %d s warm-up, batch interval %d ms, "
+              "pool %d x %d MiB per connection (at most %.2f GB/s: the pools' bytes per interval)\n",
+              o.connections, o.seconds, o.warmup_seconds, o.batch_ms, o.blocks, o.block_mib,
+              static_cast<double>(o.connections) * o.blocks * (static_cast<double>(o.block_mib) * (1 << 20)) /
+                  (o.batch_ms / 1000.0) / 1e9);
   try {
     const double baseline = read_and_discard(o, text);
     long long p99 = 0;

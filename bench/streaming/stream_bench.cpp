@@ -59,7 +59,9 @@ void usage(std::FILE* out) {
                "  --warmup     batches run before measuring (default 5), counted from the\n"
                "               first batch with data (the pool's blocks are filled first)\n"
                "  --block-mib  receive block size in MiB (default 8)\n"
-               "  --blocks     receive blocks in the pool (default 64): bounds a batch\n"
+               "  --blocks     receive blocks in the pool (default 64): a batch holds at most\n"
+               "               the pool, so the stream cannot go faster than blocks x block size\n"
+               "               per interval (printed as the bound)\n"
                "  --rate-mib   offered rate in MiB/s; 0: as fast as processing takes it (default)\n"
                "  --wal-dir    also run each workload with checkpoints (every 10 s of batches) and\n"
                "               the write-ahead log in DIR (emptied first), and print its ratio to\n"
@@ -287,8 +289,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string device = gpustream::describe_backend(b);
-  std::printf("stream_bench: backend %s; batch interval %d ms, %d measured batches after %d warm-up, pool %zu x %zu MiB, offered rate %s\n",
+  std::printf("stream_bench: backend %s; batch interval %d ms, %d measured batches after %d warm-up, pool %zu x %zu MiB "
+              "(at most %.2f GB/s: a batch holds at most the pool), offered rate %s\n",
               device.c_str(), o.batch_ms, o.batches, o.warmup, o.blocks, o.block_mib,
+              static_cast<double>(o.blocks * (o.block_mib << 20)) / (o.batch_ms / 1000.0) / 1e9,
               o.rate_mib == 0 ? "unlimited" : (std::to_string(o.rate_mib) + " MiB/s").c_str());
   const double copy = copy_alone_gbps(o, b);
   std::printf("\n| workload | backend | device | MiB/batch | GB/s | Mrecords/s | delay p50 ms | delay p99 ms | vs copy alone |\n");
