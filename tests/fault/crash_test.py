@@ -93,6 +93,20 @@ class Child:
             print("crash_test: skipped: the child's backend cannot run here")
             sys.exit(77)
 
+    def wait_started(self, timeout=120):
+        """Until this start's context has started (its log says so, after it
+        wrote its first checkpoint): a fresh context takes the files already in
+        the directory as old, so files for it must come after that."""
+        path = os.path.join(os.path.dirname(self.log.name), "child.log")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.check_alive()
+            with open(path, "rb") as f:
+                if f.read().count(b"streaming context started") >= self.starts:
+                    return
+            time.sleep(0.02)
+        fail(f"the child did not start within {timeout} s")
+
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
@@ -202,6 +216,10 @@ def run_directory(args, rng, child, work):
         f.write("preexisting preexisting\n")
 
     child.start()
+    # A GPU context can take seconds to start; files moved in before its
+    # receiver lists the directory would count as already there (and a kill
+    # before its first checkpoint would make the next start a fresh one too).
+    child.wait_started()
     kill_at = sorted(rng.sample(range(len(files)), args.kills))
     for i, (name, text) in enumerate(files):
         with open(os.path.join(staging, name), "w") as f:
