@@ -1,6 +1,7 @@
 // The row operators against a host reference on fresh random input:
 // group_rows over string keys (with a colliding hash too) and integer keys,
-// select_rows, rows_with_nonzero, offsets_of_counts, gather; sizes across warps and blocks, and empty input.
+// select_rows, rows_with_nonzero, offsets_of_counts, gather, and to_host of
+// spans; sizes across warps and blocks, and empty input.
 
 #include "../common/test_utils.hpp"
 
@@ -133,6 +134,45 @@ TEST_P(rows_test, select_and_gather_keep_flagged_rows_in_order) {
       const auto got = to_host(gather(spans.view(), rows.view(), s()).view(), s());
       ASSERT_EQ(got.size(), want.size());
       for (std::size_t j = 0; j < want.size(); ++j) ASSERT_EQ(got[j], strings[static_cast<std::size_t>(want[j])]);
+    }
+  }
+}
+
+// to_host of spans: dense spans (the bytes between the lowest start and the
+// highest end cross over) and sparse ones (gathered on the backend first),
+// in any order, overlapping, empty, at both ends of a 3 MiB buffer of any bytes.
+TEST_P(rows_test, to_host_of_spans_matches_the_bytes_dense_or_sparse) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const std::size_t size = (std::size_t{3} << 20) + gen() % 1000;
+  std::string bytes(size, '\0');
+  for (auto& c : bytes) c = static_cast<char>(gen());
+  const auto chars = column<char>::from_host(std::vector<char>(bytes.begin(), bytes.end()), s());
+  for (int round = 0; round < 8; ++round) {
+    const bool sparse = round % 2 == 0;
+    const std::size_t n = round < 2 ? round + 1 : 1 + gen() % 5000;
+    SCOPED_TRACE(std::string{sparse ? "sparse" : "dense"} + " n=" + std::to_string(n));
+    std::vector<offset_type> starts(n);
+    std::vector<length_type> lengths(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      // Sparse: short spans anywhere in the buffer; dense: long spans, overlapping.
+      const std::size_t len = sparse ? gen() % 120 : gen() % (2 * size / n + 1);
+      const std::size_t start = gen() % (size - std::min(len, size) + 1);
+      starts[i] = static_cast<offset_type>(start);
+      lengths[i] = static_cast<length_type>(std::min(len, size - start));
+    }
+    if (n > 2) {  // both ends of the buffer, and an empty span
+      starts[0] = 0;
+      starts[1] = static_cast<offset_type>(size - static_cast<std::size_t>(lengths[1]));
+      lengths[2] = 0;
+    }
+    const string_spans spans{chars.data(), chars.size(), column<offset_type>::from_host(starts, s()),
+                             column<length_type>::from_host(lengths, s())};
+    const auto got = to_host(spans.view(), s());
+    ASSERT_EQ(got.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(got[i], bytes.substr(static_cast<std::size_t>(starts[i]), static_cast<std::size_t>(lengths[i])))
+          << "span " << i;
     }
   }
 }

@@ -149,10 +149,11 @@ class string_column {
   column<offset_type> offsets_;
 };
 
-/// Copies the strings of `spans` to the host (synchronises `s`). For tests and
-/// output of small results: it moves the bytes between the lowest start and
-/// the highest end of the spans (all of them for a compact column; a few for
-/// the first records of a large batch).
+/// Copies the strings of `spans` to the host (synchronises `s`). Only what the
+/// spans need crosses over: the bytes between the lowest start and the highest
+/// end (a compact column, or the first records of a large batch), or, when the
+/// spans cover less than half of that range (a filter's matches spread over a
+/// batch), their bytes alone, gathered on the backend first.
 std::vector<std::string> to_host(string_spans_view spans, stream_view s);
 
 }  // namespace gpustream

@@ -36,8 +36,12 @@ class stream_view {
   cuda_stream_t handle_;
 };
 
-/// An owning stream: a new non-blocking CUDA stream for the CUDA backend, or the
-/// CPU backend's (empty) stream. Resolves `automatic`. Noncopyable.
+/// An owning stream: a non-blocking CUDA stream for the CUDA backend, or the
+/// CPU backend's (empty) stream. Resolves `automatic`. Noncopyable. A CUDA
+/// stream's handle is recycled, never destroyed: when its owner goes it returns
+/// to a process-wide list for the next stream, so that memory allocated on it
+/// and freed later (a column kept longer than its stream, a DStream's window or
+/// state kept after its context) is freed on a live stream.
 class stream {
  public:
   explicit stream(backend b);
