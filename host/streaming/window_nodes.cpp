@@ -11,6 +11,7 @@
 #include <gpustream/core/error.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <optional>
@@ -352,39 +353,45 @@ class reduce_state_node final : public node {
 
 /// update_state_by_key with a host function: for each key in the state or in
 /// the batch, f(new values in batch order, previous state) gives the new state
-/// (none: the key is removed). Keys are strings (word_pair, out in byte
-/// order) or integers (int_pair, out in ascending order).
-template <class Key>
+/// (none: the key is removed). Keys are strings (word_pair and keyed_double,
+/// out in byte order) or integers (int_pair, out in ascending order); values
+/// are integers or doubles (keyed_double).
+template <class Key, class V>
 class host_state_node final : public node {
-  using record = std::pair<Key, std::int64_t>;
+  using record = std::pair<Key, V>;
+  using update = std::function<std::optional<V>(const std::vector<V>&, std::optional<V>)>;
   static constexpr bool string_keys = std::is_same_v<Key, std::string>;
+  static constexpr bool doubles = std::is_same_v<V, double>;
+  static_assert(string_keys || !doubles, "doubles are kept under string keys only");
 
  public:
-  host_state_node(const node_ptr& parent, state_update f)
-      : node{parent->context(), string_keys ? record_kind::pairs : record_kind::int_pairs, {parent}},
+  host_state_node(const node_ptr& parent, update f)
+      : node{parent->context(),
+             doubles ? record_kind::keyed_doubles : (string_keys ? record_kind::pairs : record_kind::int_pairs),
+             {parent}},
         f_{std::move(f)} {}
 
  protected:
   batch_ptr compute(batch_run& run) override {
     batch_ptr in = parent()->evaluate(run);
-    std::map<Key, std::vector<std::int64_t>> fresh;
+    std::map<Key, std::vector<V>> fresh;
     if (in && in->size() > 0) {
       host_records h = download(*in, run.s);
       for (auto& [k, v] : std::get<std::vector<record>>(h)) fresh[std::move(k)].push_back(v);
     }
-    std::map<Key, std::int64_t> next;
+    std::map<Key, V> next;
     auto state_it = state_.begin();
     auto fresh_it = fresh.begin();
-    static const std::vector<std::int64_t> none;
+    static const std::vector<V> none;
     while (state_it != state_.end() || fresh_it != fresh.end()) {
       const bool from_state =
           fresh_it == fresh.end() || (state_it != state_.end() && state_it->first <= fresh_it->first);
       const bool from_fresh =
           state_it == state_.end() || (fresh_it != fresh.end() && fresh_it->first <= state_it->first);
       const Key& key = from_state ? state_it->first : fresh_it->first;
-      std::optional<std::int64_t> previous;
+      std::optional<V> previous;
       if (from_state) previous = state_it->second;
-      std::optional<std::int64_t> updated = f_(from_fresh ? fresh_it->second : none, previous);
+      std::optional<V> updated = f_(from_fresh ? fresh_it->second : none, previous);
       if (updated) next.emplace(key, *updated);
       if (from_state) ++state_it;
       if (from_fresh) ++fresh_it;
@@ -397,7 +404,8 @@ class host_state_node final : public node {
  public:
   std::uint64_t state_keys() const override { return state_.size(); }
   std::string checkpoint_tag() const override {
-    // The tag of string keys is the one from before integer keys.
+    // The tag of string keys with integers is the one from before the others.
+    if constexpr (doubles) return "update_state_by_key/function keyed_doubles";
     return string_keys ? "update_state_by_key/function" : "update_state_by_key/function int_pairs";
   }
   void save_state(byte_writer& w, stream_view) const override {
@@ -408,26 +416,39 @@ class host_state_node final : public node {
       } else {
         w.i64(k);
       }
-      w.i64(v);
+      if constexpr (doubles) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &v, sizeof bits);
+        w.u64(bits);
+      } else {
+        w.i64(v);
+      }
     }
   }
   void load_state(byte_reader& r, stream_view) override {
     state_.clear();
     const std::uint64_t n = r.count(16);
     for (std::uint64_t i = 0; i < n; ++i) {
+      Key k{};
       if constexpr (string_keys) {
-        std::string k{r.bytes()};
-        state_[std::move(k)] = r.i64();
+        k = std::string{r.bytes()};
       } else {
-        const std::int64_t k = r.i64();
-        state_[k] = r.i64();
+        k = r.i64();
       }
+      V v{};
+      if constexpr (doubles) {
+        const std::uint64_t bits = r.u64();
+        std::memcpy(&v, &bits, sizeof v);
+      } else {
+        v = r.i64();
+      }
+      state_[std::move(k)] = v;
     }
   }
 
  private:
-  state_update f_;
-  std::map<Key, std::int64_t> state_;
+  update f_;
+  std::map<Key, V> state_;
 };
 
 /// map_with_state: the state of each key with the time of its last data, on
@@ -638,16 +659,26 @@ node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state
   GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
   if (f) {
     GPUSTREAM_EXPECTS(parent->kind() != record_kind::keyed_doubles,
-                      "update_state_by_key: a function takes integer values only");
+                      "update_state_by_key: over doubles the function takes std::vector<double> and "
+                      "std::optional<double>");
     if (parent->kind() == record_kind::int_pairs) {
-      return per_batch<host_state_node<std::int64_t>>(ctx, parent, std::move(f));
+      return per_batch<host_state_node<std::int64_t, std::int64_t>>(ctx, parent, std::move(f));
     }
-    return per_batch<host_state_node<std::string>>(ctx, parent, std::move(f));
+    return per_batch<host_state_node<std::string, std::int64_t>>(ctx, parent, std::move(f));
   }
   GPUSTREAM_EXPECTS(agg == aggregation::sum,
                     "update_state_by_key: the built-in update on the backend is aggregation::sum; pass a function "
                     "for any other update");
   return per_batch<reduce_state_node>(ctx, parent, value_reducer{aggregation::sum, nullptr});
+}
+
+node_ptr make_update_state_by_key(const node_ptr& parent, double_state_update f) {
+  auto ctx = building(parent, "update_state_by_key");
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::keyed_doubles,
+                    "update_state_by_key: a function over doubles needs a dstream<keyed_double>");
+  GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
+  GPUSTREAM_EXPECTS(static_cast<bool>(f), "update_state_by_key: an empty function");
+  return per_batch<host_state_node<std::string, double>>(ctx, parent, std::move(f));
 }
 
 node_ptr make_device_reduce_by_key_and_window(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k,

@@ -1,7 +1,7 @@
 // (string, double) records (keyed_double) through a streaming_context
 // against a reference model of Spark's semantics: reduce_by_key with each
 // built-in aggregation, a window, a windowed reduction, a running sum,
-// union_with, print/save in Spark's form, and the checkpoint encoding. Fresh
+// update_state_by_key with a host function that removes keys, union_with, print/save in Spark's form, and the checkpoint encoding. Fresh
 // random input every run (seed printed on failure): 24 batches with empty
 // ones, keys that appear, vanish and return, negative and large values with
 // fractions.
@@ -21,6 +21,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -123,7 +124,7 @@ TEST_P(keyed_double_test, operators_match_the_model) {
   dstream<keyed_double> pairs = lines.map(parse);
   auto negated = pairs.map([](const keyed_double& p) { return std::pair<std::string, double>{p.first, -p.second}; });
   recorder<std::string> all_lines;
-  recorder<keyed_double> sum, count, min, max, windowed_sum, sliding_max, state, window, both;
+  recorder<keyed_double> sum, count, min, max, windowed_sum, sliding_max, state, window, both, fn_state;
   lines.foreach_batch(all_lines.sink());  // first: sees every batch time
   pairs.reduce_by_key().foreach_batch(sum.sink());
   pairs.reduce_by_key(aggregation::count).foreach_batch(count.sink());
@@ -132,6 +133,17 @@ TEST_P(keyed_double_test, operators_match_the_model) {
   pairs.reduce_by_key_and_window(aggregation::sum, L * interval, S * interval).foreach_batch(windowed_sum.sink());
   pairs.reduce_by_key_and_window(aggregation::max, L * interval).foreach_batch(sliding_max.sink());
   pairs.update_state_by_key(aggregation::sum).foreach_batch(state.sink());
+  // update_state_by_key(f) on the host: half the previous state plus the
+  // batch's values, in batch order. A key leaves the state when no value came
+  // and its state is under 100 in magnitude, or when it passes 1e11.
+  const auto decay = [](const std::vector<double>& v, std::optional<double> prev) -> std::optional<double> {
+    if (v.empty() && prev && std::fabs(*prev) < 100) return std::nullopt;
+    double x = prev.value_or(0) / 2;
+    for (const double d : v) x += d;
+    if (x > 1e11) return std::nullopt;
+    return x;
+  };
+  pairs.update_state_by_key(decay).foreach_batch(fn_state.sink());
   pairs.window(L * interval, S * interval).foreach_batch(window.sink());
   pairs.union_with(negated).foreach_batch(both.sink());
   run(ctx, n + 3);
@@ -154,11 +166,33 @@ TEST_P(keyed_double_test, operators_match_the_model) {
     return m;
   };
 
+  std::map<std::string, double> fn_model;  // update_state_by_key(decay), batch by batch
+  std::size_t removed = 0;
   for (int i = 1; i <= total; ++i) {
     const batch_time t = first + (i - 1) * interval.count();
     SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
     const bool slides = i % S == 0;
     const model batch = model_of(i, i);
+    {
+      std::map<std::string, std::vector<double>> fresh;
+      for (const auto& [k, x] : records(i)) fresh[k].push_back(x);
+      std::map<std::string, std::vector<double>> keys = fresh;
+      for (const auto& [k, x] : fn_model) keys[k];
+      std::map<std::string, double> next;
+      for (const auto& [k, unused] : keys) {
+        const auto prev = fn_model.count(k) != 0 ? std::optional<double>{fn_model.at(k)} : std::nullopt;
+        const auto updated = decay(fresh[k], prev);
+        if (updated) {
+          next[k] = *updated;
+        } else {
+          ++removed;
+        }
+      }
+      fn_model = std::move(next);
+      // The same host function on the same values in the same order: exact.
+      EXPECT_EQ(fn_state.seen[t], (std::vector<keyed_double>(fn_model.begin(), fn_model.end())))
+          << "update_state_by_key(f) over doubles";
+    }
     expect_reduced(sum.seen[t], batch, aggregation::sum);
     expect_reduced(count.seen[t], batch, aggregation::count);
     expect_reduced(min.seen[t], batch, aggregation::min);
@@ -179,6 +213,7 @@ TEST_P(keyed_double_test, operators_match_the_model) {
     for (const auto& [k, x] : records(i)) union_want.emplace_back(k, -x);
     EXPECT_EQ(both.seen[t], union_want);
   }
+  EXPECT_GT(removed, 0u) << "update_state_by_key(f): no key ever left the state; the test lost its point";
 }
 
 TEST_P(keyed_double_test, unsupported_combinations_are_errors_at_graph_building) {
@@ -187,6 +222,12 @@ TEST_P(keyed_double_test, unsupported_combinations_are_errors_at_graph_building)
   expect_logic_error([&] { pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{}, 2 * interval); },
                      "the inverse form takes integer values only");
   expect_logic_error([&] { pairs.update_state_by_key(aggregation::max); }, "aggregation::sum");
+  expect_logic_error(
+      [&] {
+        pairs.window(2 * interval, 2 * interval)
+            .update_state_by_key([](const std::vector<double>&, std::optional<double> s) { return s; });
+      },
+      "every batch");
 }
 
 TEST(keyed_double_format, doubles_print_as_java_double_to_string) {

@@ -135,6 +135,7 @@ class checkpoint_test : public streaming_test {
   struct sinks {
     std::shared_ptr<batch_log<word_pair>> counts, totals, window;
     std::shared_ptr<batch_log<int_pair>> by_length;  // host-function state over integer keys
+    std::shared_ptr<batch_log<keyed_double>> quarters;  // host-function state over doubles
   };
   static constexpr int window_batches = 4;
 
@@ -152,6 +153,14 @@ class checkpoint_test : public streaming_test {
               std::int64_t total = t.value_or(0);
               for (auto x : v) total += x;
               return std::optional<std::int64_t>{total};
+            }));
+    // A quarter per word (exact in binary), summed by a host function over doubles.
+    s.quarters = log_batches(
+        pairs.map([](const word_pair& p) { return std::pair<std::string, double>{p.first, 0.25 * p.second}; })
+            .update_state_by_key([](const std::vector<double>& v, std::optional<double> t) {
+              double total = t.value_or(0);
+              for (double x : v) total += x;
+              return std::optional<double>{total};
             }));
     return s;
   }
@@ -222,6 +231,11 @@ TEST_P(checkpoint_test, a_context_stopped_at_once_goes_on_from_its_checkpoint_an
   ASSERT_FALSE(s.by_length->batches().empty());
   EXPECT_EQ(s.by_length->batches().back().records,
             (std::vector<int_pair>(by_length.begin(), by_length.end())));
+  // And a quarter per word, kept as doubles by a host function, restored too.
+  std::vector<keyed_double> quarters;
+  for (const auto& [w, n] : reference) quarters.emplace_back(w, 0.25 * static_cast<double>(n));
+  ASSERT_FALSE(s.quarters->batches().empty());
+  EXPECT_EQ(s.quarters->batches().back().records, quarters);
   EXPECT_EQ(s.counts->batches().front().time, *ctx.recovered_from() + interval.count())
       << "the batches after the checkpoint run again, from the first on";
   EXPECT_LE(s.counts->batches().front().time, last_of_first_run);

@@ -235,6 +235,9 @@ using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
 using state_update =
     std::function<std::optional<std::int64_t>(const std::vector<std::int64_t>&, std::optional<std::int64_t>)>;
+/// update_state_by_key's host function over doubles (keyed_double).
+using double_state_update =
+    std::function<std::optional<double>(const std::vector<double>&, std::optional<double>)>;
 /// One call of map_with_state's function; appends its record to `out`.
 using state_mapper =
     std::function<void(const std::string&, std::optional<std::int64_t>, key_state&, host_records& out)>;
@@ -260,6 +263,7 @@ node_ptr make_value_window(const node_ptr& parent, aggregation agg, bool countin
 node_ptr make_reduce(const node_ptr& parent, aggregation agg);
 /// With `f` null: running totals on the backend (agg must be sum); else `f` on the host.
 node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state_update f);
+node_ptr make_update_state_by_key(const node_ptr& parent, double_state_update f);
 node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapper f,
                              std::chrono::milliseconds timeout);
 node_ptr make_state_snapshots(const node_ptr& mapped);
@@ -470,17 +474,25 @@ class dstream {
   }
   /// Spark's updateStateByKey: every batch, for each key in the state or in
   /// the batch, `f(new values, previous state)` returns the key's new state,
-  /// or std::nullopt to remove the key. `f(const std::vector<std::int64_t>&,
-  /// std::optional<std::int64_t>) -> std::optional<std::int64_t>` runs on the
-  /// host. T must be word_pair or int_pair. Every key in the state is output
-  /// each batch, string keys in byte order, integer keys ascending.
+  /// or std::nullopt to remove the key. The new values come in batch order.
+  /// `f` runs on the host: over word_pair and int_pair it is
+  /// `f(const std::vector<std::int64_t>&, std::optional<std::int64_t>) ->
+  /// std::optional<std::int64_t>`, over keyed_double `f(const
+  /// std::vector<double>&, std::optional<double>) -> std::optional<double>`.
+  /// Every key in the state is output each batch, string keys in byte order,
+  /// integer keys ascending.
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, aggregation> &&
                                               !is_device_function_v<std::decay_t<F>>>>
   dstream<T> update_state_by_key(F f) const {
-    static_assert(std::is_same_v<T, word_pair> || std::is_same_v<T, int_pair>,
-                  "update_state_by_key(f) needs a dstream<word_pair> or dstream<int_pair>");
-    detail::state_update update{std::move(f)};
-    return dstream<T>{detail::make_update_state_by_key(node_, aggregation::sum, std::move(update))};
+    static_assert(detail::is_keyed_value_v<T>,
+                  "update_state_by_key(f) needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
+    if constexpr (std::is_same_v<T, keyed_double>) {
+      detail::double_state_update update{std::move(f)};
+      return dstream<T>{detail::make_update_state_by_key(node_, std::move(update))};
+    } else {
+      detail::state_update update{std::move(f)};
+      return dstream<T>{detail::make_update_state_by_key(node_, aggregation::sum, std::move(update))};
+    }
   }
 
   // ---- user functors on the backend: on_device(f) (see device_function.hpp:
