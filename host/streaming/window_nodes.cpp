@@ -453,25 +453,37 @@ class host_state_node final : public node {
 
 /// map_with_state: the state of each key with the time of its last data, on
 /// the host; the user's function is called per record, then for idle keys.
+/// Keys are strings (word_pair) or integers (int_pair).
+template <class Key>
 class map_state_node final : public node {
+  static constexpr bool string_keys = std::is_same_v<Key, std::string>;
+  using mapper = std::conditional_t<string_keys, state_mapper, int_state_mapper>;
+  using record = std::pair<Key, std::int64_t>;
+
  public:
   struct entry {
     std::int64_t value = 0;
     batch_time last_data = 0;
   };
 
-  map_state_node(const node_ptr& parent, record_kind out, state_mapper f, std::int64_t timeout_ms)
+  map_state_node(const node_ptr& parent, record_kind out, mapper f, std::int64_t timeout_ms)
       : node{parent->context(), out, {parent}}, f_{std::move(f)}, timeout_{timeout_ms} {}
 
   std::uint64_t state_keys() const override { return state_.size(); }
-  const std::map<std::string, entry>& state() const noexcept { return state_; }
+  const std::map<Key, entry>& state() const noexcept { return state_; }
   std::string checkpoint_tag() const override {
-    return "map_with_state " + std::to_string(timeout_) + " " + std::to_string(static_cast<int>(kind()));
+    // The tag of string keys is the one from before integer keys.
+    return std::string{string_keys ? "map_with_state " : "map_with_state int_pairs "} + std::to_string(timeout_) +
+           " " + std::to_string(static_cast<int>(kind()));
   }
   void save_state(byte_writer& w, stream_view) const override {
     w.u64(state_.size());
     for (const auto& [k, e] : state_) {
-      w.bytes(k);
+      if constexpr (string_keys) {
+        w.bytes(k);
+      } else {
+        w.i64(k);
+      }
       w.i64(e.value);
       w.i64(e.last_data);
     }
@@ -480,7 +492,12 @@ class map_state_node final : public node {
     state_.clear();
     const std::uint64_t n = r.count(24);
     for (std::uint64_t i = 0; i < n; ++i) {
-      std::string k{r.bytes()};
+      Key k{};
+      if constexpr (string_keys) {
+        k = std::string{r.bytes()};
+      } else {
+        k = r.i64();
+      }
       entry e;
       e.value = r.i64();
       e.last_data = r.i64();
@@ -494,7 +511,7 @@ class map_state_node final : public node {
     host_records out = empty_records(kind());
     if (in && in->size() > 0) {
       host_records h = download(*in, run.s);
-      for (const auto& [k, v] : std::get<std::vector<word_pair>>(h)) {
+      for (const auto& [k, v] : std::get<std::vector<record>>(h)) {
         const auto it = state_.find(k);
         key_state st{it != state_.end() ? std::optional<std::int64_t>{it->second.value} : std::nullopt, false};
         f_(k, v, st, out);
@@ -522,20 +539,26 @@ class map_state_node final : public node {
   }
 
  private:
-  state_mapper f_;
+  mapper f_;
   std::int64_t timeout_;
-  std::map<std::string, entry> state_;
+  std::map<Key, entry> state_;
 };
 
+/// state_snapshots: (key, state) of every key in a map_state_node after each batch.
+template <class Key>
 class snapshot_node final : public node {
+  using record = std::pair<Key, std::int64_t>;
+
  public:
-  explicit snapshot_node(const node_ptr& mapped) : node{mapped->context(), record_kind::pairs, {mapped}} {}
+  explicit snapshot_node(const node_ptr& mapped)
+      : node{mapped->context(), std::is_same_v<Key, std::string> ? record_kind::pairs : record_kind::int_pairs,
+             {mapped}} {}
 
  protected:
   batch_ptr compute(batch_run& run) override {
     parent()->evaluate(run);  // the state after this batch
-    const auto& state = static_cast<const map_state_node*>(parent_node())->state();
-    std::vector<word_pair> out;
+    const auto& state = static_cast<const map_state_node<Key>*>(parent_node())->state();
+    std::vector<record> out;
     out.reserve(state.size());
     for (const auto& [k, e] : state) out.emplace_back(k, e.value);
     return upload(host_records{std::move(out)}, run.s);
@@ -593,14 +616,27 @@ node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapp
   GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "map_with_state: the parent must have data every batch");
   GPUSTREAM_EXPECTS(f != nullptr, "map_with_state: an empty function");
   GPUSTREAM_EXPECTS(timeout.count() >= 0, "map_with_state: a negative timeout");
-  return per_batch<map_state_node>(ctx, parent, out, std::move(f), timeout.count());
+  return per_batch<map_state_node<std::string>>(ctx, parent, out, std::move(f), timeout.count());
+}
+
+node_ptr make_map_with_state(const node_ptr& parent, record_kind out, int_state_mapper f,
+                             std::chrono::milliseconds timeout) {
+  auto ctx = building(parent, "map_with_state");
+  GPUSTREAM_EXPECTS(parent->kind() == record_kind::int_pairs, "map_with_state: needs a dstream of int_pairs");
+  GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "map_with_state: the parent must have data every batch");
+  GPUSTREAM_EXPECTS(f != nullptr, "map_with_state: an empty function");
+  GPUSTREAM_EXPECTS(timeout.count() >= 0, "map_with_state: a negative timeout");
+  return per_batch<map_state_node<std::int64_t>>(ctx, parent, out, std::move(f), timeout.count());
 }
 
 node_ptr make_state_snapshots(const node_ptr& mapped) {
   auto ctx = building(mapped, "state_snapshots");
-  GPUSTREAM_EXPECTS(dynamic_cast<const map_state_node*>(mapped.get()) != nullptr,
+  if (dynamic_cast<const map_state_node<std::int64_t>*>(mapped.get()) != nullptr) {
+    return std::make_shared<snapshot_node<std::int64_t>>(mapped);
+  }
+  GPUSTREAM_EXPECTS(dynamic_cast<const map_state_node<std::string>*>(mapped.get()) != nullptr,
                     "state_snapshots: not a map_with_state stream");
-  return std::make_shared<snapshot_node>(mapped);
+  return std::make_shared<snapshot_node<std::string>>(mapped);
 }
 
 node_ptr make_union(const node_ptr& a, const node_ptr& b) {

@@ -2,7 +2,7 @@
 // reference model of Spark's semantics: reduce_by_key with each built-in
 // aggregation, a window, a windowed reduction with and without an inverse
 // (zeros kept or dropped), a running sum, update_state_by_key with a host
-// function, union_with,
+// function, map_with_state with a timeout and its snapshots, union_with,
 // print/save in Spark's form, and the checkpoint encoding. Fresh random
 // input every run (seed printed on failure): 24 batches with empty ones,
 // keys that appear, vanish and return, negative and large keys.
@@ -198,12 +198,96 @@ TEST_P(int_pair_test, operators_match_the_model) {
   }
 }
 
+// map_with_state over integer keys: called per record in order, only for
+// keys with data, once more for keys idle longer than the timeout, which are
+// then removed; its records may be of another type (here word_pair), its
+// snapshots are int_pairs, keys ascending.
+TEST_P(int_pair_test, map_with_state_over_integer_keys_matches_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+  constexpr int timeout_batches = 3;
+  constexpr std::int64_t limit = 1'500'000;
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  recorder<std::string> all_lines;
+  recorder<word_pair> mapped;
+  recorder<int_pair> snapshots;
+  lines.foreach_batch(all_lines.sink());
+  // Running totals; a key whose total passes the limit in magnitude is
+  // removed (and starts again); a key timing out gives its total negated.
+  auto m = lines.map(parse).map_with_state(
+      [](std::int64_t key, std::optional<std::int64_t> value, key_state& state) {
+        if (state.is_timing_out()) return word_pair{std::to_string(key), -state.get()};
+        const std::int64_t total = (state.exists() ? state.get() : 0) + value.value_or(0);
+        if (total > limit || total < -limit) {
+          state.remove();
+        } else {
+          state.update(total);
+        }
+        return word_pair{std::to_string(key), total};
+      },
+      timeout_batches * interval);
+  static_assert(std::is_same_v<decltype(m.state_snapshots()), dstream<int_pair>>);
+  m.foreach_batch(mapped.sink());
+  m.state_snapshots().foreach_batch(snapshots.sink());
+  run(ctx, n + 3);
+
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  std::map<std::int64_t, std::pair<std::int64_t, int>> state;  // value, batch of last data
+  std::size_t removed = 0;
+  std::size_t timed_out = 0;
+  for (int i = 1; i <= total; ++i) {
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    const batch_time t = first + (i - 1) * interval.count();
+    std::vector<word_pair> expected;
+    if (i <= n) {
+      for (const auto& line : input[static_cast<std::size_t>(i - 1)]) {
+        const auto [k, v] = parse(line);
+        const auto it = state.find(k);
+        const std::int64_t sum = (it != state.end() ? it->second.first : 0) + v;
+        if (sum > limit || sum < -limit) {
+          state.erase(k);
+          ++removed;
+        } else {
+          state[k] = {sum, i};
+        }
+        expected.emplace_back(std::to_string(k), sum);
+      }
+    }
+    for (auto it = state.begin(); it != state.end();) {
+      if (i - it->second.second > timeout_batches) {
+        expected.emplace_back(std::to_string(it->first), -it->second.first);
+        it = state.erase(it);
+        ++timed_out;
+      } else {
+        ++it;
+      }
+    }
+    EXPECT_EQ(mapped.seen[t], expected);
+    std::vector<int_pair> snapshot;
+    for (const auto& [k, e] : state) snapshot.emplace_back(k, e.first);
+    EXPECT_EQ(snapshots.seen[t], snapshot);
+  }
+  EXPECT_GT(timed_out, 0u) << "no key timed out; the test lost its point";
+  (void)removed;  // sums pass the limit only now and then
+}
+
 TEST_P(int_pair_test, unsupported_combinations_are_errors_at_graph_building) {
   streaming_context ctx{options()};
   auto pairs = ctx.queue_stream({}).map(parse);
   expect_logic_error([&] { pairs.reduce_by_key_and_window(aggregation::min, with_inverse{}, 2 * interval); },
                      "an inverse exists for sum and count only");
   expect_logic_error([&] { pairs.update_state_by_key(aggregation::min); }, "aggregation::sum");
+  expect_logic_error(
+      [&] {
+        pairs.window(2 * interval, 2 * interval)
+            .map_with_state([](std::int64_t k, std::optional<std::int64_t>, key_state&) { return k; });
+      },
+      "every batch");
 }
 
 TEST_P(int_pair_test, print_and_save_write_sparks_form) {

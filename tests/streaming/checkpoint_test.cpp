@@ -136,6 +136,7 @@ class checkpoint_test : public streaming_test {
     std::shared_ptr<batch_log<word_pair>> counts, totals, window;
     std::shared_ptr<batch_log<int_pair>> by_length;  // host-function state over integer keys
     std::shared_ptr<batch_log<keyed_double>> quarters;  // host-function state over doubles
+    std::shared_ptr<batch_log<int_pair>> mapped_lengths;  // map_with_state's snapshots, integer keys
   };
   static constexpr int window_batches = 4;
 
@@ -147,8 +148,17 @@ class checkpoint_test : public streaming_test {
     s.totals = log_batches(pairs.update_state_by_key(aggregation::sum));
     s.window = log_batches(pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{true},
                                                           window_batches * interval));
+    const auto lengths =
+        pairs.map([](const word_pair& p) { return int_pair{static_cast<std::int64_t>(p.first.size()), p.second}; });
+    s.mapped_lengths = log_batches(
+        lengths
+            .map_with_state([](std::int64_t key, std::optional<std::int64_t> v, key_state& state) {
+              state.update(state.exists() ? state.get() + v.value_or(0) : v.value_or(0));
+              return int_pair{key, state.get()};
+            })
+            .state_snapshots());
     s.by_length = log_batches(
-        pairs.map([](const word_pair& p) { return int_pair{static_cast<std::int64_t>(p.first.size()), p.second}; })
+        lengths
             .update_state_by_key([](const std::vector<std::int64_t>& v, std::optional<std::int64_t> t) {
               std::int64_t total = t.value_or(0);
               for (auto x : v) total += x;
@@ -230,6 +240,10 @@ TEST_P(checkpoint_test, a_context_stopped_at_once_goes_on_from_its_checkpoint_an
   for (const auto& [w, n] : reference) by_length[static_cast<std::int64_t>(w.size())] += n;
   ASSERT_FALSE(s.by_length->batches().empty());
   EXPECT_EQ(s.by_length->batches().back().records,
+            (std::vector<int_pair>(by_length.begin(), by_length.end())));
+  // The same totals kept by map_with_state over integer keys, restored too.
+  ASSERT_FALSE(s.mapped_lengths->batches().empty());
+  EXPECT_EQ(s.mapped_lengths->batches().back().records,
             (std::vector<int_pair>(by_length.begin(), by_length.end())));
   // And a quarter per word, kept as doubles by a host function, restored too.
   std::vector<keyed_double> quarters;

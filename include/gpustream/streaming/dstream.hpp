@@ -98,7 +98,7 @@ class key_state {
 
 template <class T>
 class dstream;
-template <class U>
+template <class U, class S = word_pair>
 class mapped_with_state;
 class streaming_context;
 
@@ -241,6 +241,9 @@ using double_state_update =
 /// One call of map_with_state's function; appends its record to `out`.
 using state_mapper =
     std::function<void(const std::string&, std::optional<std::int64_t>, key_state&, host_records& out)>;
+/// The same over integer keys (int_pair).
+using int_state_mapper =
+    std::function<void(std::int64_t, std::optional<std::int64_t>, key_state&, host_records& out)>;
 
 // Graph building; each throws gpustream::logic_error when the node's context
 // has started, has stopped, or is gone. Defined in host/streaming/graph.cpp.
@@ -265,6 +268,8 @@ node_ptr make_reduce(const node_ptr& parent, aggregation agg);
 node_ptr make_update_state_by_key(const node_ptr& parent, aggregation agg, state_update f);
 node_ptr make_update_state_by_key(const node_ptr& parent, double_state_update f);
 node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapper f,
+                             std::chrono::milliseconds timeout);
+node_ptr make_map_with_state(const node_ptr& parent, record_kind out, int_state_mapper f,
                              std::chrono::milliseconds timeout);
 node_ptr make_state_snapshots(const node_ptr& mapped);
 // Device functors (device_function.hpp): kernels made in the caller's
@@ -699,20 +704,25 @@ class dstream {
   /// key_state) and returns one record of the output. Only keys with new data
   /// are touched, except that with a positive `idle_timeout` a key without
   /// data for longer than it gets one last call with no value and
-  /// state.is_timing_out(), and is then removed. `f(const std::string&,
-  /// std::optional<std::int64_t>, gpustream::key_state&)` runs on the host.
-  /// The result also gives state_snapshots(). T must be word_pair.
+  /// state.is_timing_out(), and is then removed. `f(key,
+  /// std::optional<std::int64_t>, gpustream::key_state&)` runs on the host;
+  /// its key is a `const std::string&` over word_pair and a `std::int64_t`
+  /// over int_pair. The result also gives state_snapshots(). T must be
+  /// word_pair or int_pair.
   template <class F>
   auto map_with_state(F f, std::chrono::milliseconds idle_timeout = {}) const {
-    static_assert(std::is_same_v<T, word_pair>, "map_with_state needs a dstream<word_pair>");
-    using U = detail::record_of_t<
-        std::invoke_result_t<F&, const std::string&, std::optional<std::int64_t>, key_state&>>;
+    static_assert(std::is_same_v<T, word_pair> || std::is_same_v<T, int_pair>,
+                  "map_with_state needs a dstream<word_pair> or dstream<int_pair>");
+    using K = std::conditional_t<std::is_same_v<T, int_pair>, std::int64_t, const std::string&>;
+    using U = detail::record_of_t<std::invoke_result_t<F&, K, std::optional<std::int64_t>, key_state&>>;
     static_assert(!std::is_void_v<U>, "map_with_state's function must return a record");
-    detail::state_mapper mapper = [f = std::move(f)](const std::string& key, std::optional<std::int64_t> value,
-                                                     key_state& state, detail::host_records& out) mutable {
+    using mapper_type =
+        std::conditional_t<std::is_same_v<T, int_pair>, detail::int_state_mapper, detail::state_mapper>;
+    mapper_type mapper = [f = std::move(f)](K key, std::optional<std::int64_t> value, key_state& state,
+                                            detail::host_records& out) mutable {
       std::get<std::vector<U>>(out).push_back(detail::to_record(f(key, value, state)));
     };
-    return mapped_with_state<U>{
+    return mapped_with_state<U, T>{
         detail::make_map_with_state(node_, detail::kind_of<U>(), std::move(mapper), idle_timeout)};
   }
 
@@ -749,7 +759,7 @@ class dstream {
  private:
   template <class>
   friend class dstream;
-  template <class>
+  template <class, class>
   friend class mapped_with_state;
   friend class streaming_context;
   explicit dstream(detail::node_ptr n) : node_{std::move(n)} {}
@@ -788,15 +798,14 @@ std::vector<word_pair> dstream<T>::detail_reduce(std::vector<word_pair>&& in, F&
   return out;
 }
 
-/// What map_with_state returns: its records, and the state behind them.
-template <class U>
+/// What map_with_state returns: its records (U), and the state behind them
+/// (S: word_pair or int_pair, the type of the stream it was called on).
+template <class U, class S>
 class mapped_with_state : public dstream<U> {
  public:
   /// (key, state) for every key in the state after each batch (Spark's
-  /// stateSnapshots), in byte order of the keys.
-  dstream<word_pair> state_snapshots() const {
-    return dstream<word_pair>{detail::make_state_snapshots(this->node_)};
-  }
+  /// stateSnapshots), string keys in byte order, integer keys ascending.
+  dstream<S> state_snapshots() const { return dstream<S>{detail::make_state_snapshots(this->node_)}; }
 
  private:
   template <class>
