@@ -53,6 +53,14 @@ run_apps() {
     echo "-- $check"
     timeout 120 python3 "$here/wordcount_check.py" "$check" "${args[@]}" || rc=1
   done
+  echo "-- demo"
+  if timeout 120 "$here/bin/gpustream" demo --batches 2 --batch-mib 1 --interval-ms 20 --top 3 >"$work/demo.out" 2>&1 &&
+     grep -Eq '^Time: [0-9]+ ms$' "$work/demo.out"; then
+    echo "printed batches"
+  else
+    rc=1
+    tail -20 "$work/demo.out"
+  fi
   echo "-- example"
   timeout 120 python3 "$here/wordcount_check.py" example "$here/bin/network_wordcount" || rc=1
   echo "-- field-example"
