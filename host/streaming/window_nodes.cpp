@@ -351,6 +351,30 @@ class reduce_state_node final : public node {
   batch_ptr state_;
 };
 
+/// Writes and reads a state value of a checkpoint: an integer, or a double
+/// by its bits.
+template <class V>
+void write_value(byte_writer& w, V v) {
+  if constexpr (std::is_same_v<V, double>) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    w.u64(bits);
+  } else {
+    w.i64(v);
+  }
+}
+template <class V>
+V read_value(byte_reader& r) {
+  if constexpr (std::is_same_v<V, double>) {
+    const std::uint64_t bits = r.u64();
+    double v = 0;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  } else {
+    return r.i64();
+  }
+}
+
 /// update_state_by_key with a host function: for each key in the state or in
 /// the batch, f(new values in batch order, previous state) gives the new state
 /// (none: the key is removed). Keys are strings (word_pair and keyed_double,
@@ -416,13 +440,7 @@ class host_state_node final : public node {
       } else {
         w.i64(k);
       }
-      if constexpr (doubles) {
-        std::uint64_t bits = 0;
-        std::memcpy(&bits, &v, sizeof bits);
-        w.u64(bits);
-      } else {
-        w.i64(v);
-      }
+      write_value(w, v);
     }
   }
   void load_state(byte_reader& r, stream_view) override {
@@ -435,14 +453,7 @@ class host_state_node final : public node {
       } else {
         k = r.i64();
       }
-      V v{};
-      if constexpr (doubles) {
-        const std::uint64_t bits = r.u64();
-        std::memcpy(&v, &bits, sizeof v);
-      } else {
-        v = r.i64();
-      }
-      state_[std::move(k)] = v;
+      state_[std::move(k)] = read_value<V>(r);
     }
   }
 
@@ -453,16 +464,21 @@ class host_state_node final : public node {
 
 /// map_with_state: the state of each key with the time of its last data, on
 /// the host; the user's function is called per record, then for idle keys.
-/// Keys are strings (word_pair) or integers (int_pair).
-template <class Key>
+/// Keys are strings (word_pair, keyed_double) or integers (int_pair); values
+/// integers or doubles (keyed_double).
+template <class Key, class V>
 class map_state_node final : public node {
   static constexpr bool string_keys = std::is_same_v<Key, std::string>;
-  using mapper = std::conditional_t<string_keys, state_mapper, int_state_mapper>;
-  using record = std::pair<Key, std::int64_t>;
+  static constexpr bool doubles = std::is_same_v<V, double>;
+  static_assert(string_keys || !doubles, "doubles are kept under string keys only");
+  using mapper = std::conditional_t<doubles, double_state_mapper,
+                                    std::conditional_t<string_keys, state_mapper, int_state_mapper>>;
+  using record = std::pair<Key, V>;
+  using state_type = basic_key_state<V>;
 
  public:
   struct entry {
-    std::int64_t value = 0;
+    V value{};
     batch_time last_data = 0;
   };
 
@@ -472,9 +488,9 @@ class map_state_node final : public node {
   std::uint64_t state_keys() const override { return state_.size(); }
   const std::map<Key, entry>& state() const noexcept { return state_; }
   std::string checkpoint_tag() const override {
-    // The tag of string keys is the one from before integer keys.
-    return std::string{string_keys ? "map_with_state " : "map_with_state int_pairs "} + std::to_string(timeout_) +
-           " " + std::to_string(static_cast<int>(kind()));
+    // The tag of string keys with integers is the one from before the others.
+    const char* prefix = doubles ? "map_with_state keyed_doubles " : string_keys ? "map_with_state " : "map_with_state int_pairs ";
+    return prefix + std::to_string(timeout_) + " " + std::to_string(static_cast<int>(kind()));
   }
   void save_state(byte_writer& w, stream_view) const override {
     w.u64(state_.size());
@@ -484,7 +500,7 @@ class map_state_node final : public node {
       } else {
         w.i64(k);
       }
-      w.i64(e.value);
+      write_value(w, e.value);
       w.i64(e.last_data);
     }
   }
@@ -499,7 +515,7 @@ class map_state_node final : public node {
         k = r.i64();
       }
       entry e;
-      e.value = r.i64();
+      e.value = read_value<V>(r);
       e.last_data = r.i64();
       state_[std::move(k)] = e;
     }
@@ -513,7 +529,7 @@ class map_state_node final : public node {
       host_records h = download(*in, run.s);
       for (const auto& [k, v] : std::get<std::vector<record>>(h)) {
         const auto it = state_.find(k);
-        key_state st{it != state_.end() ? std::optional<std::int64_t>{it->second.value} : std::nullopt, false};
+        state_type st{it != state_.end() ? std::optional<V>{it->second.value} : std::nullopt, false};
         f_(k, v, st, out);
         if (st.exists()) {
           state_[k] = entry{st.get(), run.time};  // data refreshes the key's idle time
@@ -530,7 +546,7 @@ class map_state_node final : public node {
           ++it;
           continue;
         }
-        key_state st{it->second.value, true};
+        state_type st{it->second.value, true};
         f_(it->first, std::nullopt, st, out);
         it = state_.erase(it);
       }
@@ -545,19 +561,22 @@ class map_state_node final : public node {
 };
 
 /// state_snapshots: (key, state) of every key in a map_state_node after each batch.
-template <class Key>
+template <class Key, class V>
 class snapshot_node final : public node {
-  using record = std::pair<Key, std::int64_t>;
+  using record = std::pair<Key, V>;
 
  public:
   explicit snapshot_node(const node_ptr& mapped)
-      : node{mapped->context(), std::is_same_v<Key, std::string> ? record_kind::pairs : record_kind::int_pairs,
+      : node{mapped->context(),
+             std::is_same_v<V, double>
+                 ? record_kind::keyed_doubles
+                 : (std::is_same_v<Key, std::string> ? record_kind::pairs : record_kind::int_pairs),
              {mapped}} {}
 
  protected:
   batch_ptr compute(batch_run& run) override {
     parent()->evaluate(run);  // the state after this batch
-    const auto& state = static_cast<const map_state_node<Key>*>(parent_node())->state();
+    const auto& state = static_cast<const map_state_node<Key, V>*>(parent_node())->state();
     std::vector<record> out;
     out.reserve(state.size());
     for (const auto& [k, e] : state) out.emplace_back(k, e.value);
@@ -609,34 +628,50 @@ node_ptr per_batch(const std::shared_ptr<context_impl>& ctx, Args&&... args) {
 
 }  // namespace
 
-node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapper f,
+namespace {
+
+/// map_with_state's checks at graph building, then its node over `Key` and `V`.
+template <class Key, class V, class Mapper>
+node_ptr map_with_state_node(const node_ptr& parent, record_kind in, record_kind out, Mapper f,
                              std::chrono::milliseconds timeout) {
   auto ctx = building(parent, "map_with_state");
-  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs, "map_with_state: needs a dstream of pairs");
+  GPUSTREAM_EXPECTS(parent->kind() == in, "map_with_state: the parent holds another record type");
   GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "map_with_state: the parent must have data every batch");
   GPUSTREAM_EXPECTS(f != nullptr, "map_with_state: an empty function");
   GPUSTREAM_EXPECTS(timeout.count() >= 0, "map_with_state: a negative timeout");
-  return per_batch<map_state_node<std::string>>(ctx, parent, out, std::move(f), timeout.count());
+  return per_batch<map_state_node<Key, V>>(ctx, parent, out, std::move(f), timeout.count());
+}
+
+}  // namespace
+
+node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapper f,
+                             std::chrono::milliseconds timeout) {
+  return map_with_state_node<std::string, std::int64_t>(parent, record_kind::pairs, out, std::move(f), timeout);
 }
 
 node_ptr make_map_with_state(const node_ptr& parent, record_kind out, int_state_mapper f,
                              std::chrono::milliseconds timeout) {
-  auto ctx = building(parent, "map_with_state");
-  GPUSTREAM_EXPECTS(parent->kind() == record_kind::int_pairs, "map_with_state: needs a dstream of int_pairs");
-  GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "map_with_state: the parent must have data every batch");
-  GPUSTREAM_EXPECTS(f != nullptr, "map_with_state: an empty function");
-  GPUSTREAM_EXPECTS(timeout.count() >= 0, "map_with_state: a negative timeout");
-  return per_batch<map_state_node<std::int64_t>>(ctx, parent, out, std::move(f), timeout.count());
+  return map_with_state_node<std::int64_t, std::int64_t>(parent, record_kind::int_pairs, out, std::move(f),
+                                                          timeout);
+}
+
+node_ptr make_map_with_state(const node_ptr& parent, record_kind out, double_state_mapper f,
+                             std::chrono::milliseconds timeout) {
+  return map_with_state_node<std::string, double>(parent, record_kind::keyed_doubles, out, std::move(f), timeout);
 }
 
 node_ptr make_state_snapshots(const node_ptr& mapped) {
   auto ctx = building(mapped, "state_snapshots");
-  if (dynamic_cast<const map_state_node<std::int64_t>*>(mapped.get()) != nullptr) {
-    return std::make_shared<snapshot_node<std::int64_t>>(mapped);
+  const node* n = mapped.get();
+  if (dynamic_cast<const map_state_node<std::int64_t, std::int64_t>*>(n) != nullptr) {
+    return std::make_shared<snapshot_node<std::int64_t, std::int64_t>>(mapped);
   }
-  GPUSTREAM_EXPECTS(dynamic_cast<const map_state_node<std::string>*>(mapped.get()) != nullptr,
+  if (dynamic_cast<const map_state_node<std::string, double>*>(n) != nullptr) {
+    return std::make_shared<snapshot_node<std::string, double>>(mapped);
+  }
+  GPUSTREAM_EXPECTS((dynamic_cast<const map_state_node<std::string, std::int64_t>*>(n) != nullptr),
                     "state_snapshots: not a map_with_state stream");
-  return std::make_shared<snapshot_node<std::string>>(mapped);
+  return std::make_shared<snapshot_node<std::string, std::int64_t>>(mapped);
 }
 
 node_ptr make_union(const node_ptr& a, const node_ptr& b) {

@@ -1,7 +1,8 @@
 // (string, double) records (keyed_double) through a streaming_context
 // against a reference model of Spark's semantics: reduce_by_key with each
 // built-in aggregation, a window, a windowed reduction, a running sum,
-// update_state_by_key with a host function that removes keys, union_with, print/save in Spark's form, and the checkpoint encoding. Fresh
+// update_state_by_key with a host function that removes keys, map_with_state
+// with a timeout and its snapshots, union_with, print/save in Spark's form, and the checkpoint encoding. Fresh
 // random input every run (seed printed on failure): 24 batches with empty
 // ones, keys that appear, vanish and return, negative and large values with
 // fractions.
@@ -214,6 +215,79 @@ TEST_P(keyed_double_test, operators_match_the_model) {
     EXPECT_EQ(both.seen[t], union_want);
   }
   EXPECT_GT(removed, 0u) << "update_state_by_key(f): no key ever left the state; the test lost its point";
+}
+
+// map_with_state over doubles: called per record in order, only for keys
+// with data, once more for keys idle longer than the timeout, which are then
+// removed; snapshots are keyed_doubles in byte order of the keys.
+TEST_P(keyed_double_test, map_with_state_over_doubles_matches_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+  constexpr int timeout_batches = 2;
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  recorder<std::string> all_lines;
+  recorder<keyed_double> mapped, snapshots;
+  lines.foreach_batch(all_lines.sink());
+  // The largest value seen per key; a value over 1e12 removes the key; a key
+  // timing out gives its largest value negated.
+  auto m = lines.map(parse).map_with_state(
+      [](const std::string& key, std::optional<double> value, double_key_state& state) {
+        if (state.is_timing_out()) return keyed_double{key, -state.get()};
+        const double x = value.value_or(0);
+        const double largest = state.exists() ? std::max(state.get(), x) : x;
+        if (x > 1e12) {
+          state.remove();
+        } else {
+          state.update(largest);
+        }
+        return keyed_double{key, largest};
+      },
+      timeout_batches * interval);
+  static_assert(std::is_same_v<decltype(m.state_snapshots()), dstream<keyed_double>>);
+  m.foreach_batch(mapped.sink());
+  m.state_snapshots().foreach_batch(snapshots.sink());
+  run(ctx, n + 3);
+
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  std::map<std::string, std::pair<double, int>> state;  // value, batch of last data
+  std::size_t timed_out = 0;
+  for (int i = 1; i <= total; ++i) {
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    const batch_time t = first + (i - 1) * interval.count();
+    std::vector<keyed_double> expected;
+    if (i <= n) {
+      for (const auto& line : input[static_cast<std::size_t>(i - 1)]) {
+        const auto [k, x] = parse(line);
+        const auto it = state.find(k);
+        const double largest = it != state.end() ? std::max(it->second.first, x) : x;
+        if (x > 1e12) {
+          state.erase(k);
+        } else {
+          state[k] = {largest, i};
+        }
+        expected.emplace_back(k, largest);
+      }
+    }
+    for (auto it = state.begin(); it != state.end();) {
+      if (i - it->second.second > timeout_batches) {
+        expected.emplace_back(it->first, -it->second.first);
+        it = state.erase(it);
+        ++timed_out;
+      } else {
+        ++it;
+      }
+    }
+    EXPECT_EQ(mapped.seen[t], expected);  // max and negation are exact
+    std::vector<keyed_double> snapshot;
+    for (const auto& [k, e] : state) snapshot.emplace_back(k, e.first);
+    EXPECT_EQ(snapshots.seen[t], snapshot);
+  }
+  EXPECT_GT(timed_out, 0u) << "no key timed out; the test lost its point";
 }
 
 TEST_P(keyed_double_test, unsupported_combinations_are_errors_at_graph_building) {

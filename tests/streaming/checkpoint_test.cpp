@@ -137,6 +137,7 @@ class checkpoint_test : public streaming_test {
     std::shared_ptr<batch_log<int_pair>> by_length;  // host-function state over integer keys
     std::shared_ptr<batch_log<keyed_double>> quarters;  // host-function state over doubles
     std::shared_ptr<batch_log<int_pair>> mapped_lengths;  // map_with_state's snapshots, integer keys
+    std::shared_ptr<batch_log<keyed_double>> mapped_quarters;  // map_with_state's snapshots, doubles
   };
   static constexpr int window_batches = 4;
 
@@ -164,9 +165,19 @@ class checkpoint_test : public streaming_test {
               for (auto x : v) total += x;
               return std::optional<std::int64_t>{total};
             }));
-    // A quarter per word (exact in binary), summed by a host function over doubles.
+    // A quarter per word (exact in binary), summed by a host function over
+    // doubles, and by map_with_state.
+    const auto quarters =
+        pairs.map([](const word_pair& p) { return std::pair<std::string, double>{p.first, 0.25 * p.second}; });
+    s.mapped_quarters = log_batches(
+        quarters
+            .map_with_state([](const std::string& key, std::optional<double> v, double_key_state& state) {
+              state.update((state.exists() ? state.get() : 0.0) + v.value_or(0));
+              return keyed_double{key, state.get()};
+            })
+            .state_snapshots());
     s.quarters = log_batches(
-        pairs.map([](const word_pair& p) { return std::pair<std::string, double>{p.first, 0.25 * p.second}; })
+        quarters
             .update_state_by_key([](const std::vector<double>& v, std::optional<double> t) {
               double total = t.value_or(0);
               for (double x : v) total += x;
@@ -250,6 +261,8 @@ TEST_P(checkpoint_test, a_context_stopped_at_once_goes_on_from_its_checkpoint_an
   for (const auto& [w, n] : reference) quarters.emplace_back(w, 0.25 * static_cast<double>(n));
   ASSERT_FALSE(s.quarters->batches().empty());
   EXPECT_EQ(s.quarters->batches().back().records, quarters);
+  ASSERT_FALSE(s.mapped_quarters->batches().empty());
+  EXPECT_EQ(s.mapped_quarters->batches().back().records, quarters);
   EXPECT_EQ(s.counts->batches().front().time, *ctx.recovered_from() + interval.count())
       << "the batches after the checkpoint run again, from the first on";
   EXPECT_LE(s.counts->batches().front().time, last_of_first_run);

@@ -74,27 +74,32 @@ struct with_inverse {
   bool drop_zeros = false;
 };
 
-/// The state of one key inside map_with_state's function (Spark's State[Long]).
-class key_state {
+/// The state of one key inside map_with_state's function (Spark's State[V]):
+/// key_state holds an integer (word_pair, int_pair), double_key_state a
+/// double (keyed_double).
+template <class V>
+class basic_key_state {
  public:
   bool exists() const noexcept { return exists_; }
   /// The state; throws gpustream::logic_error when there is none.
-  std::int64_t get() const;
+  V get() const;
   /// Sets the state. Throws gpustream::logic_error for a key timing out.
-  void update(std::int64_t value);
+  void update(V value);
   /// Removes the key's state.
   void remove() noexcept { exists_ = false; }
   /// True in the last call for a key idle longer than the timeout.
   bool is_timing_out() const noexcept { return timing_out_; }
 
-  key_state(std::optional<std::int64_t> value, bool timing_out) noexcept
-      : value_{value.value_or(0)}, exists_{value.has_value()}, timing_out_{timing_out} {}
+  basic_key_state(std::optional<V> value, bool timing_out) noexcept
+      : value_{value.value_or(V{})}, exists_{value.has_value()}, timing_out_{timing_out} {}
 
  private:
-  std::int64_t value_;
+  V value_;
   bool exists_;
   bool timing_out_;
 };
+using key_state = basic_key_state<std::int64_t>;
+using double_key_state = basic_key_state<double>;
 
 template <class T>
 class dstream;
@@ -244,6 +249,9 @@ using state_mapper =
 /// The same over integer keys (int_pair).
 using int_state_mapper =
     std::function<void(std::int64_t, std::optional<std::int64_t>, key_state&, host_records& out)>;
+/// The same over doubles (keyed_double).
+using double_state_mapper =
+    std::function<void(const std::string&, std::optional<double>, double_key_state&, host_records& out)>;
 
 // Graph building; each throws gpustream::logic_error when the node's context
 // has started, has stopped, or is gone. Defined in host/streaming/graph.cpp.
@@ -270,6 +278,8 @@ node_ptr make_update_state_by_key(const node_ptr& parent, double_state_update f)
 node_ptr make_map_with_state(const node_ptr& parent, record_kind out, state_mapper f,
                              std::chrono::milliseconds timeout);
 node_ptr make_map_with_state(const node_ptr& parent, record_kind out, int_state_mapper f,
+                             std::chrono::milliseconds timeout);
+node_ptr make_map_with_state(const node_ptr& parent, record_kind out, double_state_mapper f,
                              std::chrono::milliseconds timeout);
 node_ptr make_state_snapshots(const node_ptr& mapped);
 // Device functors (device_function.hpp): kernels made in the caller's
@@ -704,21 +714,25 @@ class dstream {
   /// key_state) and returns one record of the output. Only keys with new data
   /// are touched, except that with a positive `idle_timeout` a key without
   /// data for longer than it gets one last call with no value and
-  /// state.is_timing_out(), and is then removed. `f(key,
-  /// std::optional<std::int64_t>, gpustream::key_state&)` runs on the host;
-  /// its key is a `const std::string&` over word_pair and a `std::int64_t`
-  /// over int_pair. The result also gives state_snapshots(). T must be
-  /// word_pair or int_pair.
+  /// state.is_timing_out(), and is then removed. `f(key, std::optional<value>,
+  /// state&)` runs on the host: over word_pair `f(const std::string&,
+  /// std::optional<std::int64_t>, gpustream::key_state&)`, over int_pair the
+  /// key is a `std::int64_t`, over keyed_double `f(const std::string&,
+  /// std::optional<double>, gpustream::double_key_state&)`. The result also
+  /// gives state_snapshots(). T must be word_pair, int_pair or keyed_double.
   template <class F>
   auto map_with_state(F f, std::chrono::milliseconds idle_timeout = {}) const {
-    static_assert(std::is_same_v<T, word_pair> || std::is_same_v<T, int_pair>,
-                  "map_with_state needs a dstream<word_pair> or dstream<int_pair>");
+    static_assert(detail::is_keyed_value_v<T>,
+                  "map_with_state needs a dstream<word_pair>, dstream<int_pair> or dstream<keyed_double>");
     using K = std::conditional_t<std::is_same_v<T, int_pair>, std::int64_t, const std::string&>;
-    using U = detail::record_of_t<std::invoke_result_t<F&, K, std::optional<std::int64_t>, key_state&>>;
+    using V = detail::value_of_t<T>;
+    using state_type = basic_key_state<V>;
+    using U = detail::record_of_t<std::invoke_result_t<F&, K, std::optional<V>, state_type&>>;
     static_assert(!std::is_void_v<U>, "map_with_state's function must return a record");
-    using mapper_type =
-        std::conditional_t<std::is_same_v<T, int_pair>, detail::int_state_mapper, detail::state_mapper>;
-    mapper_type mapper = [f = std::move(f)](K key, std::optional<std::int64_t> value, key_state& state,
+    using mapper_type = std::conditional_t<
+        std::is_same_v<T, int_pair>, detail::int_state_mapper,
+        std::conditional_t<std::is_same_v<T, keyed_double>, detail::double_state_mapper, detail::state_mapper>>;
+    mapper_type mapper = [f = std::move(f)](K key, std::optional<V> value, state_type& state,
                                             detail::host_records& out) mutable {
       std::get<std::vector<U>>(out).push_back(detail::to_record(f(key, value, state)));
     };
@@ -813,12 +827,14 @@ class mapped_with_state : public dstream<U> {
   explicit mapped_with_state(detail::node_ptr n) : dstream<U>{std::move(n)} {}
 };
 
-inline std::int64_t key_state::get() const {
+template <class V>
+V basic_key_state<V>::get() const {
   if (!exists_) throw logic_error{"key_state::get(): the key has no state"};
   return value_;
 }
 
-inline void key_state::update(std::int64_t value) {
+template <class V>
+void basic_key_state<V>::update(V value) {
   if (timing_out_) throw logic_error{"key_state::update(): the key is timing out; its state cannot be updated"};
   value_ = value;
   exists_ = true;
