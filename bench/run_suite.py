@@ -11,8 +11,9 @@ in the same run:
                     replaying text already in receive blocks) vs the copy alone;
   socket_bench      loopback TCP sockets into a streaming_context vs clients
                     that only read and discard;
-  stream_bench      again, the word count at a steady offered rate below
-  --rate-mib        capacity (10 GB/s on CUDA, 0.4 GB/s on the CPU backend):
+  stream_bench --rate-mib
+                    the word count again, at a steady offered rate below
+                    capacity (10 GB/s on CUDA, 0.4 GB/s on the CPU backend):
                     its delays p50/p99 with 100 ms batches.
 """
 
