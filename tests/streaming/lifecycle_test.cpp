@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -263,6 +264,52 @@ TEST_P(lifecycle_test, destroying_an_active_context_stops_it) {
   }  // not stopped: the destructor stops it
   EXPECT_EQ(listener->receivers(recording_listener::type::receiver_stopped).size(), 1u);
   EXPECT_NE(log_.str().find("streaming context stopped (immediate)"), std::string::npos) << log_.str();
+}
+
+// Windows and state hold backend memory allocated on the context's streams.
+// DStreams kept after their context keep the graph's nodes, and so that
+// memory, until they go: it is then freed after the context's streams are
+// gone (on the CUDA backend this crashed before stream handles were
+// recycled). A context made afterwards runs as usual.
+TEST_P(lifecycle_test, state_kept_after_its_context_is_freed_safely) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const auto batches = random_batches(gen, 6);
+  word_counts reference;
+  for (const auto& b : batches) {
+    for (const auto& [w, n] : ref_word_count(joined(b))) reference[w] += n;
+  }
+  std::optional<dstream<word_pair>> window;
+  std::optional<dstream<word_pair>> running;
+  std::shared_ptr<batch_log<word_pair>> totals;
+  {
+    streaming_context ctx{options()};
+    auto pairs = ctx.queue_stream(batches).flat_map(split_words).map(pair_with_one);
+    window = pairs.reduce_by_key_and_window(aggregation::sum, with_inverse{true}, 4 * 50ms);
+    running = pairs.update_state_by_key(aggregation::sum);
+    window->count().print();
+    totals = log_batches(*running);
+    ctx.start();
+    ASSERT_TRUE(wait_until([&] { return totals->size() >= batches.size(); }));
+    ctx.stop(true);
+  }  // the context is gone; its window and state live on in `window` and `running`
+  word_counts got;
+  const auto first_run = totals->batches();
+  for (const auto& [w, n] : first_run.back().records) got[w] = n;
+  EXPECT_EQ(count_difference(got, reference), "");
+  window.reset();
+  running.reset();  // the nodes, and their backend memory, go now
+
+  streaming_context again{options()};
+  auto again_totals = log_batches(
+      again.queue_stream(batches).flat_map(split_words).map(pair_with_one).update_state_by_key(aggregation::sum));
+  again.start();
+  ASSERT_TRUE(wait_until([&] { return again_totals->size() >= batches.size(); }));
+  again.stop(true);
+  got.clear();
+  const auto second_run = again_totals->batches();
+  for (const auto& [w, n] : second_run.back().records) got[w] = n;
+  EXPECT_EQ(count_difference(got, reference), "");
 }
 
 GPUSTREAM_INSTANTIATE_BACKEND_TEST(lifecycle_test);
