@@ -99,68 +99,53 @@ const void* values_of(const batch_data& b) {
   return b.values.data();
 }
 
-class device_flat_map_node final : public node {
- public:
-  device_flat_map_node(const node_ptr& parent, std::shared_ptr<const flat_map_kernel> k)
-      : node{parent->context(), record_kind::strings, {parent}}, k_{std::move(k)} {
-    set_slide_ms(parent->slide_ms());
-  }
+/// The two passes of a flat_map kernel over backend memory: on the CUDA
+/// backend its kernels, on the CPU backend its host loops.
+void flat_map_count(const flat_map_kernel& k, spans_device_view in, std::int64_t* counts, stream_view s) {
+  if (s.is_cuda()) return k.device_count(in, counts, s);
+  k.host_count(in, counts);
+}
+void flat_map_emit(const flat_map_kernel& k, spans_device_view in, const std::int64_t* offsets, offset_type* starts,
+                   length_type* lengths, stream_view s) {
+  if (s.is_cuda()) return k.device_emit(in, offsets, starts, lengths, s);
+  k.host_emit(in, offsets, starts, lengths);
+}
 
- protected:
-  batch_ptr compute(batch_run& run) override {
-    batch_ptr in = parent()->evaluate(run);
-    if (!in) return nullptr;
-    auto out = std::make_shared<batch_data>();
-    out->kind = kind();
-    out->owners.push_back(in);  // the new records are spans into the parent's text
-    const string_spans_view lines = in->strings;
-    const size_type n = lines.size();
-    if (!run.s.is_cuda() || k_->device_count) {
-      column<std::int64_t> counts{n, run.s};
-      if (n > 0) count(lines.device_view(), counts.data(), run.s);
-      const column<std::int64_t> offsets = offsets_of_counts(counts.view(), run.s);
-      const std::int64_t total = host_copy(offsets.data() + n, 1, run.s).front();
-      column<offset_type> starts{total, run.s};
-      column<length_type> lengths{total, run.s};
-      if (total > 0) emit(lines.device_view(), offsets.data(), starts.data(), lengths.data(), run.s);
-      out->strings =
-          out->own(string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)}).view();
-      return out;
-    }
-    // Staged: the functor runs on the host over a copy of the text.
-    const auto chars = host_copy(lines.chars(), lines.chars_size(), run.s);
-    const auto starts = host_copy(lines.starts(), n, run.s);
-    const auto lengths = host_copy(lines.lengths(), n, run.s);
-    const spans_device_view h{chars.data(), starts.data(), lengths.data(), n};
-    std::vector<std::int64_t> offsets(static_cast<std::size_t>(n) + 1, 0);
-    k_->host_count(h, offsets.data() + 1);
-    for (std::size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
-    const std::int64_t total = offsets.back();
-    std::vector<offset_type> out_starts(static_cast<std::size_t>(total));
-    std::vector<length_type> out_lengths(static_cast<std::size_t>(total));
-    k_->host_emit(h, offsets.data(), out_starts.data(), out_lengths.data());
-    column<offset_type> d_starts{total, run.s};
-    column<length_type> d_lengths{total, run.s};
-    upload_into(d_starts.data(), out_starts, run.s);
-    upload_into(d_lengths.data(), out_lengths, run.s);
-    out->strings =
-        out->own(string_spans{lines.chars(), lines.chars_size(), std::move(d_starts), std::move(d_lengths)}).view();
-    return out;
+/// flat_map(on_device(f)) of one batch of strings into `out`: the new records
+/// are spans into the input's text (`out` keeps the input alive).
+void flat_map_with(const batch_data& in, batch_data& out, const flat_map_kernel& k, stream_view s) {
+  const string_spans_view lines = in.strings;
+  const size_type n = lines.size();
+  if (!s.is_cuda() || k.device_count) {
+    column<std::int64_t> counts{n, s};
+    if (n > 0) flat_map_count(k, lines.device_view(), counts.data(), s);
+    const column<std::int64_t> offsets = offsets_of_counts(counts.view(), s);
+    const std::int64_t total = host_copy(offsets.data() + n, 1, s).front();
+    column<offset_type> starts{total, s};
+    column<length_type> lengths{total, s};
+    if (total > 0) flat_map_emit(k, lines.device_view(), offsets.data(), starts.data(), lengths.data(), s);
+    out.strings = out.own(string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)}).view();
+    return;
   }
-
- private:
-  void count(spans_device_view in, std::int64_t* counts, stream_view s) const {
-    if (s.is_cuda()) return k_->device_count(in, counts, s);
-    k_->host_count(in, counts);
-  }
-  void emit(spans_device_view in, const std::int64_t* offsets, offset_type* starts, length_type* lengths,
-            stream_view s) const {
-    if (s.is_cuda()) return k_->device_emit(in, offsets, starts, lengths, s);
-    k_->host_emit(in, offsets, starts, lengths);
-  }
-
-  std::shared_ptr<const flat_map_kernel> k_;
-};
+  // Staged: the functor runs on the host over a copy of the text.
+  const auto chars = host_copy(lines.chars(), lines.chars_size(), s);
+  const auto starts = host_copy(lines.starts(), n, s);
+  const auto lengths = host_copy(lines.lengths(), n, s);
+  const spans_device_view h{chars.data(), starts.data(), lengths.data(), n};
+  std::vector<std::int64_t> offsets(static_cast<std::size_t>(n) + 1, 0);
+  k.host_count(h, offsets.data() + 1);
+  for (std::size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
+  const std::int64_t total = offsets.back();
+  std::vector<offset_type> out_starts(static_cast<std::size_t>(total));
+  std::vector<length_type> out_lengths(static_cast<std::size_t>(total));
+  k.host_emit(h, offsets.data(), out_starts.data(), out_lengths.data());
+  column<offset_type> d_starts{total, s};
+  column<length_type> d_lengths{total, s};
+  upload_into(d_starts.data(), out_starts, s);
+  upload_into(d_lengths.data(), out_lengths, s);
+  out.strings =
+      out.own(string_spans{lines.chars(), lines.chars_size(), std::move(d_starts), std::move(d_lengths)}).view();
+}
 
 class device_reduce_node final : public node {
  public:
@@ -290,7 +275,10 @@ node_ptr make_device_flat_map(const node_ptr& parent, std::shared_ptr<const flat
   GPUSTREAM_EXPECTS(k && k->host_count && k->host_emit, "flat_map: an empty function");
   GPUSTREAM_EXPECTS(parent->kind() == record_kind::strings, "flat_map(on_device(f)): needs a dstream of strings");
   note_staged(parent, static_cast<bool>(k->device_count), "flat_map");
-  return std::make_shared<device_flat_map_node>(parent, std::move(k));
+  return make_unary(parent, record_kind::strings,
+                    [k = std::move(k)](const batch_data& in, batch_data& out, stream_view s) {
+                      flat_map_with(in, out, *k, s);
+                    });
 }
 
 node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k) {
