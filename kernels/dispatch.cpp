@@ -33,12 +33,12 @@ const V* reduce_input(string_spans_view keys, column_view<V> values, const reduc
 
 /// Checks one side of a join or a group: keys and values of one size, in the
 /// backend's memory. Returns the values' pointer.
-const std::int64_t* keyed_side(string_spans_view keys, column_view<std::int64_t> values, stream_view s,
-                               const char* what) {
+template <class Keys, class V>
+const V* keyed_side(Keys keys, column_view<V> values, stream_view s, const char* what) {
   GPUSTREAM_EXPECTS(values.size() == keys.size(), std::string{what} + ": keys (" + std::to_string(keys.size()) +
                                                       ") and values (" + std::to_string(values.size()) +
                                                       ") differ in size");
-  if (keys.empty()) return nullptr;
+  if (keys.size() == 0) return nullptr;
   expect_backend(keys.kind(), s, what);
   expect_backend(values.kind(), s, what);
   return values.data();
@@ -196,25 +196,89 @@ key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,
   return GPUSTREAM_DISPATCH(s, top_k(keys, values, k, s, mr));
 }
 
+namespace {
+
+template <class Keys, class V>
+auto join_any(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<V> right_values,
+              join_options options, stream_view s, memory_resource* mr) {
+  const V* d_left = detail::keyed_side(left_keys, left_values, s, "join");
+  const V* d_right = detail::keyed_side(right_keys, right_values, s, "join");
+  return GPUSTREAM_DISPATCH(s, join(left_keys, d_left, right_keys, d_right, options, s, mr));
+}
+
+template <class Keys, class V>
+auto group_any(Keys keys, column_view<V> values, hash_function hash, stream_view s, memory_resource* mr) {
+  const V* d_values = detail::keyed_side(keys, values, s, "group_by_key");
+  return GPUSTREAM_DISPATCH(s, group_by_key(keys, d_values, hash, s, mr));
+}
+
+template <class Keys, class V>
+auto cogroup_any(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<V> right_values,
+                 hash_function hash, stream_view s, memory_resource* mr) {
+  const V* d_left = detail::keyed_side(left_keys, left_values, s, "cogroup");
+  const V* d_right = detail::keyed_side(right_keys, right_values, s, "cogroup");
+  return GPUSTREAM_DISPATCH(s, cogroup(left_keys, d_left, right_keys, d_right, hash, s, mr));
+}
+
+}  // namespace
+
 joined_table join(string_spans_view left_keys, column_view<std::int64_t> left_values, string_spans_view right_keys,
                   column_view<std::int64_t> right_values, join_options options, stream_view s, memory_resource* mr) {
-  const std::int64_t* d_left = detail::keyed_side(left_keys, left_values, s, "join");
-  const std::int64_t* d_right = detail::keyed_side(right_keys, right_values, s, "join");
-  return GPUSTREAM_DISPATCH(s, join(left_keys, d_left, right_keys, d_right, options, s, mr));
+  return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
+}
+
+basic_joined_table<string_column, double> join(string_spans_view left_keys, column_view<double> left_values,
+                                               string_spans_view right_keys, column_view<double> right_values,
+                                               join_options options, stream_view s, memory_resource* mr) {
+  return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
+}
+
+basic_joined_table<column<std::int64_t>, std::int64_t> join(column_view<std::int64_t> left_keys,
+                                                            column_view<std::int64_t> left_values,
+                                                            column_view<std::int64_t> right_keys,
+                                                            column_view<std::int64_t> right_values,
+                                                            join_options options, stream_view s,
+                                                            memory_resource* mr) {
+  return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
 }
 
 grouped_table group_by_key(string_spans_view keys, column_view<std::int64_t> values, hash_function hash,
                            stream_view s, memory_resource* mr) {
-  const std::int64_t* d_values = detail::keyed_side(keys, values, s, "group_by_key");
-  return GPUSTREAM_DISPATCH(s, group_by_key(keys, d_values, hash, s, mr));
+  return group_any(keys, values, hash, s, mr);
+}
+
+basic_grouped_table<string_column, double> group_by_key(string_spans_view keys, column_view<double> values,
+                                                        hash_function hash, stream_view s, memory_resource* mr) {
+  return group_any(keys, values, hash, s, mr);
+}
+
+basic_grouped_table<column<std::int64_t>, std::int64_t> group_by_key(column_view<std::int64_t> keys,
+                                                                     column_view<std::int64_t> values,
+                                                                     hash_function hash, stream_view s,
+                                                                     memory_resource* mr) {
+  return group_any(keys, values, hash, s, mr);
 }
 
 cogrouped_table cogroup(string_spans_view left_keys, column_view<std::int64_t> left_values,
                         string_spans_view right_keys, column_view<std::int64_t> right_values, hash_function hash,
                         stream_view s, memory_resource* mr) {
-  const std::int64_t* d_left = detail::keyed_side(left_keys, left_values, s, "cogroup");
-  const std::int64_t* d_right = detail::keyed_side(right_keys, right_values, s, "cogroup");
-  return GPUSTREAM_DISPATCH(s, cogroup(left_keys, d_left, right_keys, d_right, hash, s, mr));
+  return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
+}
+
+basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys, column_view<double> left_values,
+                                                     string_spans_view right_keys,
+                                                     column_view<double> right_values, hash_function hash,
+                                                     stream_view s, memory_resource* mr) {
+  return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
+}
+
+basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(column_view<std::int64_t> left_keys,
+                                                                  column_view<std::int64_t> left_values,
+                                                                  column_view<std::int64_t> right_keys,
+                                                                  column_view<std::int64_t> right_values,
+                                                                  hash_function hash, stream_view s,
+                                                                  memory_resource* mr) {
+  return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
 }
 
 row_groups group_rows(string_spans_view keys, stream_view s, memory_resource* mr, hash_function hash) {

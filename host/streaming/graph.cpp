@@ -12,6 +12,7 @@
 #include <gpustream/text/tokenize.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -37,17 +38,6 @@ batch_ptr node::evaluate(batch_run& run) {
 // ---- moving records between backend and host ----
 
 namespace {
-
-bool is_join(record_kind k) {
-  return k == record_kind::joined || k == record_kind::left_joined || k == record_kind::right_joined ||
-         k == record_kind::outer_joined;
-}
-/// Records with string keys (`strings`).
-bool has_keys(record_kind k) { return k != record_kind::integers && k != record_kind::int_pairs; }
-/// Records with an int64 column `values` (keyed doubles have `doubles` instead).
-bool has_values(record_kind k) { return k != record_kind::strings && k != record_kind::keyed_doubles; }
-bool has_lists(record_kind k) { return k == record_kind::grouped || k == record_kind::cogrouped; }
-bool has_right(record_kind k) { return is_join(k) || k == record_kind::cogrouped; }
 
 /// Spark's toString of each part of a record.
 void print_part(std::ostream& os, const std::string& x) { os << x; }
@@ -101,16 +91,23 @@ void print_part(std::ostream& os, double x) {
     os << digits[0] << '.' << (digits.size() > 1 ? digits.substr(1) : "0") << 'E' << exponent;
   }
 }
-void print_part(std::ostream& os, const std::optional<std::int64_t>& x) {
+template <class V>
+void print_part(std::ostream& os, const std::optional<V>& x) {
   if (x) {
-    os << "Some(" << *x << ')';
+    os << "Some(";
+    print_part(os, *x);
+    os << ')';
   } else {
     os << "None";
   }
 }
-void print_part(std::ostream& os, const std::vector<std::int64_t>& x) {
+template <class V>
+void print_part(std::ostream& os, const std::vector<V>& x) {
   os << "CompactBuffer(";
-  for (std::size_t i = 0; i < x.size(); ++i) os << (i > 0 ? ", " : "") << x[i];
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (i > 0) os << ", ";
+    print_part(os, x[i]);
+  }
   os << ')';
 }
 template <class A, class B>
@@ -124,8 +121,9 @@ void print_part(std::ostream& os, const std::pair<A, B>& x) {
 
 /// One side's values of a batch on the host: a value per record, or (for
 /// groups) lists of values over `values`, list i ending at offsets[i + 1].
+template <class V>
 struct host_side {
-  std::vector<std::int64_t> values;
+  std::vector<V> values;
   std::vector<offset_type> offsets{0};
 };
 
@@ -135,9 +133,10 @@ std::vector<T> head(column_view<T> c, size_type n, stream_view s) {
   return to_host(column_view<T>{c.data(), std::min(n, c.size()), c.kind()}, s);
 }
 
-host_side fetch_side(column_view<std::int64_t> values, column_view<offset_type> offsets, bool lists, size_type n,
-                     stream_view s) {
-  host_side h;
+template <class V>
+host_side<V> fetch_side(column_view<V> values, column_view<offset_type> offsets, bool lists, size_type n,
+                        stream_view s) {
+  host_side<V> h;
   if (lists) {
     h.offsets = head(offsets, n + 1, s);
     if (h.offsets.empty()) h.offsets.push_back(0);
@@ -148,31 +147,75 @@ host_side fetch_side(column_view<std::int64_t> values, column_view<offset_type> 
   return h;
 }
 
-/// Record i's value on side `h` as type V (`present`: whether the record has that side).
+/// The parts of a record's value: a value V (int64 or double), a
+/// std::optional<V> (one side of an outer join) or a std::vector<V> (a group).
+template <class Side>
+struct side_traits {
+  using value = Side;
+  static constexpr bool optional = false;
+  static constexpr bool list = false;
+};
 template <class V>
-V take_side(const host_side& h, bool present, std::size_t i) {
-  if constexpr (std::is_same_v<V, std::int64_t>) {
-    return h.values[i];
-  } else if constexpr (std::is_same_v<V, std::optional<std::int64_t>>) {
-    return present ? V{h.values[i]} : std::nullopt;
+struct side_traits<std::optional<V>> {
+  using value = V;
+  static constexpr bool optional = true;
+  static constexpr bool list = false;
+};
+template <class V>
+struct side_traits<std::vector<V>> {
+  using value = V;
+  static constexpr bool optional = false;
+  static constexpr bool list = true;
+};
+template <class Side>
+using side_value_t = typename side_traits<Side>::value;
+
+/// Record i's value on side `h` (`present`: whether the record has that side).
+template <class Side>
+Side take_side(const host_side<side_value_t<Side>>& h, bool present, std::size_t i) {
+  if constexpr (side_traits<Side>::list) {
+    return Side(h.values.begin() + h.offsets[i], h.values.begin() + h.offsets[i + 1]);
+  } else if constexpr (side_traits<Side>::optional) {
+    return present ? Side{h.values[i]} : std::nullopt;
   } else {
-    return V(h.values.begin() + h.offsets[i], h.values.begin() + h.offsets[i + 1]);
+    return h.values[i];
   }
 }
 
 /// Appends a record's value to side `h`; returns whether the record has that side.
-bool put_side(host_side& h, std::int64_t x) {
+template <class V>
+bool put_side(host_side<V>& h, const V& x) {
   h.values.push_back(x);
   return true;
 }
-bool put_side(host_side& h, const std::optional<std::int64_t>& x) {
-  h.values.push_back(x.value_or(0));
+template <class V>
+bool put_side(host_side<V>& h, const std::optional<V>& x) {
+  h.values.push_back(x.value_or(V{}));
   return x.has_value();
 }
-bool put_side(host_side& h, const std::vector<std::int64_t>& x) {
+template <class V>
+bool put_side(host_side<V>& h, const std::vector<V>& x) {
   h.values.insert(h.values.end(), x.begin(), x.end());
   h.offsets.push_back(static_cast<offset_type>(h.values.size()));
   return true;
+}
+
+/// The column of batch_data that holds values of type V on the left or the right.
+template <class V>
+column_view<V> value_column(const batch_data& d, bool right) {
+  if constexpr (std::is_same_v<V, double>) {
+    return right ? d.right_doubles : d.doubles;
+  } else {
+    return right ? d.right_values : d.values;
+  }
+}
+template <class V>
+void set_value_column(batch_data& d, bool right, column_view<V> c) {
+  if constexpr (std::is_same_v<V, double>) {
+    (right ? d.right_doubles : d.doubles) = c;
+  } else {
+    (right ? d.right_values : d.values) = c;
+  }
 }
 
 template <class T>
@@ -212,51 +255,120 @@ host_records empty_records(record_kind kind) {
                           std::make_index_sequence<std::variant_size_v<host_records>>{});
 }
 
+namespace {
+
+template <class K>
+std::vector<K> fetch_keys(const batch_data& data, size_type n, stream_view s) {
+  if constexpr (std::is_same_v<K, std::string>) {
+    const string_spans_view all = data.strings;
+    return to_host(string_spans_view{all.chars(), all.chars_size(), all.starts(), all.lengths(), n, all.kind()}, s);
+  } else {
+    return head(data.int_keys, n, s);
+  }
+}
+
+/// The first `n` records of `data`, keyed records (K, X) with X a value,
+/// or a pair of sides (joins, cogroup), or a list (groups).
+template <class K, class X>
+void download_keyed(const batch_data& data, size_type n, stream_view s, std::vector<std::pair<K, X>>& records) {
+  std::vector<K> keys = fetch_keys<K>(data, n, s);
+  records.reserve(keys.size());
+  if constexpr (is_pair<X>::value) {
+    using A = typename X::first_type;
+    using B = typename X::second_type;
+    const auto left = fetch_side(value_column<side_value_t<A>>(data, false), data.offsets,
+                                 side_traits<A>::list, n, s);
+    const auto right = fetch_side(value_column<side_value_t<B>>(data, true), data.right_offsets,
+                                  side_traits<B>::list, n, s);
+    const bool optional = side_traits<A>::optional || side_traits<B>::optional;
+    const std::vector<std::uint8_t> sides = optional ? head(data.sides, n, s) : std::vector<std::uint8_t>{};
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const std::uint8_t has = optional ? sides[i] : 0;
+      records.emplace_back(std::move(keys[i]), X{take_side<A>(left, (has & left_side) != 0, i),
+                                                 take_side<B>(right, (has & right_side) != 0, i)});
+    }
+  } else {
+    const auto left =
+        fetch_side(value_column<side_value_t<X>>(data, false), data.offsets, side_traits<X>::list, n, s);
+    for (std::size_t i = 0; i < keys.size(); ++i) records.emplace_back(std::move(keys[i]), take_side<X>(left, true, i));
+  }
+}
+
+template <class K, class X>
+void upload_keyed(std::vector<std::pair<K, X>>&& records, stream_view s, batch_data& out) {
+  std::vector<K> keys;
+  keys.reserve(records.size());
+  if constexpr (is_pair<X>::value) {
+    using A = typename X::first_type;
+    using B = typename X::second_type;
+    host_side<side_value_t<A>> left;
+    host_side<side_value_t<B>> right;
+    std::vector<std::uint8_t> sides;
+    for (auto& [k, x] : records) {
+      keys.push_back(std::move(k));
+      const bool l = put_side(left, x.first);
+      const bool r = put_side(right, x.second);
+      sides.push_back(static_cast<std::uint8_t>((l ? left_side : 0) | (r ? right_side : 0)));
+    }
+    set_value_column(out, false, owned_column(left.values, s, out));
+    set_value_column(out, true, owned_column(right.values, s, out));
+    if constexpr (side_traits<A>::list) {
+      out.offsets = owned_column(left.offsets, s, out);
+      out.right_offsets = owned_column(right.offsets, s, out);
+    } else {
+      out.sides = owned_column(sides, s, out);
+    }
+  } else {
+    host_side<side_value_t<X>> left;
+    for (auto& [k, x] : records) {
+      keys.push_back(std::move(k));
+      put_side(left, x);
+    }
+    set_value_column(out, false, owned_column(left.values, s, out));
+    if constexpr (side_traits<X>::list) out.offsets = owned_column(left.offsets, s, out);
+  }
+  if constexpr (std::is_same_v<K, std::string>) {
+    strings_batch(keys, s, out);
+  } else {
+    out.int_keys = owned_column(keys, s, out);
+    out.strings = out.own(string_spans{}).view();
+  }
+  // from_host copies may still read the host vectors: finish before they go.
+  s.synchronize();
+}
+
+/// Whether record type T has integer keys.
+template <class T>
+constexpr bool int_keyed() {
+  if constexpr (is_pair<T>::value) {
+    return std::is_same_v<typename T::first_type, std::int64_t>;
+  } else {
+    return false;
+  }
+}
+
+template <std::size_t... I>
+constexpr std::array<bool, sizeof...(I)> int_keyed_kinds(std::index_sequence<I...>) {
+  return {int_keyed<typename std::variant_alternative_t<I, host_records>::value_type>()...};
+}
+constexpr auto int_keyed_table = int_keyed_kinds(std::make_index_sequence<std::variant_size_v<host_records>>{});
+
+}  // namespace
+
+bool has_int_keys(record_kind kind) noexcept { return int_keyed_table[static_cast<std::size_t>(kind)]; }
+
 host_records download(const batch_data& data, stream_view s, size_type limit) {
   const size_type n = limit < 0 ? data.size() : std::min(limit, data.size());
-  const record_kind kind = data.kind;
-  std::vector<std::string> keys;
-  if (has_keys(kind)) {
-    const string_spans_view all = data.strings;
-    keys = to_host(string_spans_view{all.chars(), all.chars_size(), all.starts(), all.lengths(), n, all.kind()}, s);
-  }
-  host_side left;
-  host_side right;
-  if (has_values(kind)) left = fetch_side(data.values, data.offsets, has_lists(kind), n, s);
-  if (has_right(kind)) right = fetch_side(data.right_values, data.right_offsets, has_lists(kind), n, s);
-  const std::vector<std::uint8_t> sides = is_join(kind) ? head(data.sides, n, s) : std::vector<std::uint8_t>{};
-  const std::vector<double> doubles =
-      kind == record_kind::keyed_doubles ? head(data.doubles, n, s) : std::vector<double>{};
-  const std::vector<std::int64_t> int_keys =
-      kind == record_kind::int_pairs ? head(data.int_keys, n, s) : std::vector<std::int64_t>{};
-
-  host_records out = empty_records(kind);
+  host_records out = empty_records(data.kind);
   std::visit(
       [&](auto& records) {
         using T = typename std::decay_t<decltype(records)>::value_type;
         if constexpr (std::is_same_v<T, std::string>) {
-          records = std::move(keys);
+          records = fetch_keys<std::string>(data, n, s);
         } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          records = std::move(left.values);
-        } else if constexpr (std::is_same_v<T, keyed_double>) {
-          records.reserve(keys.size());
-          for (std::size_t i = 0; i < keys.size(); ++i) records.emplace_back(std::move(keys[i]), doubles[i]);
-        } else if constexpr (std::is_same_v<T, int_pair>) {
-          records.reserve(int_keys.size());
-          for (std::size_t i = 0; i < int_keys.size(); ++i) records.emplace_back(int_keys[i], left.values[i]);
+          records = head(data.values, n, s);
         } else {
-          records.reserve(keys.size());
-          for (std::size_t i = 0; i < keys.size(); ++i) {
-            using V = typename T::second_type;
-            if constexpr (is_pair<V>::value) {
-              const std::uint8_t has = sides.empty() ? 0 : sides[i];
-              records.emplace_back(std::move(keys[i]),
-                                   V{take_side<typename V::first_type>(left, (has & left_side) != 0, i),
-                                     take_side<typename V::second_type>(right, (has & right_side) != 0, i)});
-            } else {
-              records.emplace_back(std::move(keys[i]), take_side<V>(left, true, i));
-            }
-          }
+          download_keyed(data, n, s, records);
         }
       },
       out);
@@ -266,59 +378,20 @@ host_records download(const batch_data& data, stream_view s, size_type limit) {
 batch_ptr upload(host_records&& records, stream_view s) {
   auto out = std::make_shared<batch_data>();
   out->kind = static_cast<record_kind>(records.index());
-  std::vector<std::string> keys;
-  host_side left;
-  host_side right;
-  std::vector<std::uint8_t> sides;
-  std::vector<double> doubles;
-  std::vector<std::int64_t> int_keys;
   std::visit(
       [&](auto&& v) {
         using T = typename std::decay_t<decltype(v)>::value_type;
         if constexpr (std::is_same_v<T, std::string>) {
-          keys = std::move(v);
+          strings_batch(v, s, *out);
+          s.synchronize();
         } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          left.values = std::move(v);
-        } else if constexpr (std::is_same_v<T, keyed_double>) {
-          keys.reserve(v.size());
-          doubles.reserve(v.size());
-          for (auto& [k, x] : v) {
-            keys.push_back(std::move(k));
-            doubles.push_back(x);
-          }
-        } else if constexpr (std::is_same_v<T, int_pair>) {
-          int_keys.reserve(v.size());
-          left.values.reserve(v.size());
-          for (const auto& [k, x] : v) {
-            int_keys.push_back(k);
-            left.values.push_back(x);
-          }
+          out->values = owned_column(v, s, *out);
+          s.synchronize();
         } else {
-          keys.reserve(v.size());
-          for (auto& [k, x] : v) {
-            keys.push_back(std::move(k));
-            if constexpr (is_pair<std::decay_t<decltype(x)>>::value) {
-              const bool l = put_side(left, x.first);
-              const bool r = put_side(right, x.second);
-              sides.push_back(static_cast<std::uint8_t>((l ? left_side : 0) | (r ? right_side : 0)));
-            } else {
-              put_side(left, x);
-            }
-          }
+          upload_keyed(std::move(v), s, *out);
         }
       },
       records);
-  const record_kind kind = out->kind;
-  if (has_keys(kind)) strings_batch(keys, s, *out);
-  if (has_values(kind)) out->values = owned_column(left.values, s, *out);
-  if (kind == record_kind::keyed_doubles) out->doubles = owned_column(doubles, s, *out);
-  if (kind == record_kind::int_pairs) out->int_keys = owned_column(int_keys, s, *out);
-  if (has_right(kind)) out->right_values = owned_column(right.values, s, *out);
-  if (is_join(kind)) out->sides = owned_column(sides, s, *out);
-  if (has_lists(kind)) out->offsets = owned_column(left.offsets, s, *out);
-  if (kind == record_kind::cogrouped) out->right_offsets = owned_column(right.offsets, s, *out);
-  // from_host copies may still read the host vectors: finish before they go.
-  s.synchronize();
   return out;
 }
 
@@ -335,13 +408,15 @@ void put(byte_writer& w, double x) {
   std::memcpy(&bits, &x, sizeof bits);
   w.u64(bits);
 }
-void put(byte_writer& w, const std::optional<std::int64_t>& x) {
+template <class V>
+void put(byte_writer& w, const std::optional<V>& x) {
   w.u8(x ? 1 : 0);
-  if (x) w.i64(*x);
+  if (x) put(w, *x);
 }
-void put(byte_writer& w, const std::vector<std::int64_t>& x) {
+template <class V>
+void put(byte_writer& w, const std::vector<V>& x) {
   w.u64(x.size());
-  for (std::int64_t v : x) w.i64(v);
+  for (const V& v : x) put(w, v);
 }
 template <class A, class B>
 void put(byte_writer& w, const std::pair<A, B>& x) {
@@ -355,15 +430,21 @@ void get(byte_reader& r, double& x) {
   const std::uint64_t bits = r.u64();
   std::memcpy(&x, &bits, sizeof x);
 }
-void get(byte_reader& r, std::optional<std::int64_t>& x) {
+template <class V>
+void get(byte_reader& r, std::optional<V>& x) {
   const std::uint8_t present = r.u8();
   if (present > 1) r.fail("a bad optional marker");
   x.reset();
-  if (present == 1) x = r.i64();
+  if (present == 1) {
+    V v{};
+    get(r, v);
+    x = v;
+  }
 }
-void get(byte_reader& r, std::vector<std::int64_t>& x) {
-  x.resize(r.count(8));
-  for (std::int64_t& v : x) v = r.i64();
+template <class V>
+void get(byte_reader& r, std::vector<V>& x) {
+  x.resize(r.count(8));  // int64 and double: 8 bytes each
+  for (V& v : x) get(r, v);
 }
 template <class A, class B>
 void get(byte_reader& r, std::pair<A, B>& x) {
@@ -376,7 +457,7 @@ template <class T>
 constexpr std::size_t min_encoded_bytes() {
   if constexpr (is_pair<T>::value) {
     return min_encoded_bytes<typename T::first_type>() + min_encoded_bytes<typename T::second_type>();
-  } else if constexpr (std::is_same_v<T, std::optional<std::int64_t>>) {
+  } else if constexpr (side_traits<T>::optional) {
     return 1;
   } else {
     return 8;  // an integer, or the length of a string or a list

@@ -19,16 +19,20 @@ namespace gpustream::detail {
 
 class context_impl;
 
+/// Whether records of this kind have integer keys (int_pair and its joins and groups).
+bool has_int_keys(record_kind kind) noexcept;
+
 /// One node's data for one batch, in the backend's memory: views of buffers
 /// kept alive by `owners` (its own, or its parents'). Strings are `strings`;
 /// pairs are `strings` (keys) with `values`; keyed doubles are `strings`
 /// with `doubles`; integer-keyed pairs are `int_keys` with `values`;
 /// integers are `values` alone.
-/// Records of joins are `strings` (keys), `values` (left), `right_values` and
-/// `sides` (which of the two each record has: left_side | right_side, the
-/// missing side's value being 0). Records of group_by_key are `strings` with
-/// the lists `offsets` over `values`; of cogroup, also `right_offsets` over
-/// `right_values`.
+/// Records of joins are keys (`strings`, or `int_keys` for integer keys),
+/// the left values (`values`, or `doubles` for doubles), the right values
+/// (`right_values` or `right_doubles`) and `sides` (which of the two each
+/// record has: left_side | right_side, the missing side's value being 0).
+/// Records of group_by_key are keys with the lists `offsets` over the left
+/// values; of cogroup, also `right_offsets` over the right values.
 struct batch_data {
   record_kind kind = record_kind::strings;
   string_spans_view strings;
@@ -36,6 +40,7 @@ struct batch_data {
   column_view<double> doubles;
   column_view<std::int64_t> int_keys;
   column_view<std::int64_t> right_values;
+  column_view<double> right_doubles;
   column_view<std::uint8_t> sides;
   column_view<offset_type> offsets;
   column_view<offset_type> right_offsets;
@@ -43,7 +48,7 @@ struct batch_data {
 
   size_type size() const noexcept {
     if (kind == record_kind::integers) return values.size();
-    return kind == record_kind::int_pairs ? int_keys.size() : strings.size();
+    return has_int_keys(kind) ? int_keys.size() : strings.size();
   }
 
   /// Keeps `x` alive with this batch's data and returns it.

@@ -14,21 +14,73 @@
 namespace gpustream::detail {
 namespace {
 
-join_type join_type_of(record_kind k) {
-  switch (k) {
-    case record_kind::left_joined: return join_type::left_outer;
-    case record_kind::right_joined: return join_type::right_outer;
-    case record_kind::outer_joined: return join_type::full_outer;
-    default: return join_type::inner;
+/// What a keyed node computes.
+enum class keyed_op { join, group, cogroup };
+
+/// The operation and join type of a result's record kind, for every pair type.
+struct keyed_kind {
+  record_kind kind;
+  record_kind input;
+  keyed_op op;
+  join_type type;
+};
+constexpr keyed_kind keyed_kinds[] = {
+    {record_kind::joined, record_kind::pairs, keyed_op::join, join_type::inner},
+    {record_kind::left_joined, record_kind::pairs, keyed_op::join, join_type::left_outer},
+    {record_kind::right_joined, record_kind::pairs, keyed_op::join, join_type::right_outer},
+    {record_kind::outer_joined, record_kind::pairs, keyed_op::join, join_type::full_outer},
+    {record_kind::grouped, record_kind::pairs, keyed_op::group, join_type::inner},
+    {record_kind::cogrouped, record_kind::pairs, keyed_op::cogroup, join_type::inner},
+    {record_kind::double_joined, record_kind::keyed_doubles, keyed_op::join, join_type::inner},
+    {record_kind::double_left_joined, record_kind::keyed_doubles, keyed_op::join, join_type::left_outer},
+    {record_kind::double_right_joined, record_kind::keyed_doubles, keyed_op::join, join_type::right_outer},
+    {record_kind::double_outer_joined, record_kind::keyed_doubles, keyed_op::join, join_type::full_outer},
+    {record_kind::double_grouped, record_kind::keyed_doubles, keyed_op::group, join_type::inner},
+    {record_kind::double_cogrouped, record_kind::keyed_doubles, keyed_op::cogroup, join_type::inner},
+    {record_kind::int_joined, record_kind::int_pairs, keyed_op::join, join_type::inner},
+    {record_kind::int_left_joined, record_kind::int_pairs, keyed_op::join, join_type::left_outer},
+    {record_kind::int_right_joined, record_kind::int_pairs, keyed_op::join, join_type::right_outer},
+    {record_kind::int_outer_joined, record_kind::int_pairs, keyed_op::join, join_type::full_outer},
+    {record_kind::int_grouped, record_kind::int_pairs, keyed_op::group, join_type::inner},
+    {record_kind::int_cogrouped, record_kind::int_pairs, keyed_op::cogroup, join_type::inner},
+};
+
+const keyed_kind* find_keyed(record_kind kind) {
+  for (const keyed_kind& k : keyed_kinds) {
+    if (k.kind == kind) return &k;
   }
+  return nullptr;
+}
+
+/// The result of `op` over `input` pairs.
+record_kind result_kind(record_kind input, keyed_op op, join_type type) {
+  for (const keyed_kind& k : keyed_kinds) {
+    if (k.input == input && k.op == op && k.type == type) return k.kind;
+  }
+  throw logic_error{"not a dstream of pairs"};
+}
+
+void set_keys(batch_data& out, const string_column& keys, stream_view s) {
+  out.strings = out.own(spans_of(keys.view(), s)).view();
+}
+void set_keys(batch_data& out, const column<std::int64_t>& keys, stream_view) {
+  out.int_keys = keys.view();
+  out.strings = out.own(string_spans{}).view();
+}
+
+void set_values(batch_data& out, const column<std::int64_t>& values, bool right) {
+  (right ? out.right_values : out.values) = values.view();
+}
+void set_values(batch_data& out, const column<double>& values, bool right) {
+  (right ? out.right_doubles : out.doubles) = values.view();
 }
 
 /// One node for the three operations, by its record kind: group_by_key of
 /// its one parent, cogroup or a join of its two.
 class keyed_node final : public node {
  public:
-  keyed_node(std::vector<node_ptr> parents, record_kind kind)
-      : node{parents.front()->context(), kind, parents} {
+  keyed_node(std::vector<node_ptr> parents, const keyed_kind& what)
+      : node{parents.front()->context(), what.kind, parents}, what_{what} {
     set_slide_ms(parents.front()->slide_ms());
   }
 
@@ -36,68 +88,89 @@ class keyed_node final : public node {
   batch_ptr compute(batch_run& run) override {
     const batch_ptr left = parent(0)->evaluate(run);
     // Both parents slide alike: both have data at a batch time, or neither.
-    const batch_ptr right = kind() == record_kind::grouped ? left : parent(1)->evaluate(run);
+    const batch_ptr right = what_.op == keyed_op::group ? left : parent(1)->evaluate(run);
     if (!left || !right) return nullptr;
     auto out = std::make_shared<batch_data>();
     out->kind = kind();
-    const string_column* keys = nullptr;
-    if (kind() == record_kind::grouped) {
-      const grouped_table& t = out->own(group_by_key(left->strings, left->values, hash_function::mix64, run.s));
-      keys = &t.keys;
-      out->values = t.values.values.view();
-      out->offsets = t.values.offsets.view();
-    } else if (kind() == record_kind::cogrouped) {
-      const cogrouped_table& t = out->own(
-          cogroup(left->strings, left->values, right->strings, right->values, hash_function::mix64, run.s));
-      keys = &t.keys;
-      out->values = t.left.values.view();
-      out->offsets = t.left.offsets.view();
-      out->right_values = t.right.values.view();
-      out->right_offsets = t.right.offsets.view();
-    } else {
-      join_options options;
-      options.type = join_type_of(kind());
-      const joined_table& t =
-          out->own(join(left->strings, left->values, right->strings, right->values, options, run.s));
-      keys = &t.keys;
-      out->values = t.left_values.view();
-      out->right_values = t.right_values.view();
-      out->sides = t.sides.view();
+    switch (what_.input) {
+      case record_kind::keyed_doubles:
+        run_op(left->strings, left->doubles, right->strings, right->doubles, run.s, *out);
+        break;
+      case record_kind::int_pairs:
+        run_op(left->int_keys, left->values, right->int_keys, right->values, run.s, *out);
+        break;
+      default: run_op(left->strings, left->values, right->strings, right->values, run.s, *out); break;
     }
-    out->strings = out->own(spans_of(keys->view(), run.s)).view();
     return out;
   }
+
+ private:
+  template <class Keys, class V>
+  void run_op(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<V> right_values,
+              stream_view s, batch_data& out) const {
+    if (what_.op == keyed_op::group) {
+      const auto& t = out.own(group_by_key(left_keys, left_values, hash_function::mix64, s));
+      set_keys(out, t.keys, s);
+      set_values(out, t.values.values, false);
+      out.offsets = t.values.offsets.view();
+    } else if (what_.op == keyed_op::cogroup) {
+      const auto& t =
+          out.own(cogroup(left_keys, left_values, right_keys, right_values, hash_function::mix64, s));
+      set_keys(out, t.keys, s);
+      set_values(out, t.left.values, false);
+      out.offsets = t.left.offsets.view();
+      set_values(out, t.right.values, true);
+      out.right_offsets = t.right.offsets.view();
+    } else {
+      join_options options;
+      options.type = what_.type;
+      const auto& t = out.own(join(left_keys, left_values, right_keys, right_values, options, s));
+      set_keys(out, t.keys, s);
+      set_values(out, t.left_values, false);
+      set_values(out, t.right_values, true);
+      out.sides = t.sides.view();
+    }
+  }
+
+  keyed_kind what_;
 };
 
-node_ptr make_keyed(const node_ptr& left, const node_ptr& right, record_kind out, const std::string& what) {
+bool is_pair_kind(record_kind k) {
+  return k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs;
+}
+
+node_ptr make_keyed(const node_ptr& left, const node_ptr& right, keyed_op op, join_type type,
+                    const std::string& what) {
   auto ctx = building(left, what);
   expect_alike(ctx, left, right, what);
-  GPUSTREAM_EXPECTS(left->kind() == record_kind::pairs && right->kind() == record_kind::pairs,
-                    what + ": needs two dstreams of pairs");
-  return std::make_shared<keyed_node>(std::vector<node_ptr>{left, right}, out);
+  GPUSTREAM_EXPECTS(is_pair_kind(left->kind()) && left->kind() == right->kind(),
+                    what + ": needs two dstreams of the same pair type (word_pair, keyed_double or int_pair)");
+  const keyed_kind* k = find_keyed(result_kind(left->kind(), op, type));
+  return std::make_shared<keyed_node>(std::vector<node_ptr>{left, right}, *k);
 }
 
 }  // namespace
 
 node_ptr make_join(const node_ptr& left, const node_ptr& right, record_kind out) {
-  switch (out) {
-    case record_kind::joined: return make_keyed(left, right, out, "join");
-    case record_kind::left_joined: return make_keyed(left, right, out, "left_outer_join");
-    case record_kind::right_joined: return make_keyed(left, right, out, "right_outer_join");
-    case record_kind::outer_joined: return make_keyed(left, right, out, "full_outer_join");
-    default: break;
-  }
-  throw logic_error{"make_join: not the record type of a join"};
+  const keyed_kind* k = find_keyed(out);
+  if (k == nullptr || k->op != keyed_op::join) throw logic_error{"make_join: not the record type of a join"};
+  static const char* const names[] = {"join", "left_outer_join", "right_outer_join", "full_outer_join"};
+  node_ptr n = make_keyed(left, right, keyed_op::join, k->type, names[static_cast<int>(k->type)]);
+  GPUSTREAM_EXPECTS(n->kind() == out, std::string{names[static_cast<int>(k->type)]} +
+                                          ": the records asked for are not those of the dstreams' pair type");
+  return n;
 }
 
 node_ptr make_group_by_key(const node_ptr& parent) {
   auto ctx = building(parent, "group_by_key");
-  GPUSTREAM_EXPECTS(parent->kind() == record_kind::pairs, "group_by_key: needs a dstream of pairs");
-  return std::make_shared<keyed_node>(std::vector<node_ptr>{parent}, record_kind::grouped);
+  GPUSTREAM_EXPECTS(is_pair_kind(parent->kind()),
+                    "group_by_key: needs a dstream of pairs (word_pair, keyed_double or int_pair)");
+  const keyed_kind* k = find_keyed(result_kind(parent->kind(), keyed_op::group, join_type::inner));
+  return std::make_shared<keyed_node>(std::vector<node_ptr>{parent}, *k);
 }
 
 node_ptr make_cogroup(const node_ptr& left, const node_ptr& right) {
-  return make_keyed(left, right, record_kind::cogrouped, "cogroup");
+  return make_keyed(left, right, keyed_op::cogroup, join_type::inner, "cogroup");
 }
 
 }  // namespace gpustream::detail

@@ -49,11 +49,30 @@
   joined_table join(string_spans_view left_keys, const std::int64_t* d_left,                  \
                     string_spans_view right_keys, const std::int64_t* d_right,                \
                     join_options options, stream_view s, memory_resource* mr);                \
+  basic_joined_table<string_column, double> join(string_spans_view left_keys,                \
+                    const double* d_left, string_spans_view right_keys, const double* d_right, \
+                    join_options options, stream_view s, memory_resource* mr);                \
+  basic_joined_table<column<std::int64_t>, std::int64_t> join(                                \
+      column_view<std::int64_t> left_keys, const std::int64_t* d_left,                        \
+      column_view<std::int64_t> right_keys, const std::int64_t* d_right, join_options options, \
+      stream_view s, memory_resource* mr);                                                    \
   grouped_table group_by_key(string_spans_view keys, const std::int64_t* d_values,            \
                              hash_function hash, stream_view s, memory_resource* mr);         \
+  basic_grouped_table<string_column, double> group_by_key(string_spans_view keys,             \
+      const double* d_values, hash_function hash, stream_view s, memory_resource* mr);        \
+  basic_grouped_table<column<std::int64_t>, std::int64_t> group_by_key(                        \
+      column_view<std::int64_t> keys, const std::int64_t* d_values, hash_function hash,       \
+      stream_view s, memory_resource* mr);                                                    \
   cogrouped_table cogroup(string_spans_view left_keys, const std::int64_t* d_left,            \
                           string_spans_view right_keys, const std::int64_t* d_right,          \
                           hash_function hash, stream_view s, memory_resource* mr);            \
+  basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys,           \
+      const double* d_left, string_spans_view right_keys, const double* d_right,              \
+      hash_function hash, stream_view s, memory_resource* mr);                                \
+  basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(                           \
+      column_view<std::int64_t> left_keys, const std::int64_t* d_left,                       \
+      column_view<std::int64_t> right_keys, const std::int64_t* d_right, hash_function hash,  \
+      stream_view s, memory_resource* mr);                                                    \
   row_groups group_string_rows(string_spans_view keys, hash_function hash, stream_view s,      \
                                memory_resource* mr);                                          \
   row_groups group_int_rows(column_view<std::int64_t> keys, stream_view s, memory_resource* mr); \

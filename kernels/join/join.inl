@@ -1,7 +1,9 @@
-// join, group_by_key and cogroup over string keys, written once over Thrust for
-// both backends. The rows of both sides are ordered together by key (see
-// detail/key_order.inl), left rows numbered before right rows, so that each
-// key's rows are adjacent: its left rows in input order, then its right rows.
+// join, group_by_key and cogroup, written once over Thrust for both backends,
+// over string keys (int64 or double values) and int64 keys (int64 values).
+// The rows of both sides are ordered together by key (string keys by hash and
+// bytes, see detail/key_order.inl; int64 keys by value), left rows numbered
+// before right rows, so that each key's rows are adjacent: its left rows in
+// input order, then its right rows.
 // Each key's counts on both sides give the size of its output; an output row
 // then finds its key by binary search and its input rows by arithmetic.
 
@@ -25,14 +27,94 @@
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 namespace {
 
-/// The keys of both sides as one sequence: the left's rows, then the right's.
+/// The string keys of both sides as one sequence: the left's rows, then the right's.
 struct both_sides_view {
   spans_device_view left;
   spans_device_view right;
+  GPUSTREAM_HOST_DEVICE size_type size() const { return left.size + right.size; }
+  GPUSTREAM_HOST_DEVICE size_type left_size() const { return left.size; }
   GPUSTREAM_HOST_DEVICE string_ref element(size_type i) const {
     return i < left.size ? left.element(i) : right.element(i - left.size);
   }
 };
+
+/// The same for int64 keys.
+struct both_int_sides {
+  const std::int64_t* left;
+  size_type n_left;
+  const std::int64_t* right;
+  size_type n_right;
+  GPUSTREAM_HOST_DEVICE size_type size() const { return n_left + n_right; }
+  GPUSTREAM_HOST_DEVICE size_type left_size() const { return n_left; }
+  GPUSTREAM_HOST_DEVICE std::int64_t element(size_type i) const {
+    return i < n_left ? left[i] : right[i - n_left];
+  }
+};
+
+/// The column type of each kind of keys.
+template <class Sides>
+struct key_column;
+template <>
+struct key_column<both_sides_view> {
+  using type = string_column;
+};
+template <>
+struct key_column<both_int_sides> {
+  using type = column<std::int64_t>;
+};
+template <class Sides>
+using key_column_t = typename key_column<Sides>::type;
+
+/// Rows of int64 keys in ascending key order, rows of one key in input
+/// order, and the distinct keys numbered (`hash` stays empty).
+key_order order_int_keys(both_int_sides kv, const char* what, stream_view s) {
+  const size_type n = kv.size();
+  GPUSTREAM_EXPECTS(n <= std::numeric_limits<row_index>::max(),
+                    std::string{what} + ": at most 2^31 - 1 rows per call");
+  auto pol = policy(s);
+  thrust::counting_iterator<size_type> first(0);
+  key_order k{column<hash_type>{}, column<row_index>{n, s}, column<row_index>{n, s}};
+  column<std::int64_t> keys{n, s};
+  std::int64_t* d_keys = keys.data();
+  thrust::transform(pol, first, first + n, d_keys, [=] GPUSTREAM_HOST_DEVICE(size_type i) { return kv.element(i); });
+  row_index* d_order = k.order.data();
+  thrust::sequence(pol, d_order, d_order + n);
+  thrust::stable_sort_by_key(pol, d_keys, d_keys + n, d_order);
+  row_index* d_group = k.group.data();
+  auto head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+    return static_cast<row_index>(i == 0 || d_keys[i] != d_keys[i - 1]);
+  });
+  thrust::inclusive_scan(pol, head, head + n, d_group);
+  k.groups = read_value(d_group + n - 1, s);
+  return k;
+}
+
+key_order order_sides(both_sides_view kv, hash_function hf, const char* what, stream_view s) {
+  return order_keys(kv, kv.size(), hf, what, s);
+}
+key_order order_sides(both_int_sides kv, hash_function, const char* what, stream_view s) {
+  return order_int_keys(kv, what, s);
+}
+
+/// The keys at rows `d_rows` (count of them), copied out.
+string_column gather_keys(both_sides_view kv, const row_index* d_rows, size_type count, stream_view s,
+                          memory_resource* mr) {
+  return gather_strings(kv, d_rows, count, s, mr);
+}
+column<std::int64_t> gather_keys(both_int_sides kv, const row_index* d_rows, size_type count, stream_view s,
+                                 memory_resource* mr) {
+  column<std::int64_t> out{count, s, mr};
+  if (count > 0) {
+    thrust::transform(policy(s), d_rows, d_rows + count, out.data(),
+                      [=] GPUSTREAM_HOST_DEVICE(row_index row) { return kv.element(row); });
+  }
+  return out;
+}
+
+string_column no_keys(both_sides_view, stream_view s, memory_resource* mr) { return empty_strings(s, mr); }
+column<std::int64_t> no_keys(both_int_sides, stream_view s, memory_resource* mr) {
+  return column<std::int64_t>{0, s, mr};
+}
 
 /// The keys of both sides, grouped.
 struct side_groups {
@@ -42,11 +124,12 @@ struct side_groups {
 };
 
 /// Groups the rows of `kv` (at least one).
-side_groups group_sides(both_sides_view kv, hash_function hf, const char* what, stream_view s) {
-  const size_type n = kv.left.size + kv.right.size;
+template <class Sides>
+side_groups group_sides(Sides kv, hash_function hf, const char* what, stream_view s) {
+  const size_type n = kv.size();
   auto pol = policy(s);
   thrust::counting_iterator<size_type> first(0);
-  side_groups g{order_keys(kv, n, hf, what, s), column<row_index>{}, column<row_index>{}};
+  side_groups g{order_sides(kv, hf, what, s), column<row_index>{}, column<row_index>{}};
   const size_type groups = g.keys.groups;
   const row_index* d_order = g.keys.order.data();
   const row_index* d_group = g.keys.group.data();
@@ -56,7 +139,7 @@ side_groups group_sides(both_sides_view kv, hash_function hf, const char* what, 
                   [=] GPUSTREAM_HOST_DEVICE(size_type i) { return i == 0 || d_group[i] != d_group[i - 1]; });
   thrust::fill_n(pol, d_start + groups, 1, static_cast<row_index>(n));
   g.left_count = column<row_index>{groups, s};
-  const size_type n_left = kv.left.size;
+  const size_type n_left = kv.left_size();
   auto is_left = thrust::make_transform_iterator(
       d_order, [=] GPUSTREAM_HOST_DEVICE(row_index row) { return static_cast<row_index>(row < n_left); });
   thrust::reduce_by_key(pol, d_group, d_group + n, is_left, thrust::make_discard_iterator(),
@@ -65,24 +148,26 @@ side_groups group_sides(both_sides_view kv, hash_function hf, const char* what, 
 }
 
 /// One key per group: the key of its first row.
-string_column group_keys(both_sides_view kv, const side_groups& g, stream_view s, memory_resource* mr) {
+template <class Sides>
+key_column_t<Sides> group_keys(Sides kv, const side_groups& g, stream_view s, memory_resource* mr) {
   const size_type groups = g.keys.groups;
   column<row_index> rep{groups, s};
   const row_index* d_order = g.keys.order.data();
   const row_index* d_start = g.start.data();
   thrust::transform(policy(s), d_start, d_start + groups, rep.data(),
                     [=] GPUSTREAM_HOST_DEVICE(row_index p) { return d_order[p]; });
-  return gather_strings(kv, rep.data(), groups, s, mr);
+  return gather_keys(kv, rep.data(), groups, s, mr);
 }
 
 /// Each group's values on one side, in the order of key_order (input order
 /// within a group).
-value_lists side_lists(const side_groups& g, size_type n_left, size_type n_right, const std::int64_t* d_left,
-                       const std::int64_t* d_right, bool left, stream_view s, memory_resource* mr) {
+template <class V>
+basic_value_lists<V> side_lists(const side_groups& g, size_type n_left, size_type n_right, const V* d_left,
+                                const V* d_right, bool left, stream_view s, memory_resource* mr) {
   auto pol = policy(s);
   const size_type groups = g.keys.groups;
   const size_type n = n_left + n_right;
-  value_lists out{column<offset_type>{groups + 1, s, mr}, column<std::int64_t>{left ? n_left : n_right, s, mr}};
+  basic_value_lists<V> out{column<offset_type>{groups + 1, s, mr}, column<V>{left ? n_left : n_right, s, mr}};
   offset_type* d_offsets = out.offsets.data();
   fill_bytes(d_offsets, 0, sizeof(offset_type), s);
   const row_index* d_start = g.start.data();
@@ -103,8 +188,9 @@ value_lists side_lists(const side_groups& g, size_type n_left, size_type n_right
   return out;
 }
 
-value_lists empty_lists(stream_view s, memory_resource* mr) {
-  value_lists out{column<offset_type>{1, s, mr}, column<std::int64_t>{0, s, mr}};
+template <class V>
+basic_value_lists<V> empty_lists(stream_view s, memory_resource* mr) {
+  basic_value_lists<V> out{column<offset_type>{1, s, mr}, column<V>{0, s, mr}};
   fill_bytes(out.offsets.data(), 0, sizeof(offset_type), s);
   return out;
 }
@@ -112,17 +198,18 @@ value_lists empty_lists(stream_view s, memory_resource* mr) {
 both_sides_view sides_of(string_spans_view left, string_spans_view right) {
   return both_sides_view{left.device_view(), right.device_view()};
 }
+both_int_sides sides_of(column_view<std::int64_t> left, column_view<std::int64_t> right) {
+  return both_int_sides{left.data(), left.size(), right.data(), right.size()};
+}
 
-}  // namespace
-
-joined_table join(string_spans_view left_keys, const std::int64_t* d_left, string_spans_view right_keys,
-                  const std::int64_t* d_right, join_options options, stream_view s, memory_resource* mr) {
-  const both_sides_view kv = sides_of(left_keys, right_keys);
-  const size_type n_left = kv.left.size;
-  const size_type n = n_left + kv.right.size;
+template <class Sides, class V>
+basic_joined_table<key_column_t<Sides>, V> join_sides(Sides kv, const V* d_left, const V* d_right,
+                                                      join_options options, stream_view s, memory_resource* mr) {
+  using table = basic_joined_table<key_column_t<Sides>, V>;
+  const size_type n_left = kv.left_size();
+  const size_type n = kv.size();
   auto empty = [&] {
-    return joined_table{empty_strings(s, mr), column<std::int64_t>{0, s, mr}, column<std::int64_t>{0, s, mr},
-                        column<std::uint8_t>{0, s, mr}};
+    return table{no_keys(kv, s, mr), column<V>{0, s, mr}, column<V>{0, s, mr}, column<std::uint8_t>{0, s, mr}};
   };
   if (n == 0) return empty();
   auto pol = policy(s);
@@ -154,12 +241,12 @@ joined_table join(string_spans_view left_keys, const std::int64_t* d_left, strin
   thrust::counting_iterator<size_type> first(0);
   thrust::upper_bound(pol, d_end, d_end + groups, first, first + total, d_key_of);
 
-  joined_table out{string_column{}, column<std::int64_t>{total, s, mr}, column<std::int64_t>{total, s, mr},
-                   column<std::uint8_t>{total, s, mr}};
+  table out{no_keys(kv, s, mr), column<V>{total, s, mr}, column<V>{total, s, mr},
+            column<std::uint8_t>{total, s, mr}};
   column<row_index> key_row{total, s};
   row_index* d_key_row = key_row.data();
-  std::int64_t* d_out_left = out.left_values.data();
-  std::int64_t* d_out_right = out.right_values.data();
+  V* d_out_left = out.left_values.data();
+  V* d_out_right = out.right_values.data();
   std::uint8_t* d_sides = out.sides.data();
   thrust::for_each_n(pol, first, total, [=] GPUSTREAM_HOST_DEVICE(size_type j) {
     const size_type k = d_key_of[j];
@@ -170,36 +257,94 @@ joined_table join(string_spans_view left_keys, const std::int64_t* d_left, strin
     const row_index left_row = l > 0 ? d_order[d_start[k] + at / width] : -1;
     const row_index right_row = r > 0 ? d_order[d_start[k] + l + at % width] : -1;
     d_key_row[j] = left_row >= 0 ? left_row : right_row;
-    d_out_left[j] = left_row >= 0 ? d_left[left_row] : 0;
-    d_out_right[j] = right_row >= 0 ? d_right[right_row - n_left] : 0;
+    d_out_left[j] = left_row >= 0 ? d_left[left_row] : V{0};
+    d_out_right[j] = right_row >= 0 ? d_right[right_row - n_left] : V{0};
     d_sides[j] = static_cast<std::uint8_t>((left_row >= 0 ? left_side : 0) | (right_row >= 0 ? right_side : 0));
   });
-  out.keys = gather_strings(kv, d_key_row, total, s, mr);
+  out.keys = gather_keys(kv, d_key_row, total, s, mr);
   return out;
+}
+
+template <class Sides, class V>
+basic_grouped_table<key_column_t<Sides>, V> group_side(Sides kv, const V* d_values, hash_function hash,
+                                                       stream_view s, memory_resource* mr) {
+  using table = basic_grouped_table<key_column_t<Sides>, V>;
+  const size_type n = kv.left_size();
+  if (n == 0) return table{no_keys(kv, s, mr), empty_lists<V>(s, mr)};
+  const side_groups g = group_sides(kv, hash, "group_by_key", s);
+  return table{group_keys(kv, g, s, mr), side_lists<V>(g, n, 0, d_values, nullptr, true, s, mr)};
+}
+
+template <class Sides, class V>
+basic_cogrouped_table<key_column_t<Sides>, V> cogroup_sides(Sides kv, const V* d_left, const V* d_right,
+                                                            hash_function hash, stream_view s,
+                                                            memory_resource* mr) {
+  using table = basic_cogrouped_table<key_column_t<Sides>, V>;
+  const size_type n_left = kv.left_size();
+  const size_type n_right = kv.size() - n_left;
+  if (n_left + n_right == 0) return table{no_keys(kv, s, mr), empty_lists<V>(s, mr), empty_lists<V>(s, mr)};
+  const side_groups g = group_sides(kv, hash, "cogroup", s);
+  return table{group_keys(kv, g, s, mr), side_lists<V>(g, n_left, n_right, d_left, d_right, true, s, mr),
+               side_lists<V>(g, n_left, n_right, d_left, d_right, false, s, mr)};
+}
+
+}  // namespace
+
+joined_table join(string_spans_view left_keys, const std::int64_t* d_left, string_spans_view right_keys,
+                  const std::int64_t* d_right, join_options options, stream_view s, memory_resource* mr) {
+  return join_sides(sides_of(left_keys, right_keys), d_left, d_right, options, s, mr);
+}
+
+basic_joined_table<string_column, double> join(string_spans_view left_keys, const double* d_left,
+                                               string_spans_view right_keys, const double* d_right,
+                                               join_options options, stream_view s, memory_resource* mr) {
+  return join_sides(sides_of(left_keys, right_keys), d_left, d_right, options, s, mr);
+}
+
+basic_joined_table<column<std::int64_t>, std::int64_t> join(column_view<std::int64_t> left_keys,
+                                                            const std::int64_t* d_left,
+                                                            column_view<std::int64_t> right_keys,
+                                                            const std::int64_t* d_right, join_options options,
+                                                            stream_view s, memory_resource* mr) {
+  return join_sides(sides_of(left_keys, right_keys), d_left, d_right, options, s, mr);
 }
 
 grouped_table group_by_key(string_spans_view keys, const std::int64_t* d_values, hash_function hash, stream_view s,
                            memory_resource* mr) {
-  const both_sides_view kv = sides_of(keys, string_spans_view{nullptr, 0, nullptr, nullptr, 0, s.kind()});
-  const size_type n = kv.left.size;
-  if (n == 0) {
-    return grouped_table{empty_strings(s, mr), empty_lists(s, mr)};
-  }
-  const side_groups g = group_sides(kv, hash, "group_by_key", s);
-  return grouped_table{group_keys(kv, g, s, mr), side_lists(g, n, 0, d_values, nullptr, true, s, mr)};
+  return group_side(sides_of(keys, string_spans_view{nullptr, 0, nullptr, nullptr, 0, s.kind()}), d_values, hash,
+                    s, mr);
+}
+
+basic_grouped_table<string_column, double> group_by_key(string_spans_view keys, const double* d_values,
+                                                        hash_function hash, stream_view s, memory_resource* mr) {
+  return group_side(sides_of(keys, string_spans_view{nullptr, 0, nullptr, nullptr, 0, s.kind()}), d_values, hash,
+                    s, mr);
+}
+
+basic_grouped_table<column<std::int64_t>, std::int64_t> group_by_key(column_view<std::int64_t> keys,
+                                                                     const std::int64_t* d_values,
+                                                                     hash_function hash, stream_view s,
+                                                                     memory_resource* mr) {
+  return group_side(sides_of(keys, column_view<std::int64_t>{nullptr, 0, s.kind()}), d_values, hash, s, mr);
 }
 
 cogrouped_table cogroup(string_spans_view left_keys, const std::int64_t* d_left, string_spans_view right_keys,
                         const std::int64_t* d_right, hash_function hash, stream_view s, memory_resource* mr) {
-  const both_sides_view kv = sides_of(left_keys, right_keys);
-  const size_type n_left = kv.left.size;
-  const size_type n_right = kv.right.size;
-  if (n_left + n_right == 0) {
-    return cogrouped_table{empty_strings(s, mr), empty_lists(s, mr), empty_lists(s, mr)};
-  }
-  const side_groups g = group_sides(kv, hash, "cogroup", s);
-  return cogrouped_table{group_keys(kv, g, s, mr), side_lists(g, n_left, n_right, d_left, d_right, true, s, mr),
-                         side_lists(g, n_left, n_right, d_left, d_right, false, s, mr)};
+  return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);
+}
+
+basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys, const double* d_left,
+                                                     string_spans_view right_keys, const double* d_right,
+                                                     hash_function hash, stream_view s, memory_resource* mr) {
+  return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);
+}
+
+basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(column_view<std::int64_t> left_keys,
+                                                                  const std::int64_t* d_left,
+                                                                  column_view<std::int64_t> right_keys,
+                                                                  const std::int64_t* d_right, hash_function hash,
+                                                                  stream_view s, memory_resource* mr) {
+  return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);
 }
 
 }  // namespace gpustream::detail::GPUSTREAM_KERNEL_NS

@@ -1,16 +1,23 @@
 // join, group_by_key and cogroup against a plain host reference, row for row
-// (keys in (hash, bytes) order, each key's rows left-major in input order), on
-// fresh random input at sizes around warps and blocks, with a hash where
-// every key of one length collides.
+// (string keys in (hash, bytes) order, integer keys ascending, each key's
+// rows left-major in input order), on fresh random input at sizes around
+// warps and blocks, with a hash where every key of one length collides; over
+// string keys with int64 and double values and over int64 keys. Doubles are
+// compared by their bits, and include NaN, -0.0 and infinities: the operators
+// carry values, never change them.
 
 #include "../common/test_utils.hpp"
 
 #include <gpustream/join/join.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -18,33 +25,65 @@
 namespace gpustream::test {
 namespace {
 
+/// Values compared by their bits, so that NaN equals itself and -0.0 differs from 0.0.
+template <class V>
+std::uint64_t bits(V v) {
+  std::uint64_t b = 0;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+template <class V>
+bool same(const std::optional<V>& a, const std::optional<V>& b) {
+  return a.has_value() == b.has_value() && (!a || bits(*a) == bits(*b));
+}
+template <class V>
+bool same(const std::vector<V>& a, const std::vector<V>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](V x, V y) { return bits(x) == bits(y); });
+}
+
 /// One side of a join on the host.
-struct side {
-  std::vector<std::string> keys;
-  std::vector<std::int64_t> values;
+template <class K, class V>
+struct side_t {
+  std::vector<K> keys;
+  std::vector<V> values;
 };
+using side = side_t<std::string, std::int64_t>;
 
 /// A side in the backend's memory.
+template <class K, class V>
 struct device_side {
   string_column strings;
   string_spans spans;
-  column<std::int64_t> values;
-  device_side(const side& h, stream_view s)
-      : strings{string_column::from_host(h.keys, s)},
-        spans{spans_of(strings.view(), s)},
-        values{column<std::int64_t>::from_host(h.values, s)} {
+  column<std::int64_t> int_keys;
+  column<V> values;
+  device_side(const side_t<K, V>& h, stream_view s) : values{column<V>::from_host(h.values, s)} {
+    if constexpr (std::is_same_v<K, std::string>) {
+      strings = string_column::from_host(h.keys, s);
+      spans = spans_of(strings.view(), s);
+    } else {
+      int_keys = column<std::int64_t>::from_host(h.keys, s);
+    }
     s.synchronize();
+  }
+  auto keys() const {
+    if constexpr (std::is_same_v<K, std::string>) {
+      return spans.view();
+    } else {
+      return int_keys.view();
+    }
   }
 };
 
+template <class K, class V>
 struct join_row {
-  std::string key;
-  std::optional<std::int64_t> left;
-  std::optional<std::int64_t> right;
-  bool operator==(const join_row& o) const { return std::tie(key, left, right) == std::tie(o.key, o.left, o.right); }
+  K key;
+  std::optional<V> left;
+  std::optional<V> right;
+  bool operator==(const join_row& o) const { return key == o.key && same(left, o.left) && same(right, o.right); }
 };
 
-std::ostream& operator<<(std::ostream& os, const join_row& r) {
+template <class K, class V>
+std::ostream& operator<<(std::ostream& os, const join_row<K, V>& r) {
   os << '(' << r.key << ',';
   if (r.left) os << *r.left; else os << '-';
   os << ',';
@@ -52,14 +91,16 @@ std::ostream& operator<<(std::ostream& os, const join_row& r) {
   return os << ')';
 }
 
+template <class K, class V>
 struct group_row {
-  std::string key;
-  std::vector<std::int64_t> left;
-  std::vector<std::int64_t> right;
-  bool operator==(const group_row& o) const { return std::tie(key, left, right) == std::tie(o.key, o.left, o.right); }
+  K key;
+  std::vector<V> left;
+  std::vector<V> right;
+  bool operator==(const group_row& o) const { return key == o.key && same(left, o.left) && same(right, o.right); }
 };
 
-std::ostream& operator<<(std::ostream& os, const group_row& r) {
+template <class K, class V>
+std::ostream& operator<<(std::ostream& os, const group_row<K, V>& r) {
   os << '(' << r.key << ",[";
   for (auto v : r.left) os << v << ' ';
   os << "],[";
@@ -67,7 +108,8 @@ std::ostream& operator<<(std::ostream& os, const group_row& r) {
   return os << "])";
 }
 
-/// Keys in the order every backend gives: by hash, then unsigned bytes.
+/// Keys in the order every backend gives: strings by hash, then unsigned
+/// bytes; integers ascending.
 struct key_less {
   hash_function hf;
   bool operator()(const std::string& a, const std::string& b) const {
@@ -76,21 +118,26 @@ struct key_less {
     if (ha != hb) return ha < hb;
     return std::basic_string<unsigned char>(a.begin(), a.end()) < std::basic_string<unsigned char>(b.begin(), b.end());
   }
+  bool operator()(std::int64_t a, std::int64_t b) const { return a < b; }
 };
 
-using ref_groups = std::map<std::string, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>, key_less>;
+template <class K, class V>
+using ref_groups = std::map<K, std::pair<std::vector<V>, std::vector<V>>, key_less>;
 
-ref_groups ref_cogroup(const side& l, const side& r, hash_function hf) {
-  ref_groups g{key_less{hf}};
+template <class K, class V>
+ref_groups<K, V> ref_cogroup(const side_t<K, V>& l, const side_t<K, V>& r, hash_function hf) {
+  ref_groups<K, V> g{key_less{hf}};
   for (std::size_t i = 0; i < l.keys.size(); ++i) g[l.keys[i]].first.push_back(l.values[i]);
   for (std::size_t i = 0; i < r.keys.size(); ++i) g[r.keys[i]].second.push_back(r.values[i]);
   return g;
 }
 
-std::vector<join_row> ref_join(const side& l, const side& r, join_type type, hash_function hf) {
+template <class K, class V>
+std::vector<join_row<K, V>> ref_join(const side_t<K, V>& l, const side_t<K, V>& r, join_type type,
+                                     hash_function hf) {
   const bool keep_left = type == join_type::left_outer || type == join_type::full_outer;
   const bool keep_right = type == join_type::right_outer || type == join_type::full_outer;
-  std::vector<join_row> out;
+  std::vector<join_row<K, V>> out;
   for (const auto& [key, values] : ref_cogroup(l, r, hf)) {
     const auto& [lv, rv] = values;
     if (!lv.empty() && !rv.empty()) {
@@ -106,35 +153,37 @@ std::vector<join_row> ref_join(const side& l, const side& r, join_type type, has
   return out;
 }
 
-std::vector<join_row> rows_of(const joined_table& t) {
+template <class Keys, class V>
+auto rows_of(const basic_joined_table<Keys, V>& t) {
   const auto keys = t.keys.to_host();
   const auto left = t.left_values.to_host();
   const auto right = t.right_values.to_host();
   const auto sides = t.sides.to_host();
-  std::vector<join_row> out;
+  std::vector<join_row<typename decltype(keys)::value_type, V>> out;
   EXPECT_EQ(left.size(), keys.size());
   EXPECT_EQ(right.size(), keys.size());
   EXPECT_EQ(sides.size(), keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    join_row row{keys[i], std::nullopt, std::nullopt};
+    join_row<typename decltype(keys)::value_type, V> row{keys[i], std::nullopt, std::nullopt};
     if (sides[i] & left_side) row.left = left[i];
     if (sides[i] & right_side) row.right = right[i];
     EXPECT_TRUE(row.left || row.right) << "row " << i << " has no side";
     if (!row.left) {
-      EXPECT_EQ(left[i], 0) << "row " << i;
+      EXPECT_EQ(bits(left[i]), 0u) << "row " << i;
     }
     if (!row.right) {
-      EXPECT_EQ(right[i], 0) << "row " << i;
+      EXPECT_EQ(bits(right[i]), 0u) << "row " << i;
     }
     out.push_back(std::move(row));
   }
   return out;
 }
 
-std::vector<std::vector<std::int64_t>> lists_of(const value_lists& l) {
+template <class V>
+std::vector<std::vector<V>> lists_of(const basic_value_lists<V>& l) {
   const auto offsets = l.offsets.to_host();
   const auto values = l.values.to_host();
-  std::vector<std::vector<std::int64_t>> out;
+  std::vector<std::vector<V>> out;
   EXPECT_FALSE(offsets.empty());
   EXPECT_EQ(offsets.front(), 0);
   EXPECT_EQ(static_cast<std::size_t>(offsets.back()), values.size());
@@ -144,30 +193,33 @@ std::vector<std::vector<std::int64_t>> lists_of(const value_lists& l) {
   return out;
 }
 
-std::vector<group_row> rows_of(const cogrouped_table& t) {
+template <class Keys, class V>
+auto rows_of(const basic_cogrouped_table<Keys, V>& t) {
   const auto keys = t.keys.to_host();
   const auto left = lists_of(t.left);
   const auto right = lists_of(t.right);
   EXPECT_EQ(left.size(), keys.size());
   EXPECT_EQ(right.size(), keys.size());
-  std::vector<group_row> out;
+  std::vector<group_row<typename decltype(keys)::value_type, V>> out;
   for (std::size_t i = 0; i < keys.size() && i < left.size() && i < right.size(); ++i) {
     out.push_back({keys[i], left[i], right[i]});
   }
   return out;
 }
 
-std::vector<group_row> rows_of(const grouped_table& t) {
+template <class Keys, class V>
+auto rows_of(const basic_grouped_table<Keys, V>& t) {
   const auto keys = t.keys.to_host();
   const auto lists = lists_of(t.values);
   EXPECT_EQ(lists.size(), keys.size());
-  std::vector<group_row> out;
+  std::vector<group_row<typename decltype(keys)::value_type, V>> out;
   for (std::size_t i = 0; i < keys.size() && i < lists.size(); ++i) out.push_back({keys[i], lists[i], {}});
   return out;
 }
 
-std::vector<group_row> ref_rows(const ref_groups& g) {
-  std::vector<group_row> out;
+template <class K, class V>
+std::vector<group_row<K, V>> ref_rows(const ref_groups<K, V>& g) {
+  std::vector<group_row<K, V>> out;
   for (const auto& [key, v] : g) out.push_back({key, v.first, v.second});
   return out;
 }
@@ -184,27 +236,68 @@ side random_side(std::mt19937_64& gen, std::size_t n, std::size_t vocabulary) {
   return out;
 }
 
+/// The same rows with double values: quarters, and now and then NaN, -0.0,
+/// an infinity or the smallest subnormal.
+side_t<std::string, double> with_doubles(const side& in, std::mt19937_64& gen) {
+  side_t<std::string, double> out{in.keys, {}};
+  for (std::int64_t v : in.values) {
+    switch (gen() % 16) {
+      case 0: out.values.push_back(std::numeric_limits<double>::quiet_NaN()); break;
+      case 1: out.values.push_back(-0.0); break;
+      case 2: out.values.push_back(v < 0 ? -HUGE_VAL : HUGE_VAL); break;
+      case 3: out.values.push_back(std::numeric_limits<double>::denorm_min()); break;
+      default: out.values.push_back(static_cast<double>(v) / 4); break;
+    }
+  }
+  return out;
+}
+
+/// The same rows with int64 keys spread over the whole range (negative keys,
+/// 0 for the empty key, and INT64_MIN and INT64_MAX); distinct keys stay distinct.
+side_t<std::int64_t, std::int64_t> with_int_keys(const side& in) {
+  side_t<std::int64_t, std::int64_t> out{{}, in.values};
+  for (const std::string& k : in.keys) {
+    const bool numbered = k.size() > 1 && k[0] == 'k' && k.find_first_not_of("0123456789", 1) == std::string::npos;
+    const std::uint64_t n = k.empty() ? 0 : numbered ? std::stoull(k.substr(1)) : std::hash<std::string>{}(k);
+    std::int64_t key = static_cast<std::int64_t>(n * 0x9E3779B97F4A7C15ull);
+    if (n == 1) key = std::numeric_limits<std::int64_t>::min();
+    if (n == 2) key = std::numeric_limits<std::int64_t>::max();
+    out.keys.push_back(key);
+  }
+  return out;
+}
+
 const join_type all_join_types[] = {join_type::inner, join_type::left_outer, join_type::right_outer,
                                     join_type::full_outer};
 const hash_function all_hashes[] = {hash_function::mix64, hash_function::length_only};
 
 class join_test : public backend_test {
  protected:
-  void expect_all_operators(const side& l, const side& r, const std::string& what) {
-    const device_side dl{l, s()};
-    const device_side dr{r, s()};
-    for (auto hf : all_hashes) {
-      SCOPED_TRACE(what + " hash=" + std::to_string(static_cast<int>(hf)));
-      for (auto type : all_join_types) {
-        SCOPED_TRACE("join type " + std::to_string(static_cast<int>(type)));
-        const auto t = join(dl.spans, dl.values, dr.spans, dr.values, join_options{type, hf}, s());
-        ASSERT_EQ(rows_of(t), ref_join(l, r, type, hf));
-      }
-      const auto cg = cogroup(dl.spans, dl.values, dr.spans, dr.values, hf, s());
-      ASSERT_EQ(rows_of(cg), ref_rows(ref_cogroup(l, r, hf)));
-      const auto g = group_by_key(dl.spans, dl.values, hf, s());
-      ASSERT_EQ(rows_of(g), ref_rows(ref_cogroup(l, side{}, hf)));
+  template <class K, class V>
+  void expect_operators(const side_t<K, V>& l, const side_t<K, V>& r, hash_function hf, const std::string& what) {
+    SCOPED_TRACE(what + " hash=" + std::to_string(static_cast<int>(hf)));
+    const device_side<K, V> dl{l, s()};
+    const device_side<K, V> dr{r, s()};
+    for (auto type : all_join_types) {
+      SCOPED_TRACE("join type " + std::to_string(static_cast<int>(type)));
+      const auto t = join(dl.keys(), dl.values.view(), dr.keys(), dr.values.view(), join_options{type, hf}, s());
+      ASSERT_EQ(rows_of(t), ref_join(l, r, type, hf));
     }
+    const auto cg = cogroup(dl.keys(), dl.values.view(), dr.keys(), dr.values.view(), hf, s());
+    ASSERT_EQ(rows_of(cg), ref_rows(ref_cogroup(l, r, hf)));
+    const auto g = group_by_key(dl.keys(), dl.values.view(), hf, s());
+    ASSERT_EQ(rows_of(g), ref_rows(ref_cogroup(l, side_t<K, V>{}, hf)));
+  }
+
+  /// Every operator on string keys with int64 and double values (both hashes),
+  /// and on int64 keys.
+  void expect_all_operators(const side& l, const side& r, const std::string& what) {
+    for (auto hf : all_hashes) expect_operators(l, r, hf, what + " int64 values");
+    auto gen = rng();
+    const auto ld = with_doubles(l, gen);
+    const auto rd = with_doubles(r, gen);
+    for (auto hf : all_hashes) expect_operators(ld, rd, hf, what + " double values");
+    expect_operators(with_int_keys(l), with_int_keys(r), hash_function::mix64, what + " int64 keys");
   }
 };
 
@@ -238,8 +331,8 @@ TEST_P(join_test, random_sides_at_many_sizes) {
 TEST_P(join_test, colliding_hashes_never_match_distinct_keys) {
   const side l{{"ab", "cd", "ab", "x", std::string("a\0", 2)}, {1, 2, 3, 4, 5}};
   const side r{{"cd", "ef", "ab", "y", std::string("a\0", 2), std::string("a\1", 2)}, {10, 20, 30, 40, 50, 60}};
-  const device_side dl{l, s()};
-  const device_side dr{r, s()};
+  const device_side<std::string, std::int64_t> dl{l, s()};
+  const device_side<std::string, std::int64_t> dr{r, s()};
   const auto inner = rows_of(join(dl.spans, dl.values, dr.spans, dr.values,
                                   join_options{join_type::inner, hash_function::length_only}, s()));
   std::multiset<std::tuple<std::string, std::int64_t, std::int64_t>> got;
@@ -250,15 +343,46 @@ TEST_P(join_test, colliding_hashes_never_match_distinct_keys) {
   expect_all_operators(l, r, "hand-made collisions");
 }
 
+// Integer keys that differ only in their sign or high bits stay apart.
+TEST_P(join_test, integer_keys_match_only_equal_integers) {
+  const side_t<std::int64_t, std::int64_t> l{{-1, 1, std::numeric_limits<std::int64_t>::min(), 0, 1},
+                                             {1, 2, 3, 4, 5}};
+  const side_t<std::int64_t, std::int64_t> r{{1, std::numeric_limits<std::int64_t>::max(), 0, -1, 1LL << 32},
+                                             {10, 20, 30, 40, 50}};
+  const device_side<std::int64_t, std::int64_t> dl{l, s()};
+  const device_side<std::int64_t, std::int64_t> dr{r, s()};
+  const auto inner = rows_of(join(dl.keys(), dl.values.view(), dr.keys(), dr.values.view(), join_options{}, s()));
+  std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> got;
+  for (const auto& row : inner) got.emplace_back(row.key, *row.left, *row.right);
+  const std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> want{
+      {-1, 1, 40}, {0, 4, 30}, {1, 2, 10}, {1, 5, 10}};
+  EXPECT_EQ(got, want);
+  expect_operators(l, r, hash_function::mix64, "hand-made integer keys");
+}
+
 TEST_P(join_test, mismatched_sizes_are_rejected) {
   const side l{{"a", "b"}, {1, 2}};
-  const device_side dl{l, s()};
+  const device_side<std::string, std::int64_t> dl{l, s()};
   const auto one = column<std::int64_t>::from_host(std::vector<std::int64_t>{1}, s());
   EXPECT_THROW(join(dl.spans, one.view(), dl.spans, dl.values, join_options{}, s()), gpustream::logic_error);
   EXPECT_THROW(join(dl.spans, dl.values, dl.spans, one.view(), join_options{}, s()), gpustream::logic_error);
   EXPECT_THROW(cogroup(dl.spans, dl.values, dl.spans, one.view(), hash_function::mix64, s()),
                gpustream::logic_error);
   EXPECT_THROW(group_by_key(dl.spans, one.view(), hash_function::mix64, s()), gpustream::logic_error);
+
+  const auto two_doubles = column<double>::from_host(std::vector<double>{1.5, 2.5}, s());
+  const auto one_double = column<double>::from_host(std::vector<double>{1.5}, s());
+  EXPECT_THROW(join(dl.spans, one_double.view(), dl.spans, two_doubles.view(), join_options{}, s()),
+               gpustream::logic_error);
+  EXPECT_THROW(group_by_key(dl.spans, one_double.view(), hash_function::mix64, s()), gpustream::logic_error);
+
+  const auto two_keys = column<std::int64_t>::from_host(std::vector<std::int64_t>{7, 8}, s());
+  s().synchronize();
+  EXPECT_THROW(join(two_keys.view(), one.view(), two_keys.view(), two_keys.view(), join_options{}, s()),
+               gpustream::logic_error);
+  EXPECT_THROW(cogroup(two_keys.view(), two_keys.view(), two_keys.view(), one.view(), hash_function::mix64, s()),
+               gpustream::logic_error);
+  EXPECT_THROW(group_by_key(one.view(), two_keys.view(), hash_function::mix64, s()), gpustream::logic_error);
 }
 
 GPUSTREAM_INSTANTIATE_BACKEND_TEST(join_test);

@@ -30,18 +30,16 @@ namespace {
 
 using namespace std::chrono_literals;
 using lines_batches = std::vector<std::vector<std::string>>;
-using join_cogroup_test = streaming_test;
+class join_cogroup_test : public streaming_test {
+ public:
+  std::mt19937_64 test_rng() const { return rng(); }
+  streaming_options test_options() { return options(); }
+};
 
 /// "key value" -> (key, value).
 word_pair parse_pair(const std::string& line) {
   const auto space = line.rfind(' ');
   return word_pair{line.substr(0, space), std::stoll(line.substr(space + 1))};
-}
-
-std::vector<word_pair> parse_all(const std::vector<std::string>& lines) {
-  std::vector<word_pair> out;
-  for (const auto& l : lines) out.push_back(parse_pair(l));
-  return out;
 }
 
 /// Both sides' batches of "key value" lines. Keys drift every 6 batches and
@@ -67,11 +65,37 @@ std::pair<lines_batches, lines_batches> keyed_batches(std::mt19937_64& gen, int 
   return {left, right};
 }
 
-/// The model: each key's values on both sides, in batch order.
-using model_groups = std::map<std::string, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>>;
+/// "kN value" as a record of pair type P: (string, int64), (string, double:
+/// the value in quarters) or (int64 key, int64): N spread over the signed
+/// range, so that keys are negative and positive.
+template <class P>
+P parse_as(const std::string& line) {
+  const word_pair w = parse_pair(line);
+  if constexpr (std::is_same_v<P, keyed_double>) {
+    return keyed_double{w.first, static_cast<double>(w.second) / 4};
+  } else if constexpr (std::is_same_v<P, int_pair>) {
+    const auto n = static_cast<std::uint64_t>(std::stoll(w.first.substr(1)));
+    return int_pair{static_cast<std::int64_t>((n + 1) * 0x9E3779B97F4A7C15ull), w.second};
+  } else {
+    return w;
+  }
+}
 
-model_groups model_cogroup(const std::vector<word_pair>& l, const std::vector<word_pair>& r) {
-  model_groups g;
+template <class P>
+std::vector<P> parse_all_as(const std::vector<std::string>& lines) {
+  std::vector<P> out;
+  for (const auto& l : lines) out.push_back(parse_as<P>(l));
+  return out;
+}
+
+/// The model: each key's values on both sides, in batch order.
+template <class K, class V>
+using model_groups_of = std::map<K, std::pair<std::vector<V>, std::vector<V>>>;
+using model_groups = model_groups_of<std::string, std::int64_t>;
+
+template <class K, class V>
+model_groups_of<K, V> model_cogroup(const std::vector<std::pair<K, V>>& l, const std::vector<std::pair<K, V>>& r) {
+  model_groups_of<K, V> g;
   for (const auto& [k, v] : l) g[k].first.push_back(v);
   for (const auto& [k, v] : r) g[k].second.push_back(v);
   return g;
@@ -79,9 +103,11 @@ model_groups model_cogroup(const std::vector<word_pair>& l, const std::vector<wo
 
 /// Spark's joins: every pair of values of a key, and the unmatched values of
 /// the kept sides with the other side missing.
-std::vector<outer_joined_pair> model_join(const std::vector<word_pair>& l, const std::vector<word_pair>& r,
-                                          bool keep_left, bool keep_right) {
-  std::vector<outer_joined_pair> out;
+template <class K, class V>
+std::vector<outer_joined_t<std::pair<K, V>>> model_join(const std::vector<std::pair<K, V>>& l,
+                                                        const std::vector<std::pair<K, V>>& r, bool keep_left,
+                                                        bool keep_right) {
+  std::vector<outer_joined_t<std::pair<K, V>>> out;
   for (const auto& [k, sides] : model_cogroup(l, r)) {
     const auto& [lv, rv] = sides;
     for (auto a : lv) {
@@ -101,18 +127,29 @@ std::vector<outer_joined_pair> model_join(const std::vector<word_pair>& l, const
 /// A join's records with both sides optional, sorted: the order within a
 /// batch is the engine's (keys by hash), not Spark's, so batches are compared
 /// as multisets.
-template <class L, class R>
-std::vector<outer_joined_pair> as_outer(const std::vector<std::pair<std::string, std::pair<L, R>>>& records) {
-  std::vector<outer_joined_pair> out;
+template <class T>
+struct without_optional {
+  using type = T;
+};
+template <class T>
+struct without_optional<std::optional<T>> {
+  using type = T;
+};
+
+template <class K, class L, class R>
+auto as_outer(const std::vector<std::pair<K, std::pair<L, R>>>& records) {
+  using V = typename without_optional<L>::type;
+  static_assert(std::is_same_v<V, typename without_optional<R>::type>);
+  std::vector<outer_joined_t<std::pair<K, V>>> out;
   for (const auto& [k, v] : records) out.push_back({k, {v.first, v.second}});
   std::sort(out.begin(), out.end());
   return out;
 }
 
 /// Records of group_by_key or cogroup by key; each key must come once.
-template <class V>
-std::map<std::string, V> by_key(const std::vector<std::pair<std::string, V>>& records) {
-  std::map<std::string, V> out;
+template <class K, class V>
+std::map<K, V> by_key(const std::vector<std::pair<K, V>>& records) {
+  std::map<K, V> out;
   for (const auto& [k, v] : records) EXPECT_TRUE(out.emplace(k, v).second) << "key " << k << " twice in a batch";
   return out;
 }
@@ -123,15 +160,20 @@ const std::vector<T>& records_at(const std::vector<typename batch_log<T>::batch>
   return i < log.size() ? log[i].records : none;
 }
 
-TEST_P(join_cogroup_test, joins_and_groups_match_the_model_batch_by_batch) {
-  SCOPED_TRACE(seed_trace());
-  auto gen = rng();
+/// Every join and group of two streams of pair type P, batch by batch
+/// against the model.
+template <class P>
+void joins_and_groups_match_the_model(join_cogroup_test& t) {
+  using K = typename P::first_type;
+  using V = typename P::second_type;
+  auto gen = t.test_rng();
   const int n = 24;
   const auto [left_lines, right_lines] = keyed_batches(gen, n);
 
-  streaming_context ctx{options()};
-  auto left = ctx.queue_stream(left_lines).map(parse_pair);
-  auto right = ctx.queue_stream(right_lines).map(parse_pair);
+  streaming_context ctx{t.test_options()};
+  auto left = ctx.queue_stream(left_lines).map(parse_as<P>);
+  auto right = ctx.queue_stream(right_lines).map(parse_as<P>);
+  static_assert(std::is_same_v<typename decltype(left)::value_type, P>);
   auto times = log_batches(left.count());
   auto inner = log_batches(left.join(right));
   auto left_outer = log_batches(left.left_outer_join(right));
@@ -173,25 +215,40 @@ TEST_P(join_cogroup_test, joins_and_groups_match_the_model_batch_by_batch) {
   std::size_t products = 0;
   for (std::size_t i = 0; i < total; ++i) {
     SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
-    const auto l = parse_all(i < left_lines.size() ? left_lines[i] : std::vector<std::string>{});
-    const auto r = parse_all(i < right_lines.size() ? right_lines[i] : std::vector<std::string>{});
-    EXPECT_EQ(as_outer(records_at<joined_pair>(got_inner, i)), model_join(l, r, false, false));
-    EXPECT_EQ(as_outer(records_at<left_joined_pair>(got_left, i)), model_join(l, r, true, false));
-    EXPECT_EQ(as_outer(records_at<right_joined_pair>(got_right, i)), model_join(l, r, false, true));
-    EXPECT_EQ(as_outer(records_at<outer_joined_pair>(got_full, i)), model_join(l, r, true, true));
-    EXPECT_EQ(as_outer(records_at<joined_pair>(got_self, i)), model_join(r, r, false, false));
+    const auto l = parse_all_as<P>(i < left_lines.size() ? left_lines[i] : std::vector<std::string>{});
+    const auto r = parse_all_as<P>(i < right_lines.size() ? right_lines[i] : std::vector<std::string>{});
+    EXPECT_EQ(as_outer(records_at<joined_t<P>>(got_inner, i)), model_join(l, r, false, false));
+    EXPECT_EQ(as_outer(records_at<left_joined_t<P>>(got_left, i)), model_join(l, r, true, false));
+    EXPECT_EQ(as_outer(records_at<right_joined_t<P>>(got_right, i)), model_join(l, r, false, true));
+    EXPECT_EQ(as_outer(records_at<outer_joined_t<P>>(got_full, i)), model_join(l, r, true, true));
+    EXPECT_EQ(as_outer(records_at<joined_t<P>>(got_self, i)), model_join(r, r, false, false));
 
     // Values in batch order within each key.
-    std::map<std::string, std::vector<std::int64_t>> groups;
-    for (const auto& [k, sides] : model_cogroup(l, {})) groups[k] = sides.first;
-    EXPECT_EQ(by_key(records_at<grouped_pair>(got_grouped, i)), groups);
-    model_groups both = model_cogroup(l, r);
-    EXPECT_EQ(by_key(records_at<cogrouped_pair>(got_cogrouped, i)), both);
+    std::map<K, std::vector<V>> groups;
+    for (const auto& [k, sides] : model_cogroup(l, std::vector<P>{})) groups[k] = sides.first;
+    EXPECT_EQ(by_key(records_at<grouped_t<P>>(got_grouped, i)), groups);
+    const auto both = model_cogroup(l, r);
+    EXPECT_EQ(by_key(records_at<cogrouped_t<P>>(got_cogrouped, i)), both);
     for (const auto& [k, sides] : both) {
       if (sides.first.size() > 1 && sides.second.size() > 1) ++products;
     }
   }
   EXPECT_GT(products, 0u) << "no key repeated on both sides: the input does not test cartesian products";
+}
+
+TEST_P(join_cogroup_test, joins_and_groups_match_the_model_batch_by_batch) {
+  SCOPED_TRACE(seed_trace());
+  joins_and_groups_match_the_model<word_pair>(*this);
+}
+
+TEST_P(join_cogroup_test, joins_and_groups_of_keyed_doubles_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  joins_and_groups_match_the_model<keyed_double>(*this);
+}
+
+TEST_P(join_cogroup_test, joins_and_groups_of_integer_keys_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  joins_and_groups_match_the_model<int_pair>(*this);
 }
 
 // The word count of two streams joined on the backend, and the same counts
@@ -285,6 +342,22 @@ TEST_P(join_cogroup_test, print_and_saved_text_follow_sparks_to_string) {
       {"cogroup",
        {"(a,(CompactBuffer(1, 2),CompactBuffer(10)))", "(b,(CompactBuffer(3),CompactBuffer()))",
         "(c,(CompactBuffer(),CompactBuffer(5)))"}},
+      {"double-join", {"(a,(1.5,1.0E7))", "(a,(2.0,1.0E7))"}},
+      {"double-left", {"(a,(1.5,Some(1.0E7)))", "(a,(2.0,Some(1.0E7)))", "(b,(3.0,None))"}},
+      {"double-right", {"(a,(Some(1.5),1.0E7))", "(a,(Some(2.0),1.0E7))", "(c,(None,1.0E-4))"}},
+      {"double-full",
+       {"(a,(Some(1.5),Some(1.0E7)))", "(a,(Some(2.0),Some(1.0E7)))", "(b,(Some(3.0),None))",
+        "(c,(None,Some(1.0E-4)))"}},
+      {"double-group", {"(a,CompactBuffer(1.5, 2.0))", "(b,CompactBuffer(3.0))"}},
+      {"double-cogroup",
+       {"(a,(CompactBuffer(1.5, 2.0),CompactBuffer(1.0E7)))", "(b,(CompactBuffer(3.0),CompactBuffer()))",
+        "(c,(CompactBuffer(),CompactBuffer(1.0E-4)))"}},
+      {"int-join", {"(7,(1,10))", "(7,(2,10))"}},
+      {"int-full", {"(-3,(Some(3),None))", "(5,(None,Some(5)))", "(7,(Some(1),Some(10)))", "(7,(Some(2),Some(10)))"}},
+      {"int-group", {"(-3,CompactBuffer(3))", "(7,CompactBuffer(1, 2))"}},
+      {"int-cogroup",
+       {"(-3,(CompactBuffer(3),CompactBuffer()))", "(5,(CompactBuffer(),CompactBuffer(5)))",
+        "(7,(CompactBuffer(1, 2),CompactBuffer(10)))"}},
   };
   auto save = [&](const auto& stream, const std::string& name) {
     stream.print(100);
@@ -296,6 +369,29 @@ TEST_P(join_cogroup_test, print_and_saved_text_follow_sparks_to_string) {
   save(left.full_outer_join(right), "full");
   save(left.group_by_key(), "group");
   save(left.cogroup(right), "cogroup");
+  // Doubles as Java's Double.toString, integer keys in decimal.
+  auto to_double = [](const std::string& line) {
+    const auto space = line.rfind(' ');
+    return keyed_double{line.substr(0, space), std::stod(line.substr(space + 1))};
+  };
+  auto to_ints = [](const std::string& line) {
+    const auto space = line.rfind(' ');
+    return int_pair{std::stoll(line.substr(0, space)), std::stoll(line.substr(space + 1))};
+  };
+  auto dleft = ctx.queue_stream({{"a 1.5", "b 3", "a 2"}}).map(to_double);
+  auto dright = ctx.queue_stream({{"a 1e7", "c 0.0001"}}).map(to_double);
+  save(dleft.join(dright), "double-join");
+  save(dleft.left_outer_join(dright), "double-left");
+  save(dleft.right_outer_join(dright), "double-right");
+  save(dleft.full_outer_join(dright), "double-full");
+  save(dleft.group_by_key(), "double-group");
+  save(dleft.cogroup(dright), "double-cogroup");
+  auto ileft = ctx.queue_stream({{"7 1", "-3 3", "7 2"}}).map(to_ints);
+  auto iright = ctx.queue_stream({{"7 10", "5 5"}}).map(to_ints);
+  save(ileft.join(iright), "int-join");
+  save(ileft.full_outer_join(iright), "int-full");
+  save(ileft.group_by_key(), "int-group");
+  save(ileft.cogroup(iright), "int-cogroup");
   ctx.start();
   ASSERT_TRUE(wait_until([&] { return done->size() >= 1; }, 60s));
   ctx.stop(true);
@@ -326,6 +422,19 @@ TEST_P(join_cogroup_test, checkpoint_encoding_round_trips_each_record_type) {
       std::vector<cogrouped_pair>{{"a", {{1, 2}, {}}}, {"b", {{}, {3}}}, {"c", {{4}, {5, 6, 7}}}},
       std::vector<grouped_pair>{},
       std::vector<cogrouped_pair>{},
+      std::vector<joined_t<keyed_double>>{{"a", {1.5, -0.0}}, {"", {1e300, -1e-300}}},
+      std::vector<left_joined_t<keyed_double>>{{"a", {1.5, 2.5}}, {"b", {3.25, std::nullopt}}},
+      std::vector<right_joined_t<keyed_double>>{{"a", {std::nullopt, 2.5}}, {"b", {3.25, 4.5}}},
+      std::vector<outer_joined_t<keyed_double>>{{"a", {std::nullopt, 2.5}}, {"b", {3.25, std::nullopt}}},
+      std::vector<grouped_t<keyed_double>>{{"a", {1.5, 2.5}}, {"b", {}}},
+      std::vector<cogrouped_t<keyed_double>>{{"a", {{1.5}, {}}}, {"b", {{}, {2.5, 3.5}}}},
+      std::vector<joined_t<int_pair>>{{-1, {1, -2}}, {INT64_MIN, {INT64_MAX, 0}}},
+      std::vector<left_joined_t<int_pair>>{{1, {1, 2}}, {2, {3, std::nullopt}}},
+      std::vector<right_joined_t<int_pair>>{{1, {std::nullopt, 2}}, {2, {3, 4}}},
+      std::vector<outer_joined_t<int_pair>>{{1, {std::nullopt, 2}}, {2, {3, std::nullopt}}, {3, {5, 6}}},
+      std::vector<grouped_t<int_pair>>{{1, {1, 2, 3}}, {2, {}}, {3, {4}}},
+      std::vector<cogrouped_t<int_pair>>{{1, {{1, 2}, {}}}, {2, {{}, {3}}}, {3, {{4}, {5, 6, 7}}}},
+      std::vector<cogrouped_t<int_pair>>{},
   };
   for (const auto& records : batches) {
     SCOPED_TRACE("record kind " + std::to_string(records.index()));
@@ -370,6 +479,11 @@ TEST_P(join_cogroup_test, bad_joins_are_errors_at_graph_building) {
   expect_logic_error([&] { pairs.full_outer_join(dstream<word_pair>{pairs}.window(100ms, 100ms)); }, "slide");
   expect_logic_error([&] { pairs.join(pairs).window(100ms); }, "join or a group");
   expect_logic_error([&] { pairs.group_by_key().union_with(pairs.group_by_key()); }, "join or a group");
+  auto doubles = ctx.queue_stream({}).map([](const std::string& l) { return keyed_double{l, 0.5}; });
+  auto ints = ctx.queue_stream({}).map([](const std::string& l) { return int_pair{static_cast<std::int64_t>(l.size()), 1}; });
+  expect_logic_error([&] { doubles.join(doubles).window(100ms); }, "join or a group");
+  expect_logic_error([&] { ints.cogroup(ints).union_with(ints.cogroup(ints)); }, "join or a group");
+  expect_logic_error([&] { ints.left_outer_join(ints.window(200ms, 200ms)); }, "slide");
   // Windows of pairs slide alike: their join is fine.
   auto windowed = pairs.window(100ms, 100ms);
   windowed.join(pairs.reduce_by_key_and_window(aggregation::sum, 200ms, 100ms)).print();

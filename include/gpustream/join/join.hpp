@@ -22,18 +22,26 @@ struct join_options {
 inline constexpr std::uint8_t left_side = 1;
 inline constexpr std::uint8_t right_side = 2;
 
+// The tables below come in three forms: string keys (string_column) with
+// int64 or double values, and int64 keys (column<std::int64_t>) with int64
+// values. The operators only move values, never combine them, so every value
+// (NaN, -0.0) comes out as it went in.
+
 /// The rows of a join. A key with m rows on the left and n on the right gives
 /// m * n rows, left-major: (l1, r1), (l1, r2), ..., (lm, rn), each side's rows
 /// in input order; an unmatched row of an outer join gives one row with 0 as
-/// the missing side's value and that side's bit clear in `sides`. Keys come
-/// in the order of reduce_by_key's rows: by (hash, key bytes).
-struct joined_table {
-  string_column keys;
-  column<std::int64_t> left_values;
-  column<std::int64_t> right_values;
+/// the missing side's value and that side's bit clear in `sides`. String keys
+/// come in the order of reduce_by_key's rows: by (hash, key bytes); integer
+/// keys in ascending order.
+template <class Keys, class V>
+struct basic_joined_table {
+  Keys keys;
+  column<V> left_values;
+  column<V> right_values;
   column<std::uint8_t> sides;
   size_type size() const noexcept { return keys.size(); }
 };
+using joined_table = basic_joined_table<string_column, std::int64_t>;
 
 /// Joins (left_keys, left_values) with (right_keys, right_values) on equal
 /// keys. Two different keys never match, even when their hashes are equal:
@@ -45,39 +53,74 @@ struct joined_table {
 joined_table join(string_spans_view left_keys, column_view<std::int64_t> left_values,
                   string_spans_view right_keys, column_view<std::int64_t> right_values, join_options options,
                   stream_view s, memory_resource* mr = nullptr);
+/// The same with double values.
+basic_joined_table<string_column, double> join(string_spans_view left_keys, column_view<double> left_values,
+                                               string_spans_view right_keys, column_view<double> right_values,
+                                               join_options options, stream_view s, memory_resource* mr = nullptr);
+/// The same with int64 keys (options.hash unused).
+basic_joined_table<column<std::int64_t>, std::int64_t> join(column_view<std::int64_t> left_keys,
+                                                            column_view<std::int64_t> left_values,
+                                                            column_view<std::int64_t> right_keys,
+                                                            column_view<std::int64_t> right_values,
+                                                            join_options options, stream_view s,
+                                                            memory_resource* mr = nullptr);
 
 /// Lists of values in the Arrow list layout: list i is
 /// values[offsets[i], offsets[i + 1]); `offsets` has one more entry than there are lists.
-struct value_lists {
+template <class V>
+struct basic_value_lists {
   column<offset_type> offsets;
-  column<std::int64_t> values;
+  column<V> values;
 };
+using value_lists = basic_value_lists<std::int64_t>;
 
 /// One row per distinct key with its values in input order. Keys are ordered
-/// as reduce_by_key's rows.
-struct grouped_table {
-  string_column keys;
-  value_lists values;
+/// as a join's rows.
+template <class Keys, class V>
+struct basic_grouped_table {
+  Keys keys;
+  basic_value_lists<V> values;
   size_type size() const noexcept { return keys.size(); }
 };
+using grouped_table = basic_grouped_table<string_column, std::int64_t>;
 
 /// Spark's groupByKey over one table (see join for the matching of keys and
-/// its errors).
+/// its errors; `hash` is unused for int64 keys).
 grouped_table group_by_key(string_spans_view keys, column_view<std::int64_t> values, hash_function hash,
                            stream_view s, memory_resource* mr = nullptr);
+basic_grouped_table<string_column, double> group_by_key(string_spans_view keys, column_view<double> values,
+                                                        hash_function hash, stream_view s,
+                                                        memory_resource* mr = nullptr);
+basic_grouped_table<column<std::int64_t>, std::int64_t> group_by_key(column_view<std::int64_t> keys,
+                                                                     column_view<std::int64_t> values,
+                                                                     hash_function hash, stream_view s,
+                                                                     memory_resource* mr = nullptr);
 
 /// One row per key present on either side, with its values on each side in
 /// input order (an empty list on a side without the key).
-struct cogrouped_table {
-  string_column keys;
-  value_lists left;
-  value_lists right;
+template <class Keys, class V>
+struct basic_cogrouped_table {
+  Keys keys;
+  basic_value_lists<V> left;
+  basic_value_lists<V> right;
   size_type size() const noexcept { return keys.size(); }
 };
+using cogrouped_table = basic_cogrouped_table<string_column, std::int64_t>;
 
-/// Spark's cogroup of two tables (see join for the matching of keys and its errors).
+/// Spark's cogroup of two tables (see join for the matching of keys and its
+/// errors; `hash` is unused for int64 keys).
 cogrouped_table cogroup(string_spans_view left_keys, column_view<std::int64_t> left_values,
                         string_spans_view right_keys, column_view<std::int64_t> right_values, hash_function hash,
                         stream_view s, memory_resource* mr = nullptr);
+basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys, column_view<double> left_values,
+                                                     string_spans_view right_keys,
+                                                     column_view<double> right_values, hash_function hash,
+                                                     stream_view s, memory_resource* mr = nullptr);
+basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(column_view<std::int64_t> left_keys,
+                                                                  column_view<std::int64_t> left_values,
+                                                                  column_view<std::int64_t> right_keys,
+                                                                  column_view<std::int64_t> right_values,
+                                                                  hash_function hash, stream_view s,
+                                                                  memory_resource* mr = nullptr);
 
 }  // namespace gpustream

@@ -32,21 +32,40 @@ using keyed_double = std::pair<std::string, double>;
 /// and values widened to 64 bits); reduce_by_key and the windows and state
 /// below take it too.
 using int_pair = std::pair<std::int64_t, std::int64_t>;
-/// A record of join: (key, (left value, right value)) (Spark's (K, (V, W))).
-using joined_pair = std::pair<std::string, std::pair<std::int64_t, std::int64_t>>;
-/// A record of left_outer_join: the right value is std::nullopt where the key
-/// has no record on the right (Spark's (K, (V, Option[W]))).
-using left_joined_pair = std::pair<std::string, std::pair<std::int64_t, std::optional<std::int64_t>>>;
-/// A record of right_outer_join (Spark's (K, (Option[V], W))).
-using right_joined_pair = std::pair<std::string, std::pair<std::optional<std::int64_t>, std::int64_t>>;
-/// A record of full_outer_join (Spark's (K, (Option[V], Option[W]))).
-using outer_joined_pair =
-    std::pair<std::string, std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>>;
-/// A record of group_by_key: a key and its values in batch order (Spark's (K, Iterable[V])).
-using grouped_pair = std::pair<std::string, std::vector<std::int64_t>>;
-/// A record of cogroup: a key and its values on each side, each in batch order
-/// (Spark's (K, (Iterable[V], Iterable[W]))).
-using cogrouped_pair = std::pair<std::string, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>>;
+/// The records of the joins and groups of a pair type P = std::pair<K, V>
+/// (word_pair, keyed_double or int_pair), both streams of one pair type.
+/// join: (key, (left value, right value)) (Spark's (K, (V, W))).
+template <class P>
+using joined_t = std::pair<typename P::first_type, std::pair<typename P::second_type, typename P::second_type>>;
+/// left_outer_join: the right value is std::nullopt where the key has no
+/// record on the right (Spark's (K, (V, Option[W]))).
+template <class P>
+using left_joined_t =
+    std::pair<typename P::first_type, std::pair<typename P::second_type, std::optional<typename P::second_type>>>;
+/// right_outer_join (Spark's (K, (Option[V], W))).
+template <class P>
+using right_joined_t =
+    std::pair<typename P::first_type, std::pair<std::optional<typename P::second_type>, typename P::second_type>>;
+/// full_outer_join (Spark's (K, (Option[V], Option[W]))).
+template <class P>
+using outer_joined_t = std::pair<typename P::first_type, std::pair<std::optional<typename P::second_type>,
+                                                                   std::optional<typename P::second_type>>>;
+/// group_by_key: a key and its values in batch order (Spark's (K, Iterable[V])).
+template <class P>
+using grouped_t = std::pair<typename P::first_type, std::vector<typename P::second_type>>;
+/// cogroup: a key and its values on each side, each in batch order (Spark's
+/// (K, (Iterable[V], Iterable[W]))).
+template <class P>
+using cogrouped_t = std::pair<typename P::first_type, std::pair<std::vector<typename P::second_type>,
+                                                                std::vector<typename P::second_type>>>;
+
+/// The records of the joins and groups of word_pair streams.
+using joined_pair = joined_t<word_pair>;
+using left_joined_pair = left_joined_t<word_pair>;
+using right_joined_pair = right_joined_t<word_pair>;
+using outer_joined_pair = outer_joined_t<word_pair>;
+using grouped_pair = grouped_t<word_pair>;
+using cogrouped_pair = cogrouped_t<word_pair>;
 
 /// Built-in operators that run as kernels on the context's backend, passed by
 /// tag: `lines.flat_map(split_words)`, `words.map(pair_with_one)`,
@@ -114,16 +133,22 @@ using node_ptr = std::shared_ptr<node>;
 
 /// One batch's records on the host, for host functors and output operations:
 /// one alternative per record type, in the order of record_kind.
-using host_records =
-    std::variant<std::vector<std::string>, std::vector<word_pair>, std::vector<std::int64_t>,
-                 std::vector<joined_pair>, std::vector<left_joined_pair>, std::vector<right_joined_pair>,
-                 std::vector<outer_joined_pair>, std::vector<grouped_pair>, std::vector<cogrouped_pair>,
-                 std::vector<keyed_double>, std::vector<int_pair>>;
+/// New types go at the end: checkpoints name a batch's type by its index.
+using host_records = std::variant<
+    std::vector<std::string>, std::vector<word_pair>, std::vector<std::int64_t>, std::vector<joined_pair>,
+    std::vector<left_joined_pair>, std::vector<right_joined_pair>, std::vector<outer_joined_pair>,
+    std::vector<grouped_pair>, std::vector<cogrouped_pair>, std::vector<keyed_double>, std::vector<int_pair>,
+    std::vector<joined_t<keyed_double>>, std::vector<left_joined_t<keyed_double>>,
+    std::vector<right_joined_t<keyed_double>>, std::vector<outer_joined_t<keyed_double>>,
+    std::vector<grouped_t<keyed_double>>, std::vector<cogrouped_t<keyed_double>>, std::vector<joined_t<int_pair>>,
+    std::vector<left_joined_t<int_pair>>, std::vector<right_joined_t<int_pair>>,
+    std::vector<outer_joined_t<int_pair>>, std::vector<grouped_t<int_pair>>, std::vector<cogrouped_t<int_pair>>>;
 
 /// The record type of a node: the index of its alternative in host_records.
 enum class record_kind {
   strings, pairs, integers, joined, left_joined, right_joined, outer_joined, grouped, cogrouped, keyed_doubles,
-  int_pairs
+  int_pairs, double_joined, double_left_joined, double_right_joined, double_outer_joined, double_grouped,
+  double_cogrouped, int_joined, int_left_joined, int_right_joined, int_outer_joined, int_grouped, int_cogrouped
 };
 
 /// The index of std::vector<T> among host_records' alternatives (their count
@@ -147,6 +172,7 @@ constexpr record_kind kind_of() {
   return static_cast<record_kind>(record_index_v<T>);
 }
 static_assert(kind_of<int_pair>() == record_kind::int_pairs, "record_kind follows host_records");
+static_assert(kind_of<cogrouped_t<int_pair>>() == record_kind::int_cogrouped, "record_kind follows host_records");
 
 /// The records of joins and groups, which host functors return as they are.
 template <class T>
@@ -305,9 +331,10 @@ void add_foreach_batch(const node_ptr& parent, host_sink f);
 /// interval of its streaming_context. T is std::string (lines, words),
 /// word_pair ((key, count) pairs), keyed_double ((key, double) pairs),
 /// int_pair ((integer key, integer value) pairs),
-/// std::int64_t (counts), or a record of a
-/// join or a group (joined_pair, left_joined_pair, right_joined_pair,
-/// outer_joined_pair, grouped_pair, cogrouped_pair). A dstream is a
+/// std::int64_t (counts), or a record of a join or a group of one of the
+/// three pair types P (joined_t<P>, left_joined_t<P>, right_joined_t<P>,
+/// outer_joined_t<P>, grouped_t<P>, cogrouped_t<P>; for word_pair also
+/// named joined_pair, ..., cogrouped_pair). A dstream is a
 /// cheap handle to a node of its context's graph; transformations return new
 /// handles and output operations register work to run every batch. The graph
 /// is built before streaming_context::start() and fixed after it.
@@ -315,9 +342,8 @@ template <class T>
 class dstream {
   static_assert(detail::is_record_v<T>,
                 "dstream<T> holds std::string, gpustream::word_pair, gpustream::keyed_double, gpustream::int_pair, "
-                "std::int64_t, or "
-                "the records of joins "
-                "and groups (gpustream::joined_pair, ..., gpustream::cogrouped_pair)");
+                "std::int64_t, or the records of their joins and groups (gpustream::joined_t<P>, ..., "
+                "gpustream::cogrouped_t<P>)");
 
  public:
   using value_type = T;
@@ -382,48 +408,58 @@ class dstream {
   // ---- joins and groups of pair streams (Spark's PairDStreamFunctions),
   // on the backend. Both streams must come from the same context and slide
   // alike (gpustream::logic_error otherwise). Each batch is matched with the
-  // other stream's batch of the same time. Records come grouped by key, keys
-  // in the order of reduce_by_key (hash, then bytes); distinct keys never
-  // match, even when their hashes collide. ----
+  // other stream's batch of the same time. Records come grouped by key:
+  // string keys in the order of reduce_by_key (hash, then bytes), integer
+  // keys ascending; distinct keys never match, even when their hashes
+  // collide. Values are carried as they are (a NaN stays a NaN). ----
 
   /// Spark's join: (key, (v, w)) for every pair of a record (key, v) of this
   /// stream and a record (key, w) of `other`: a key with m records here and n
   /// there gives m * n records (in this stream's batch order, then the
-  /// other's). T must be word_pair.
-  dstream<joined_pair> join(const dstream<word_pair>& other) const {
-    static_assert(std::is_same_v<T, word_pair>, "join needs a dstream<word_pair>");
-    return dstream<joined_pair>{detail::make_join(node_, other.node_, detail::record_kind::joined)};
+  /// other's). T must be word_pair, keyed_double or int_pair (both streams of
+  /// one type); the records are joined_t<T> (joined_pair for word_pair).
+  template <class P = T>
+  dstream<joined_t<P>> join(const dstream<P>& other) const {
+    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "join needs a dstream<word_pair>, <keyed_double> or <int_pair>");
+    return dstream<joined_t<P>>{detail::make_join(node_, other.node_, detail::kind_of<joined_t<P>>())};
   }
   /// Spark's leftOuterJoin: join, plus (key, (v, std::nullopt)) for each
   /// record of this stream whose key is not in `other`'s batch.
-  dstream<left_joined_pair> left_outer_join(const dstream<word_pair>& other) const {
-    static_assert(std::is_same_v<T, word_pair>, "left_outer_join needs a dstream<word_pair>");
-    return dstream<left_joined_pair>{detail::make_join(node_, other.node_, detail::record_kind::left_joined)};
+  template <class P = T>
+  dstream<left_joined_t<P>> left_outer_join(const dstream<P>& other) const {
+    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "left_outer_join needs a dstream of pairs");
+    return dstream<left_joined_t<P>>{detail::make_join(node_, other.node_, detail::kind_of<left_joined_t<P>>())};
   }
   /// Spark's rightOuterJoin: join, plus (key, (std::nullopt, w)) for each
   /// record of `other` whose key is not in this stream's batch.
-  dstream<right_joined_pair> right_outer_join(const dstream<word_pair>& other) const {
-    static_assert(std::is_same_v<T, word_pair>, "right_outer_join needs a dstream<word_pair>");
-    return dstream<right_joined_pair>{detail::make_join(node_, other.node_, detail::record_kind::right_joined)};
+  template <class P = T>
+  dstream<right_joined_t<P>> right_outer_join(const dstream<P>& other) const {
+    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "right_outer_join needs a dstream of pairs");
+    return dstream<right_joined_t<P>>{
+        detail::make_join(node_, other.node_, detail::kind_of<right_joined_t<P>>())};
   }
   /// Spark's fullOuterJoin: join, plus the unmatched records of both sides
   /// with std::nullopt for the missing side.
-  dstream<outer_joined_pair> full_outer_join(const dstream<word_pair>& other) const {
-    static_assert(std::is_same_v<T, word_pair>, "full_outer_join needs a dstream<word_pair>");
-    return dstream<outer_joined_pair>{detail::make_join(node_, other.node_, detail::record_kind::outer_joined)};
+  template <class P = T>
+  dstream<outer_joined_t<P>> full_outer_join(const dstream<P>& other) const {
+    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "full_outer_join needs a dstream of pairs");
+    return dstream<outer_joined_t<P>>{
+        detail::make_join(node_, other.node_, detail::kind_of<outer_joined_t<P>>())};
   }
   /// Spark's groupByKey: one record per distinct key of the batch, with its
-  /// values in batch order. T must be word_pair.
-  dstream<grouped_pair> group_by_key() const {
-    static_assert(std::is_same_v<T, word_pair>, "group_by_key needs a dstream<word_pair>");
-    return dstream<grouped_pair>{detail::make_group_by_key(node_)};
+  /// values in batch order. T must be word_pair, keyed_double or int_pair.
+  template <class P = T>
+  dstream<grouped_t<P>> group_by_key() const {
+    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "group_by_key needs a dstream of pairs");
+    return dstream<grouped_t<P>>{detail::make_group_by_key(node_)};
   }
   /// Spark's cogroup: one record per key present in either batch, with its
   /// values in this stream and in `other` (each in batch order; empty on a
-  /// side without the key). T must be word_pair.
-  dstream<cogrouped_pair> cogroup(const dstream<word_pair>& other) const {
-    static_assert(std::is_same_v<T, word_pair>, "cogroup needs a dstream<word_pair>");
-    return dstream<cogrouped_pair>{detail::make_cogroup(node_, other.node_)};
+  /// side without the key). T must be word_pair, keyed_double or int_pair.
+  template <class P = T>
+  dstream<cogrouped_t<P>> cogroup(const dstream<P>& other) const {
+    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "cogroup needs a dstream of pairs");
+    return dstream<cogrouped_t<P>>{detail::make_cogroup(node_, other.node_)};
   }
 
   // ---- windows (length and slide: multiples of the batch interval; slide
