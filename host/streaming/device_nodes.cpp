@@ -1,5 +1,6 @@
-// Nodes that run a user's device_function: map_values and map, flat_map over
-// strings, filter, and
+// Nodes that run a user's device_function: map_values and map (of values,
+// and of whole records to integers or integer pairs), flat_map over strings,
+// filter, and
 // reduce_with (the reduction behind reduce_by_key(on_device(op)) and the
 // windows and state built on it). The kernels come from the caller's
 // translation unit; here they get the batch's columns, or host copies of them
@@ -48,31 +49,54 @@ void run_map(const map_kernel& k, const void* in, void* out, size_type n, stream
   upload_into(out, y, s);
 }
 
+/// A batch's keys and values copied to the host, for a functor that runs there
+/// on the CUDA backend.
+struct staged_records {
+  std::vector<char> chars;
+  std::vector<offset_type> starts;
+  std::vector<length_type> lengths;
+  std::vector<std::int64_t> int_keys;
+  std::vector<value_word> values;
+  key_columns keys;
+
+  staged_records(const key_columns& k, size_type chars_size, const void* v, size_type n, stream_view s) {
+    if (k.strings.starts != nullptr) {
+      chars = host_copy(k.strings.chars, chars_size, s);
+      starts = host_copy(k.strings.starts, n, s);
+      lengths = host_copy(k.strings.lengths, n, s);
+      keys.strings = spans_device_view{chars.data(), starts.data(), lengths.data(), n};
+    }
+    if (k.int_keys != nullptr) {
+      int_keys = host_copy(k.int_keys, n, s);
+      keys.int_keys = int_keys.data();
+    }
+    if (v != nullptr) values = host_copy(static_cast<const value_word*>(v), n, s);
+  }
+  const void* value_data() const { return values.empty() ? nullptr : values.data(); }
+};
+
 void run_filter(const filter_kernel& k, const key_columns& keys, size_type chars_size,
                 const void* values, std::uint8_t* keep, size_type n, stream_view s) {
   if (n == 0) return;
   if (!s.is_cuda()) return k.host(keys, values, keep, n);
   if (k.device) return k.device(keys, values, keep, n, s);
-  std::vector<char> chars;
-  std::vector<offset_type> starts;
-  std::vector<length_type> lengths;
-  std::vector<std::int64_t> int_keys;
-  std::vector<value_word> vals;
-  key_columns h;
-  if (keys.strings.starts != nullptr) {
-    chars = host_copy(keys.strings.chars, chars_size, s);
-    starts = host_copy(keys.strings.starts, n, s);
-    lengths = host_copy(keys.strings.lengths, n, s);
-    h.strings = spans_device_view{chars.data(), starts.data(), lengths.data(), n};
-  }
-  if (keys.int_keys != nullptr) {
-    int_keys = host_copy(keys.int_keys, n, s);
-    h.int_keys = int_keys.data();
-  }
-  if (values != nullptr) vals = host_copy(static_cast<const value_word*>(values), n, s);
+  const staged_records h{keys, chars_size, values, n, s};
   std::vector<std::uint8_t> flags(static_cast<std::size_t>(n));
-  k.host(h, values != nullptr ? vals.data() : nullptr, flags.data(), n);
+  k.host(h.keys, h.value_data(), flags.data(), n);
   upload_into(keep, flags, s);
+}
+
+void run_record_map(const record_map_kernel& k, const key_columns& keys, size_type chars_size, const void* values,
+                    std::int64_t* out_keys, std::int64_t* out_values, size_type n, stream_view s) {
+  if (n == 0) return;
+  if (!s.is_cuda()) return k.host(keys, values, out_keys, out_values, n);
+  if (k.device) return k.device(keys, values, out_keys, out_values, n, s);
+  const staged_records h{keys, chars_size, values, n, s};
+  std::vector<std::int64_t> new_keys(out_keys != nullptr ? static_cast<std::size_t>(n) : 0);
+  std::vector<std::int64_t> new_values(static_cast<std::size_t>(n));
+  k.host(h.keys, h.value_data(), out_keys != nullptr ? new_keys.data() : nullptr, new_values.data(), n);
+  if (out_keys != nullptr) upload_into(out_keys, new_keys, s);
+  upload_into(out_values, new_values, s);
 }
 
 void run_reduce(const reduce_kernel& k, const void* values, const row_groups& g, size_type n, void* out,
@@ -97,6 +121,14 @@ const void* values_of(const batch_data& b) {
   if (b.kind == record_kind::keyed_doubles) return b.doubles.data();
   if (b.kind == record_kind::strings) return nullptr;
   return b.values.data();
+}
+
+/// The keys of a batch of strings, integers or pairs as kernels see them.
+key_columns keys_of(const batch_data& b) {
+  key_columns keys;
+  if (has_string_keys(b.kind)) keys.strings = b.strings.device_view();
+  if (b.kind == record_kind::int_pairs) keys.int_keys = b.int_keys.data();
+  return keys;
 }
 
 /// The two passes of a flat_map kernel over backend memory: on the CUDA
@@ -253,11 +285,8 @@ node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter
   // Kept strings stay spans into the parent's text, which the result owns.
   return make_unary(parent, in, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
     const size_type n = src.size();
-    key_columns keys;
-    if (has_string_keys(src.kind)) keys.strings = src.strings.device_view();
-    if (src.kind == record_kind::int_pairs) keys.int_keys = src.int_keys.data();
     column<std::uint8_t> keep{n, s};
-    run_filter(*k, keys, src.strings.chars_size(), values_of(src), keep.data(), n, s);
+    run_filter(*k, keys_of(src), src.strings.chars_size(), values_of(src), keep.data(), n, s);
     const column<row_index> rows = select_rows(keep.view(), s);
     dst.strings = has_string_keys(src.kind) ? dst.own(gather(src.strings, rows.view(), s)).view()
                                            : dst.own(string_spans{}).view();
@@ -267,6 +296,28 @@ node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter
     } else if (src.kind != record_kind::strings) {
       dst.values = dst.own(gather(src.values, rows.view(), s)).view();
     }
+  });
+}
+
+node_ptr make_device_record_map(const node_ptr& parent, record_kind out, std::shared_ptr<const record_map_kernel> k) {
+  auto ctx = building(parent, "map");
+  GPUSTREAM_EXPECTS(k && k->host, "map: an empty function");
+  const record_kind in = parent->kind();
+  GPUSTREAM_EXPECTS(in == record_kind::strings || in == record_kind::integers || is_keyed_value(in),
+                    "map(on_device(f)): needs a dstream of strings, integers or pairs");
+  GPUSTREAM_EXPECTS(out == record_kind::integers || out == record_kind::int_pairs,
+                    "map(on_device(f)): gives integers or pairs of integers");
+  note_staged(parent, static_cast<bool>(k->device), "map");
+  return make_unary(parent, out, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
+    const size_type n = src.size();
+    const bool pairs = dst.kind == record_kind::int_pairs;
+    column<std::int64_t> new_keys{pairs ? n : 0, s};
+    column<std::int64_t> new_values{n, s};
+    run_record_map(*k, keys_of(src), src.strings.chars_size(), values_of(src), pairs ? new_keys.data() : nullptr,
+                   new_values.data(), n, s);
+    if (pairs) dst.int_keys = dst.own(std::move(new_keys)).view();
+    dst.values = dst.own(std::move(new_values)).view();
+    dst.strings = dst.own(string_spans{}).view();
   });
 }
 

@@ -1,5 +1,6 @@
 // User functors on the backend (on_device) through a streaming_context,
-// against a reference model of Spark's semantics: map_values, map, flat_map
+// against a reference model of Spark's semantics: map_values, map (of
+// integers, and of whole records to integers and to pairs with new keys), flat_map
 // (substrings, cut to their record), filter,
 // reduce_by_key with user reductions (xor, gcd, max) over the three pair
 // types, their windows and running state, reduce and reduce_by_window of
@@ -15,6 +16,7 @@
 #include <gpustream/gpustream.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -100,6 +102,45 @@ struct key_multiple_of_three {
 };
 struct odd {
   GPUSTREAM_HOST_DEVICE bool operator()(std::int64_t v) const { return v % 2 != 0; }
+};
+
+// map(on_device(f)) of whole records: new integer keys, or integers.
+struct length_and_doubled {  // (key, v) -> (key length, 2v)
+  GPUSTREAM_HOST_DEVICE device_pair<std::int64_t, std::int64_t> operator()(string_ref key, std::int64_t v) const {
+    return {key.size, 2 * v};
+  }
+};
+struct swapped {  // (k, v) -> (v, k)
+  GPUSTREAM_HOST_DEVICE device_pair<std::int64_t, std::int64_t> operator()(std::int64_t k, std::int64_t v) const {
+    return {v, k};
+  }
+};
+struct bucketed {  // (key, x) -> (first byte, floor of x), as 32-bit integers
+  GPUSTREAM_HOST_DEVICE device_pair<int, int> operator()(string_ref key, double x) const {
+    long long whole = static_cast<long long>(x);  // toward zero
+    if (static_cast<double>(whole) > x) --whole;
+    return {static_cast<unsigned char>(key.data[0]), static_cast<int>(whole)};
+  }
+};
+struct length_and_sevens {  // line -> (length, number of '7's)
+  GPUSTREAM_HOST_DEVICE device_pair<std::int64_t, std::int64_t> operator()(string_ref line) const {
+    std::int64_t sevens = 0;
+    for (length_type i = 0; i < line.size; ++i) sevens += line.data[i] == '7' ? 1 : 0;
+    return {line.size, sevens};
+  }
+};
+struct digit_count {  // line -> number of ASCII digits
+  GPUSTREAM_HOST_DEVICE int operator()(string_ref line) const {
+    int digits = 0;
+    for (length_type i = 0; i < line.size; ++i) digits += line.data[i] >= '0' && line.data[i] <= '9' ? 1 : 0;
+    return digits;
+  }
+};
+struct length_plus_value {  // (key, v) -> key length + v
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(string_ref key, std::int64_t v) const { return key.size + v; }
+};
+struct key_minus_value {  // (k, v) -> k - v
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(std::int64_t k, std::int64_t v) const { return k - v; }
 };
 
 #if defined(__CUDACC__)
@@ -325,6 +366,82 @@ TEST_P(device_function_test, operators_match_the_model) {
   }
 
   // Where the functors cannot run in kernels, the context says so.
+  const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
+  EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+}
+
+// map(on_device(f)) from each record type to integers and to integer pairs
+// with new keys, and the new pairs reduced by key downstream.
+TEST_P(device_function_test, maps_of_whole_records_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  dstream<word_pair> pairs = lines.map(parse);
+  dstream<keyed_double> doubles = pairs.map(quarter);
+  dstream<int_pair> ints = pairs.map(int_key);
+
+  recorder<std::string> all_lines;
+  recorder<int_pair> by_length, swapped_ints, buckets, line_shapes, summed_by_length, lambda_pairs;
+  recorder<std::int64_t> digits, length_plus, differences;
+  lines.foreach_batch(all_lines.sink());
+  pairs.map(on_device(length_and_doubled{})).foreach_batch(by_length.sink());
+  ints.map(on_device(swapped{})).foreach_batch(swapped_ints.sink());
+  doubles.map(on_device(bucketed{})).foreach_batch(buckets.sink());
+  lines.map(on_device(length_and_sevens{})).foreach_batch(line_shapes.sink());
+  pairs.map(on_device(length_and_doubled{})).reduce_by_key().foreach_batch(summed_by_length.sink());
+  ints.map(on_device([] TEST_HOST_DEVICE_LAMBDA(std::int64_t k, std::int64_t v) {
+        return device_pair<std::int64_t, std::int64_t>{k % 7, v * v};
+      }))
+      .foreach_batch(lambda_pairs.sink());
+  lines.map(on_device(digit_count{})).foreach_batch(digits.sink());
+  pairs.map(on_device(length_plus_value{})).foreach_batch(length_plus.sink());
+  ints.map(on_device(key_minus_value{})).foreach_batch(differences.sink());
+  run(ctx, n + 2);
+
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  std::size_t records = 0;
+  for (int i = 1; i <= total; ++i) {
+    const batch_time t = first + (i - 1) * interval.count();
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    const auto& batch = i <= n ? input[static_cast<std::size_t>(i - 1)] : std::vector<std::string>{};
+    ASSERT_EQ(all_lines.seen[t], batch) << "the queue's batches did not arrive one per interval";
+    std::vector<int_pair> want_by_length, want_swapped, want_buckets, want_shapes, want_lambda;
+    std::vector<std::int64_t> want_digits, want_plus, want_differences;
+    for (const auto& l : batch) {
+      const word_pair p = parse(l);
+      const int_pair ip = int_key(p);
+      const keyed_double dp = quarter(p);
+      want_by_length.emplace_back(static_cast<std::int64_t>(p.first.size()), 2 * p.second);
+      want_swapped.emplace_back(ip.second, ip.first);
+      want_buckets.emplace_back(static_cast<unsigned char>(dp.first[0]),
+                                static_cast<std::int64_t>(std::floor(dp.second)));
+      want_shapes.emplace_back(static_cast<std::int64_t>(l.size()), std::count(l.begin(), l.end(), '7'));
+      want_lambda.emplace_back(ip.first % 7, ip.second * ip.second);
+      want_digits.push_back(std::count_if(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; }));
+      want_plus.push_back(static_cast<std::int64_t>(p.first.size()) + p.second);
+      want_differences.push_back(ip.first - ip.second);
+    }
+    records += batch.size();
+    EXPECT_EQ(by_length.seen[t], want_by_length);
+    EXPECT_EQ(swapped_ints.seen[t], want_swapped);
+    EXPECT_EQ(buckets.seen[t], want_buckets);
+    EXPECT_EQ(line_shapes.seen[t], want_shapes);
+    EXPECT_EQ(lambda_pairs.seen[t], want_lambda);
+    EXPECT_EQ(digits.seen[t], want_digits);
+    EXPECT_EQ(length_plus.seen[t], want_plus);
+    EXPECT_EQ(differences.seen[t], want_differences);
+    // Integer keys come in ascending order from reduce_by_key.
+    std::map<std::int64_t, std::int64_t> sums;
+    for (const auto& [k, v] : want_by_length) sums[k] += v;
+    EXPECT_EQ(summed_by_length.seen[t], std::vector<int_pair>(sums.begin(), sums.end()));
+  }
+  EXPECT_GT(records, 0u);
   const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
   EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
 }

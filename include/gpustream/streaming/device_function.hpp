@@ -1,6 +1,7 @@
 #pragma once
 
 // User functors that run on the backend: `stream.map_values(on_device(f))`,
+// `map(on_device(f))` of whole records to integers or integer pairs,
 // `flat_map(on_device(f))` over strings, `filter(on_device(pred))`,
 // `reduce_by_key(on_device(op))` and the windows and state built on them. The kernels are instantiated here, in the caller's
 // translation unit, where the functor's type is known:
@@ -56,6 +57,17 @@ device_function<std::decay_t<F>> on_device(F&& f) {
   return device_function<std::decay_t<F>>{std::forward<F>(f)};
 }
 
+/// A pair that device code can build and return: map(on_device(f)) with an
+/// `f` that returns device_pair{key, value} of two integers gives int_pair
+/// records (any type with integer members `first` and `second` does too).
+template <class A, class B>
+struct device_pair {
+  A first;
+  B second;
+};
+template <class A, class B>
+device_pair(A, B) -> device_pair<A, B>;
+
 template <class T>
 inline constexpr bool is_device_function_v = false;
 template <class F>
@@ -95,6 +107,17 @@ struct reduce_kernel {
       host;
   std::function<void(const void* values, const std::int32_t* order, const std::int32_t* group, size_type n,
                      void* out, stream_view s)>
+      device;
+};
+
+/// map of whole records: record i gives out_values[i], and out_keys[i] where
+/// the result is a pair (out_keys is null where it is one integer).
+struct record_map_kernel {
+  std::function<void(const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
+                     size_type n)>
+      host;
+  std::function<void(const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
+                     size_type n, stream_view s)>
       device;
 };
 
@@ -189,27 +212,60 @@ struct fold_op {
 /// integer pairs pred(int64, int64).
 enum class filter_shape { string, integer, string_int, string_double, int_int };
 
+/// `f` called on record i of a batch, by the shape of its records.
+template <filter_shape Shape, class F>
+GPUSTREAM_HOST_DEVICE decltype(auto) call_on_record(const F& f, const key_columns& keys, const void* values,
+                                                    size_type i) {
+  if constexpr (Shape == filter_shape::string) {
+    return f(keys.strings.element(i));
+  } else if constexpr (Shape == filter_shape::integer) {
+    return f(static_cast<const std::int64_t*>(values)[i]);
+  } else if constexpr (Shape == filter_shape::string_int) {
+    return f(keys.strings.element(i), static_cast<const std::int64_t*>(values)[i]);
+  } else if constexpr (Shape == filter_shape::string_double) {
+    return f(keys.strings.element(i), static_cast<const double*>(values)[i]);
+  } else {
+    return f(keys.int_keys[i], static_cast<const std::int64_t*>(values)[i]);
+  }
+}
+
 template <filter_shape Shape, class P>
 struct keep_op {
   P pred;
   key_columns keys;
   const void* values;
   GPUSTREAM_HOST_DEVICE std::uint8_t operator()(size_type i) const {
-    bool keep;
-    if constexpr (Shape == filter_shape::string) {
-      keep = pred(keys.strings.element(i));
-    } else if constexpr (Shape == filter_shape::integer) {
-      keep = pred(static_cast<const std::int64_t*>(values)[i]);
-    } else if constexpr (Shape == filter_shape::string_int) {
-      keep = pred(keys.strings.element(i), static_cast<const std::int64_t*>(values)[i]);
-    } else if constexpr (Shape == filter_shape::string_double) {
-      keep = pred(keys.strings.element(i), static_cast<const double*>(values)[i]);
-    } else {
-      keep = pred(keys.int_keys[i], static_cast<const std::int64_t*>(values)[i]);
-    }
+    const bool keep = call_on_record<Shape>(pred, keys, values, i);
     return keep ? 1 : 0;
   }
 };
+
+/// map(on_device(f))'s write of record i: one integer, or a pair of them.
+template <filter_shape Shape, bool Pair, class F>
+struct record_map_op {
+  F f;
+  key_columns keys;
+  const void* values;
+  std::int64_t* out_keys;
+  std::int64_t* out_values;
+  GPUSTREAM_HOST_DEVICE void operator()(size_type i) const {
+    const auto r = call_on_record<Shape>(f, keys, values, i);
+    if constexpr (Pair) {
+      out_keys[i] = static_cast<std::int64_t>(r.first);
+      out_values[i] = static_cast<std::int64_t>(r.second);
+    } else {
+      out_values[i] = static_cast<std::int64_t>(r);
+    }
+  }
+};
+
+/// Whether R is a pair of two integers (members `first` and `second`).
+template <class R, class = void>
+struct is_integer_pair : std::false_type {};
+template <class R>
+struct is_integer_pair<R, std::void_t<decltype(std::declval<R>().first), decltype(std::declval<R>().second)>>
+    : std::bool_constant<std::is_integral_v<std::decay_t<decltype(std::declval<R>().first)>> &&
+                         std::is_integral_v<std::decay_t<decltype(std::declval<R>().second)>>> {};
 
 #if defined(__CUDACC__)
 /// Thrust's temporary storage from the stream-ordered device pool: no
@@ -272,6 +328,27 @@ std::shared_ptr<const filter_kernel> make_filter_kernel(P pred) {
     const keep_op<Shape, P> op{pred, keys, values};
     thrust::counting_iterator<size_type> first(0);
     on_stream("filter", [&] { thrust::transform(device_policy(s), first, first + n, keep, op); });
+  };
+#endif
+  return k;
+}
+
+template <filter_shape Shape, bool Pair, class F>
+std::shared_ptr<const record_map_kernel> make_record_map_kernel(F f) {
+  auto k = std::make_shared<record_map_kernel>();
+  k->host = [f](const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
+                size_type n) {
+    const record_map_op<Shape, Pair, F> op{f, keys, values, out_keys, out_values};
+    for (size_type i = 0; i < n; ++i) op(i);
+  };
+#if defined(__CUDACC__)
+  k->device = [f](const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
+                  size_type n, stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("map", [&] {
+      thrust::for_each(device_policy(s), first, first + n,
+                       record_map_op<Shape, Pair, F>{f, keys, values, out_keys, out_values});
+    });
   };
 #endif
   return k;

@@ -262,6 +262,21 @@ constexpr filter_shape filter_shape_of() {
   else return filter_shape::int_int;
 }
 
+/// What `f` returns when called on a record of type T as filter and map
+/// (on_device) call it.
+template <class T, class F>
+struct record_call_result;
+template <class F>
+struct record_call_result<std::string, F> : std::invoke_result<const F&, string_ref> {};
+template <class F>
+struct record_call_result<std::int64_t, F> : std::invoke_result<const F&, std::int64_t> {};
+template <class F>
+struct record_call_result<word_pair, F> : std::invoke_result<const F&, string_ref, std::int64_t> {};
+template <class F>
+struct record_call_result<keyed_double, F> : std::invoke_result<const F&, string_ref, double> {};
+template <class F>
+struct record_call_result<int_pair, F> : std::invoke_result<const F&, std::int64_t, std::int64_t> {};
+
 using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
 using state_update =
@@ -313,6 +328,8 @@ node_ptr make_state_snapshots(const node_ptr& mapped);
 node_ptr make_device_map(const node_ptr& parent, record_kind out, const char* name,
                          std::shared_ptr<const map_kernel> k);
 node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter_kernel> k);
+/// map(on_device(f)) of whole records to integers (`out` integers) or integer pairs (`out` int_pairs).
+node_ptr make_device_record_map(const node_ptr& parent, record_kind out, std::shared_ptr<const record_map_kernel> k);
 node_ptr make_device_flat_map(const node_ptr& parent, std::shared_ptr<const flat_map_kernel> k);
 node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k);
 node_ptr make_device_reduce_by_key_and_window(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k,
@@ -587,16 +604,34 @@ class dstream {
                   "flat_map(on_device(f)): f must take (gpustream::string_ref, gpustream::substring_sink&)");
     return dstream<std::string>{detail::make_device_flat_map(node_, detail::make_flat_map_kernel(std::move(fn.f)))};
   }
-  /// `f(std::int64_t)` returns an integer for each record. T must be
-  /// std::int64_t (map_values maps the values of pairs).
+  /// Spark's map with a functor on the backend, from whole records to
+  /// integers or to pairs of integers (so keys may change): `f` takes a
+  /// record as filter(on_device(pred)) does (string_ref; std::int64_t;
+  /// (string_ref, std::int64_t); (string_ref, double); (std::int64_t,
+  /// std::int64_t)) and returns an integer, giving dstream<std::int64_t>, or
+  /// a pair of two integers (gpustream::device_pair{key, value}, or any type
+  /// with integer members `first` and `second`), giving dstream<int_pair>.
+  /// T must be std::string, std::int64_t, word_pair, keyed_double or int_pair
+  /// (map_values(on_device(f)) maps values and keeps string keys).
   template <class F>
-  dstream<std::int64_t> map(device_function<F> fn) const {
-    static_assert(std::is_same_v<T, std::int64_t>,
-                  "map(on_device(f)) needs a dstream<std::int64_t>; use map_values(on_device(f)) for pairs");
-    using R = std::decay_t<std::invoke_result_t<const F&, std::int64_t>>;
-    static_assert(detail::is_integer_v<R>, "map(on_device(f)): f must return an integer");
-    return dstream<std::int64_t>{detail::make_device_map(
-        node_, detail::record_kind::integers, "map", detail::make_map_kernel<std::int64_t, std::int64_t>(std::move(fn.f)))};
+  auto map(device_function<F> fn) const {
+    static_assert(std::is_same_v<T, std::string> || std::is_same_v<T, std::int64_t> || detail::is_keyed_value_v<T>,
+                  "map(on_device(f)) needs a dstream of strings, integers or pairs");
+    using R = std::decay_t<typename detail::record_call_result<T, F>::type>;
+    constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
+    if constexpr (std::is_same_v<T, std::int64_t> && detail::is_integer_v<R>) {
+      return dstream<std::int64_t>{detail::make_device_map(node_, detail::record_kind::integers, "map",
+                                                           detail::make_map_kernel<std::int64_t, std::int64_t>(
+                                                               std::move(fn.f)))};
+    } else if constexpr (detail::is_integer_v<R>) {
+      return dstream<std::int64_t>{detail::make_device_record_map(
+          node_, detail::record_kind::integers, detail::make_record_map_kernel<shape, false>(std::move(fn.f)))};
+    } else {
+      static_assert(detail::is_integer_pair<R>::value,
+                    "map(on_device(f)): f must return an integer or a pair of two integers (gpustream::device_pair)");
+      return dstream<int_pair>{detail::make_device_record_map(
+          node_, detail::record_kind::int_pairs, detail::make_record_map_kernel<shape, true>(std::move(fn.f)))};
+    }
   }
   /// Records for which `pred` is true, tested on the backend: pred(string_ref)
   /// for std::string (a pointer and a length: the bytes of the record),
