@@ -1,6 +1,6 @@
 // Nodes that run a user's device_function: map_values and map (of values,
 // and of whole records to integers or integer pairs), flat_map over strings,
-// filter, and
+// filter, update_state_by_key with a general function, and
 // reduce_with (the reduction behind reduce_by_key(on_device(op)) and the
 // windows and state built on it). The kernels come from the caller's
 // translation unit; here they get the batch's columns, or host copies of them
@@ -13,6 +13,7 @@
 #include <gpustream/column/convert.hpp>
 #include <gpustream/column/rows.hpp>
 #include <gpustream/core/error.hpp>
+#include <gpustream/join/join.hpp>
 
 #include <cstdint>
 #include <string>
@@ -112,6 +113,23 @@ void run_reduce(const reduce_kernel& k, const void* values, const row_groups& g,
   upload_into(out, y, s);
 }
 
+void run_state(const state_kernel& k, const offset_type* state_offsets, const void* state_values,
+               const offset_type* new_offsets, const void* new_values, size_type keys, std::uint8_t* keep, void* out,
+               stream_view s) {
+  if (keys == 0) return;
+  if (!s.is_cuda()) return k.host(state_offsets, state_values, new_offsets, new_values, keys, keep, out);
+  if (k.device) return k.device(state_offsets, state_values, new_offsets, new_values, keys, keep, out, s);
+  const auto so = host_copy(state_offsets, keys + 1, s);
+  const auto no = host_copy(new_offsets, keys + 1, s);
+  const auto sv = host_copy(static_cast<const value_word*>(state_values), so.back(), s);
+  const auto nv = host_copy(static_cast<const value_word*>(new_values), no.back(), s);
+  std::vector<std::uint8_t> flags(static_cast<std::size_t>(keys));
+  std::vector<value_word> next(static_cast<std::size_t>(keys));
+  k.host(so.data(), sv.data(), no.data(), nv.data(), keys, flags.data(), next.data());
+  upload_into(keep, flags, s);
+  upload_into(out, next, s);
+}
+
 bool has_string_keys(record_kind k) {
   return k == record_kind::strings || k == record_kind::pairs || k == record_kind::keyed_doubles;
 }
@@ -200,6 +218,82 @@ class device_reduce_node final : public node {
 bool is_keyed_value(record_kind k) {
   return k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs;
 }
+
+/// update_state_by_key(on_device(f)) with a general function: each batch, the
+/// state and the batch are cogrouped by key on the backend (string keys by
+/// hash and bytes, integer keys ascending), `f` runs once per key in a kernel
+/// over its new values and its state, and the keys it keeps, with their new
+/// state, are the next state and the output.
+class device_state_node final : public node {
+ public:
+  device_state_node(const node_ptr& parent, std::shared_ptr<const state_kernel> k)
+      : node{parent->context(), parent->kind(), {parent}}, k_{std::move(k)} {}
+
+  std::uint64_t state_keys() const override { return state_ ? static_cast<std::uint64_t>(state_->size()) : 0; }
+  std::string checkpoint_tag() const override {
+    return "update_state_by_key/device_function " + std::to_string(static_cast<int>(kind()));
+  }
+  void save_state(byte_writer& w, stream_view s) const override { write_batch(w, state_, s); }
+  void load_state(byte_reader& r, stream_view s) override {
+    state_ = read_batch(r, s);
+    if (state_ && state_->kind != kind()) r.fail("update_state_by_key's state holds another record type");
+  }
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    if (!empty_) empty_ = upload(empty_records(kind()), run.s);
+    if (!state_) state_ = empty_;
+    const batch_data& now = in ? *in : *empty_;
+    switch (kind()) {
+      case record_kind::keyed_doubles:
+        state_ = step(state_->strings, state_->doubles, now.strings, now.doubles, run.s);
+        break;
+      case record_kind::int_pairs:
+        state_ = step(state_->int_keys, state_->values, now.int_keys, now.values, run.s);
+        break;
+      default: state_ = step(state_->strings, state_->values, now.strings, now.values, run.s); break;
+    }
+    return state_;
+  }
+
+ private:
+  template <class Keys, class V>
+  batch_ptr step(Keys state_keys, column_view<V> state_values, Keys new_keys, column_view<V> new_values,
+                 stream_view s) const {
+    const auto t = cogroup(state_keys, state_values, new_keys, new_values, hash_function::mix64, s);
+    const size_type m = t.size();
+    column<std::uint8_t> keep{m, s};
+    column<V> next{m, s};
+    run_state(*k_, t.left.offsets.data(), t.left.values.data(), t.right.offsets.data(), t.right.values.data(), m,
+              keep.data(), next.data(), s);
+    const column<row_index> rows = select_rows(keep.view(), s);
+    auto out = std::make_shared<batch_data>();
+    out->kind = kind();
+    if constexpr (std::is_same_v<V, double>) {
+      out->doubles = out->own(gather(next.view(), rows.view(), s)).view();
+    } else {
+      out->values = out->own(gather(next.view(), rows.view(), s)).view();
+    }
+    if constexpr (std::is_same_v<Keys, string_spans_view>) {
+      // The kept keys are copied out: the state keeps no buffer of this batch.
+      const string_spans all = spans_of(t.keys.view(), s);
+      const string_spans kept = gather(all.view(), rows.view(), s);
+      const string_column& keys = out->own(concatenate(std::vector<string_spans_view>{kept.view()}, s));
+      out->strings = out->own(spans_of(keys.view(), s)).view();
+    } else {
+      out->int_keys = out->own(gather(t.keys.view(), rows.view(), s)).view();
+      out->strings = out->own(string_spans{}).view();
+    }
+    // Temporaries of this step (the cogroup, the flags) are freed on return:
+    // stream-ordered, after the work above.
+    return out;
+  }
+
+  std::shared_ptr<const state_kernel> k_;
+  batch_ptr state_;
+  batch_ptr empty_;  // an empty batch of this kind, made once
+};
 
 }  // namespace
 
@@ -330,6 +424,19 @@ node_ptr make_device_flat_map(const node_ptr& parent, std::shared_ptr<const flat
                     [k = std::move(k)](const batch_data& in, batch_data& out, stream_view s) {
                       flat_map_with(in, out, *k, s);
                     });
+}
+
+node_ptr make_device_state_update(const node_ptr& parent, std::shared_ptr<const state_kernel> k) {
+  auto ctx = building(parent, "update_state_by_key");
+  GPUSTREAM_EXPECTS(k && k->host, "update_state_by_key: an empty function");
+  GPUSTREAM_EXPECTS(is_keyed_value(parent->kind()),
+                    "update_state_by_key: needs a dstream of pairs of a string and an integer or a double, or of "
+                    "two integers");
+  GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
+  note_staged(parent, static_cast<bool>(k->device), "update_state_by_key");
+  node_ptr n = std::make_shared<device_state_node>(parent, std::move(k));
+  ctx->add_per_batch_node(n);
+  return n;
 }
 
 node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k) {

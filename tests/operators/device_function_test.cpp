@@ -3,7 +3,8 @@
 // integers, and of whole records to integers and to pairs with new keys), flat_map
 // (substrings, cut to their record), filter,
 // reduce_by_key with user reductions (xor, gcd, max) over the three pair
-// types, their windows and running state, reduce and reduce_by_window of
+// types, their windows and running state, update_state_by_key with updates
+// that are not reductions, reduce and reduce_by_window of
 // integers. Fresh random input every run (seed printed on failure): 24
 // batches with empty ones, keys that appear, vanish and return.
 //
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -141,6 +143,37 @@ struct length_plus_value {  // (key, v) -> key length + v
 };
 struct key_minus_value {  // (k, v) -> k - v
   GPUSTREAM_HOST_DEVICE std::int64_t operator()(std::int64_t k, std::int64_t v) const { return k - v; }
+};
+
+// update_state_by_key(on_device(f)) with updates that are not reductions.
+/// Integers: +10 per new value plus the last value mod 7; a key whose first
+/// new value is a multiple of 11 is removed; a key without new values decays
+/// by 1 and goes at 0.
+struct decaying_count {
+  GPUSTREAM_HOST_DEVICE device_optional<std::int64_t> operator()(device_span<std::int64_t> values,
+                                                                 device_optional<std::int64_t> state) const {
+    if (values.empty()) {
+      if (!state.has_value() || *state <= 1) return {};
+      return {true, *state - 1};
+    }
+    if (values[0] % 11 == 0) return {};
+    const std::int64_t before = state.has_value() ? *state : 0;
+    return {true, before + 10 * values.size + values[values.size - 1] % 7};
+  }
+};
+/// Doubles: the state halved, then each new value in batch order folded in
+/// by s = s / 2 + v (order matters); without new values, halved while above 1.
+struct halving_fold {
+  GPUSTREAM_HOST_DEVICE device_optional<double> operator()(device_span<double> values,
+                                                           device_optional<double> state) const {
+    if (values.empty()) {
+      if (!state.has_value() || *state <= 1.0) return {};
+      return {true, *state / 2};
+    }
+    double s = state.has_value() ? *state / 2 : 0.0;
+    for (size_type i = 0; i < values.size; ++i) s = s * 0.5 + values[i];
+    return {true, s};
+  }
 };
 
 #if defined(__CUDACC__)
@@ -442,6 +475,104 @@ TEST_P(device_function_test, maps_of_whole_records_match_the_model) {
     EXPECT_EQ(summed_by_length.seen[t], std::vector<int_pair>(sums.begin(), sums.end()));
   }
   EXPECT_GT(records, 0u);
+  const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
+  EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+}
+
+/// The model of update_state_by_key(f) over batches of `records` up to batch
+/// `upto` (1-based): every key in the state or the batch, f over its new
+/// values in batch order and its state.
+template <class P, class F>
+std::map<typename P::first_type, typename P::second_type> model_state(const std::vector<std::vector<P>>& records,
+                                                                      int upto, F f) {
+  using K = typename P::first_type;
+  using V = typename P::second_type;
+  std::map<K, V> state;
+  for (int b = 0; b < upto; ++b) {
+    std::map<K, std::vector<V>> fresh;
+    if (b < static_cast<int>(records.size())) {
+      for (const auto& [k, v] : records[static_cast<std::size_t>(b)]) fresh[k].push_back(v);
+    }
+    std::map<K, V> next;
+    std::set<K> keys;
+    for (const auto& [k, v] : state) keys.insert(k);
+    for (const auto& [k, v] : fresh) keys.insert(k);
+    for (const K& k : keys) {
+      const std::vector<V>& values = fresh[k];
+      device_optional<V> before{};
+      if (state.count(k)) before = device_optional<V>{true, state.at(k)};
+      const device_optional<V> after = f(device_span<V>{values.data(), static_cast<size_type>(values.size())}, before);
+      if (after.has_value()) next[k] = *after;
+    }
+    state = std::move(next);
+  }
+  return state;
+}
+
+// update_state_by_key(on_device(f)) with updates that are not reductions,
+// over the three pair types: keys updated, removed by f, decaying without
+// data and coming back, checked every batch against the model.
+TEST_P(device_function_test, general_state_updates_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  dstream<word_pair> pairs = lines.map(parse);
+  dstream<keyed_double> doubles = pairs.map(quarter);
+  dstream<int_pair> ints = pairs.map(int_key);
+  recorder<std::string> all_lines;
+  recorder<word_pair> counts;
+  recorder<keyed_double> folds;
+  recorder<int_pair> int_counts;
+  lines.foreach_batch(all_lines.sink());
+  pairs.update_state_by_key(on_device(decaying_count{})).foreach_batch(counts.sink());
+  doubles.update_state_by_key(on_device(halving_fold{})).foreach_batch(folds.sink());
+  ints.update_state_by_key(on_device(decaying_count{})).foreach_batch(int_counts.sink());
+  run(ctx, n + 6);
+
+  std::vector<std::vector<word_pair>> as_pairs;
+  std::vector<std::vector<keyed_double>> as_doubles;
+  std::vector<std::vector<int_pair>> as_ints;
+  for (const auto& batch : input) {
+    as_pairs.push_back(mapped<word_pair>(batch, [](word_pair p) { return p; }));
+    as_doubles.push_back(mapped<keyed_double>(batch, quarter));
+    as_ints.push_back(mapped<int_pair>(batch, int_key));
+  }
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  std::size_t removed_by_f = 0;
+  std::size_t decayed = 0;
+  std::size_t previous_keys = 0;
+  for (int i = 1; i <= total; ++i) {
+    const batch_time t = first + (i - 1) * interval.count();
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    ASSERT_EQ(all_lines.seen[t], i <= n ? input[static_cast<std::size_t>(i - 1)] : std::vector<std::string>{});
+    const auto want_counts = model_state(as_pairs, i, decaying_count{});
+    EXPECT_EQ(sorted(counts.seen[t]), std::vector<word_pair>(want_counts.begin(), want_counts.end()));
+    const auto want_ints = model_state(as_ints, i, decaying_count{});
+    EXPECT_EQ(int_counts.seen[t], std::vector<int_pair>(want_ints.begin(), want_ints.end()));
+    const auto want_folds = model_state(as_doubles, i, halving_fold{});
+    const auto got_folds = sorted(folds.seen[t]);
+    ASSERT_EQ(got_folds.size(), want_folds.size());
+    auto it = want_folds.begin();
+    for (const auto& [k, v] : got_folds) {
+      EXPECT_EQ(k, it->first);
+      EXPECT_DOUBLE_EQ(v, it->second) << k;
+      ++it;
+    }
+    // The input must exercise removal by f and decay to nothing.
+    const auto before = model_state(as_pairs, i - 1, decaying_count{});
+    for (const auto& [k, v] : before) {
+      if (!want_counts.count(k)) ++(v <= 1 ? decayed : removed_by_f);
+    }
+    previous_keys += before.size();
+  }
+  EXPECT_GT(removed_by_f + decayed, 0u) << "no key left the state: the input does not test removal";
+  EXPECT_GT(previous_keys, 0u);
   const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
   EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
 }

@@ -12,6 +12,7 @@
 
 #include <gpustream/core/error.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -138,6 +139,17 @@ class checkpoint_test : public streaming_test {
     std::shared_ptr<batch_log<keyed_double>> quarters;  // host-function state over doubles
     std::shared_ptr<batch_log<int_pair>> mapped_lengths;  // map_with_state's snapshots, integer keys
     std::shared_ptr<batch_log<keyed_double>> mapped_quarters;  // map_with_state's snapshots, doubles
+    std::shared_ptr<batch_log<int_pair>> device_lengths;  // update_state_by_key(on_device(f)), integer keys
+    std::shared_ptr<batch_log<keyed_double>> device_quarters;  // the same over doubles
+  };
+  /// A general update function on the backend (here: a running total).
+  template <class V>
+  struct running_total {
+    GPUSTREAM_HOST_DEVICE device_optional<V> operator()(device_span<V> values, device_optional<V> state) const {
+      V total = state.has_value() ? *state : V{0};
+      for (size_type i = 0; i < values.size; ++i) total += values[i];
+      return {true, total};
+    }
   };
   static constexpr int window_batches = 4;
 
@@ -183,6 +195,8 @@ class checkpoint_test : public streaming_test {
               for (double x : v) total += x;
               return std::optional<double>{total};
             }));
+    s.device_lengths = log_batches(lengths.update_state_by_key(on_device(running_total<std::int64_t>{})));
+    s.device_quarters = log_batches(quarters.update_state_by_key(on_device(running_total<double>{})));
     return s;
   }
   streaming_options checkpointed(const fs::path& dir) {
@@ -263,6 +277,15 @@ TEST_P(checkpoint_test, a_context_stopped_at_once_goes_on_from_its_checkpoint_an
   EXPECT_EQ(s.quarters->batches().back().records, quarters);
   ASSERT_FALSE(s.mapped_quarters->batches().empty());
   EXPECT_EQ(s.mapped_quarters->batches().back().records, quarters);
+  // And by general update functions on the backend, restored too (string
+  // keys come in hash order).
+  ASSERT_FALSE(s.device_lengths->batches().empty());
+  EXPECT_EQ(s.device_lengths->batches().back().records,
+            (std::vector<int_pair>(by_length.begin(), by_length.end())));
+  ASSERT_FALSE(s.device_quarters->batches().empty());
+  auto device_quarters = s.device_quarters->batches().back().records;
+  std::sort(device_quarters.begin(), device_quarters.end());
+  EXPECT_EQ(device_quarters, quarters);
   EXPECT_EQ(s.counts->batches().front().time, *ctx.recovered_from() + interval.count())
       << "the batches after the checkpoint run again, from the first on";
   EXPECT_LE(s.counts->batches().front().time, last_of_first_run);

@@ -2,6 +2,7 @@
 
 // User functors that run on the backend: `stream.map_values(on_device(f))`,
 // `map(on_device(f))` of whole records to integers or integer pairs,
+// `update_state_by_key(on_device(f))` with a general update function,
 // `flat_map(on_device(f))` over strings, `filter(on_device(pred))`,
 // `reduce_by_key(on_device(op))` and the windows and state built on them. The kernels are instantiated here, in the caller's
 // translation unit, where the functor's type is known:
@@ -68,6 +69,26 @@ struct device_pair {
 template <class A, class B>
 device_pair(A, B) -> device_pair<A, B>;
 
+/// The new values of one key, in batch order, as update_state_by_key(on_device(f)) hands them to `f`.
+template <class V>
+struct device_span {
+  const V* data;
+  size_type size;
+  GPUSTREAM_HOST_DEVICE const V& operator[](size_type i) const { return data[i]; }
+  GPUSTREAM_HOST_DEVICE bool empty() const { return size == 0; }
+};
+
+/// A value or none, usable in device code: the state that
+/// update_state_by_key(on_device(f)) hands `f` and the one `f` returns
+/// (`{}`: none, which removes the key; `{true, v}`: v).
+template <class V>
+struct device_optional {
+  bool present = false;
+  V value{};
+  GPUSTREAM_HOST_DEVICE bool has_value() const { return present; }
+  GPUSTREAM_HOST_DEVICE V operator*() const { return value; }
+};
+
 template <class T>
 inline constexpr bool is_device_function_v = false;
 template <class F>
@@ -118,6 +139,19 @@ struct record_map_kernel {
       host;
   std::function<void(const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
                      size_type n, stream_view s)>
+      device;
+};
+
+/// update_state_by_key with a general function: key k has the state
+/// values[state_offsets[k], state_offsets[k + 1]) (none or one) and the new
+/// values values[new_offsets[k], new_offsets[k + 1]); keep[k] and out[k] get
+/// f's result.
+struct state_kernel {
+  std::function<void(const offset_type* state_offsets, const void* state_values, const offset_type* new_offsets,
+                     const void* new_values, size_type keys, std::uint8_t* keep, void* out)>
+      host;
+  std::function<void(const offset_type* state_offsets, const void* state_values, const offset_type* new_offsets,
+                     const void* new_values, size_type keys, std::uint8_t* keep, void* out, stream_view s)>
       device;
 };
 
@@ -259,6 +293,26 @@ struct record_map_op {
   }
 };
 
+/// update_state_by_key(on_device(f))'s call of `f` for key k.
+template <class V, class F>
+struct state_op {
+  F f;
+  const offset_type* state_offsets;
+  const V* state_values;
+  const offset_type* new_offsets;
+  const V* new_values;
+  std::uint8_t* keep;
+  V* out;
+  GPUSTREAM_HOST_DEVICE void operator()(size_type k) const {
+    device_optional<V> previous{};
+    if (state_offsets[k + 1] > state_offsets[k]) previous = device_optional<V>{true, state_values[state_offsets[k]]};
+    const device_span<V> values{new_values + new_offsets[k], static_cast<size_type>(new_offsets[k + 1] - new_offsets[k])};
+    const device_optional<V> next = f(values, previous);
+    keep[k] = next.present ? 1 : 0;
+    out[k] = next.present ? next.value : V{};
+  }
+};
+
 /// Whether R is a pair of two integers (members `first` and `second`).
 template <class R, class = void>
 struct is_integer_pair : std::false_type {};
@@ -348,6 +402,28 @@ std::shared_ptr<const record_map_kernel> make_record_map_kernel(F f) {
     on_stream("map", [&] {
       thrust::for_each(device_policy(s), first, first + n,
                        record_map_op<Shape, Pair, F>{f, keys, values, out_keys, out_values});
+    });
+  };
+#endif
+  return k;
+}
+
+template <class V, class F>
+std::shared_ptr<const state_kernel> make_state_kernel(F f) {
+  auto k = std::make_shared<state_kernel>();
+  k->host = [f](const offset_type* so, const void* sv, const offset_type* no, const void* nv, size_type keys,
+                std::uint8_t* keep, void* out) {
+    const state_op<V, F> op{f, so, static_cast<const V*>(sv), no, static_cast<const V*>(nv), keep, static_cast<V*>(out)};
+    for (size_type i = 0; i < keys; ++i) op(i);
+  };
+#if defined(__CUDACC__)
+  k->device = [f](const offset_type* so, const void* sv, const offset_type* no, const void* nv, size_type keys,
+                  std::uint8_t* keep, void* out, stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("update_state_by_key", [&] {
+      thrust::for_each(device_policy(s), first, first + keys,
+                       state_op<V, F>{f, so, static_cast<const V*>(sv), no, static_cast<const V*>(nv), keep,
+                                      static_cast<V*>(out)});
     });
   };
 #endif

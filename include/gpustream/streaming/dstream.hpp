@@ -335,6 +335,8 @@ node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const
 node_ptr make_device_reduce_by_key_and_window(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k,
                                               std::chrono::milliseconds length, std::chrono::milliseconds slide);
 node_ptr make_device_update_state_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k);
+/// update_state_by_key(on_device(f)) with a general update function.
+node_ptr make_device_state_update(const node_ptr& parent, std::shared_ptr<const state_kernel> k);
 /// reduce (not `windowed`: length and slide unused) or reduce_by_window of integers.
 node_ptr make_device_reduce(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k, bool windowed,
                             std::chrono::milliseconds length, std::chrono::milliseconds slide);
@@ -665,15 +667,34 @@ class dstream {
                   "reduce_by_key_and_window needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
     return dstream<T>{detail::make_device_reduce_by_key_and_window(node_, reduced_by(std::move(fn)), length, slide)};
   }
-  /// The running reduction of each key's values since the start by `op`
-  /// (associative and commutative), kept and merged on the backend: Spark's
-  /// updateStateByKey with (values, state) => Some(state op values...). Every
-  /// key in the state is output every batch.
+  /// Spark's updateStateByKey on the backend, in one of two forms, told
+  /// apart by what `f` takes (V: the pair type's value, std::int64_t or
+  /// double):
+  /// - `op(V, V) -> V`, associative and commutative: the state is the running
+  ///   reduction of each key's values since the start ((values, state) =>
+  ///   Some(state op values...)), merged by a segmented reduction;
+  /// - `f(device_span<V> values, device_optional<V> state) ->
+  ///   device_optional<V>`: any update. It is called once per key in the
+  ///   state or in the batch, with the key's new values in batch order (empty
+  ///   for a key without any) and its state; returning `{}` removes the key.
+  ///   Each key's call runs in its own thread of a kernel.
+  /// The state is kept in backend memory; every key in it is output every
+  /// batch, string keys in the order of reduce_by_key, integer keys ascending.
   template <class F>
   dstream<T> update_state_by_key(device_function<F> fn) const {
     static_assert(detail::is_keyed_value_v<T>,
                   "update_state_by_key needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
-    return dstream<T>{detail::make_device_update_state_by_key(node_, reduced_by(std::move(fn)))};
+    using V = detail::value_of_t<T>;
+    if constexpr (std::is_invocable_v<const F&, device_span<V>, device_optional<V>>) {
+      static_assert(std::is_same_v<std::decay_t<std::invoke_result_t<const F&, device_span<V>, device_optional<V>>>,
+                                   device_optional<V>>,
+                    "update_state_by_key(on_device(f)): f(device_span<V>, device_optional<V>) must return "
+                    "device_optional<V>");
+      return dstream<T>{
+          detail::make_device_state_update(node_, detail::make_state_kernel<V>(std::move(fn.f)))};
+    } else {
+      return dstream<T>{detail::make_device_update_state_by_key(node_, reduced_by(std::move(fn)))};
+    }
   }
   /// The batch's values reduced by `op` (associative and commutative) to one
   /// record; none for an empty batch. T must be std::int64_t.
