@@ -179,10 +179,22 @@ key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resou
                        reduce_options{aggregation::count, hash, algorithm}, s, mr);
 }
 
+key_value_table word_count_table(column_view<char> text, stream_view s, memory_resource* mr, size_type max_slots,
+                                 hash_function slot_hash) {
+  detail::expect_backend(text.kind(), s, "word_count_table");
+  GPUSTREAM_EXPECTS(max_slots >= 16 && (max_slots & (max_slots - 1)) == 0,
+                    "word_count_table: max_slots must be a power of two of at least 16");
+  std::optional<key_value_table> t = GPUSTREAM_DISPATCH(s, word_count_table(text, max_slots, slot_hash, s, mr));
+  if (t) return std::move(*t);
+  const string_spans tokens = tokenize_text(text, s);
+  return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);
+}
+
 key_value_table word_count(column_view<char> text, stream_view s, memory_resource* mr,
                            reduce_algorithm algorithm) {
   detail::expect_backend(text.kind(), s, "word_count");
   if (detail::use_cpu_hash(s, algorithm)) return detail::cpu::word_count_hash(text, s, mr);
+  if (s.is_cuda() && algorithm == reduce_algorithm::hash) return word_count_table(text, s, mr);
   const string_spans tokens = tokenize_text(text, s);
   return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);
 }

@@ -64,10 +64,11 @@ void print_usage(std::FILE* out) {
                "Times a word count over generated text (lines of 10-15 words drawn with Zipf\n"
                "frequencies from a %zu-word vocabulary, fixed seed): a single-thread\n"
                "std::unordered_map baseline, gpustream::word_count on the CPU backend (the\n"
-               "OpenMP hash path and the portable sort path) and, when a GPU is usable, on\n"
-               "the CUDA backend (data resident on the device, and end to end from pinned\n"
-               "host memory). Every path's counts are checked against the generator and the\n"
-               "baseline; the exit status is 1 when a check fails.\n"
+               "OpenMP hash path, the portable one-pass table, word_count_table, and the\n"
+               "portable sort path) and, when a GPU is usable, on the CUDA backend (data\n"
+               "resident on the device by the sort path and by the one-pass table, and end\n"
+               "to end from pinned host memory). Every path's counts are checked against the\n"
+               "generator and the baseline; the exit status is 1 when a check fails.\n"
                "\n"
                "  --size-mib N       text size in MiB (default %zu)\n"
                "  --sort-size-mib N  text size for the CPU sort path, capped at --size-mib\n"
@@ -527,6 +528,20 @@ int main(int argc, char** argv) {
       rows.push_back(std::move(r));
     }
 
+    // gpustream CPU backend, the portable one-pass hash table (word_count_table).
+    {
+      row r{workload, "gpustream cpu: one-pass table", cpu_device, size, text.words, {}, base_full};
+      int run = 0;
+      r.seconds = time_runs(opt.runs, [&] {
+        const auto t0 = clock_type::now();
+        key_value_table t = gpustream::word_count_table(cpu_text, stream_view::cpu());
+        const double s = seconds_since(t0);
+        check_table(t, text.words, ref, ++run == 1, "cpu table", st);
+        return s;
+      });
+      rows.push_back(std::move(r));
+    }
+
     // gpustream CPU backend, sort (the portable Thrust path), possibly on a prefix.
     {
       int base_sort = base_full;
@@ -584,6 +599,26 @@ int main(int argc, char** argv) {
           cuda.synchronize();
           const double s = seconds_since(t0);
           check_table(t, text.words, ref, ++run == 1, "cuda resident", st);
+          return s;
+        });
+        rows.push_back(std::move(r));
+      }
+      // Kernels only, the one-pass hash table (reduce_algorithm::hash on CUDA).
+      {
+        const auto d_text =
+            column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
+        cuda.synchronize();
+        (void)gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::hash);
+        cuda.synchronize();
+        row r{workload, "gpustream cuda: resident, one-pass table", gpu_device, size, text.words, {},
+              base_full};
+        int run = 0;
+        r.seconds = time_runs(opt.runs, [&] {
+          const auto t0 = clock_type::now();
+          key_value_table t = gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::hash);
+          cuda.synchronize();
+          const double s = seconds_since(t0);
+          check_table(t, text.words, ref, ++run == 1, "cuda resident table", st);
           return s;
         });
         rows.push_back(std::move(r));

@@ -15,6 +15,8 @@
 #include <gpustream/text/split_lines.hpp>
 #include <gpustream/text/tokenize.hpp>
 
+#include <optional>
+
 // Portable operators: the same *.inl sources compiled for each backend.
 #define GPUSTREAM_DECLARE_PORTABLE_OPERATORS(ns)                                              \
   namespace gpustream::detail::ns {                                                           \
@@ -44,6 +46,9 @@
   int_key_table reduce_by_int_key(const std::int64_t* d_keys, const std::int64_t* d_values,  \
                                   size_type n, aggregation agg, stream_view s,                \
                                   memory_resource* mr);                                       \
+  std::optional<key_value_table> word_count_table(column_view<char> text, size_type max_slots,  \
+                                                  hash_function slot_hash, stream_view s,      \
+                                                  memory_resource* mr);                        \
   key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,            \
                         size_type k, stream_view s, memory_resource* mr);                     \
   joined_table join(string_spans_view left_keys, const std::int64_t* d_left,                  \

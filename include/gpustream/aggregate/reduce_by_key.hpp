@@ -14,7 +14,8 @@ enum class aggregation { sum, count, min, max };
 /// How reduce_by_key groups keys. `automatic` picks the fastest available path
 /// for the backend; `sort` is the portable path (sort by hash, confirm bytes);
 /// `hash` asks for the hash-table path where the backend has one (the CPU
-/// backend does; elsewhere it falls back to `sort`). All give identical results.
+/// backend does; on the CUDA backend word_count has one, word_count_table;
+/// elsewhere it falls back to `sort`). All give identical results.
 enum class reduce_algorithm { automatic, sort, hash };
 
 /// Distinct string keys with one 64-bit integer value each (the result of a
@@ -63,7 +64,22 @@ key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resou
 
 /// The word count: tokenizes `text` on whitespace and counts each distinct
 /// token, fused where the backend allows it (tokenize_text + count_by_key).
+/// On the CUDA backend, reduce_algorithm::hash is word_count_table.
 key_value_table word_count(column_view<char> text, stream_view s, memory_resource* mr = nullptr,
                            reduce_algorithm algorithm = reduce_algorithm::automatic);
+
+/// The word count in one pass over the text into a hash table in backend
+/// memory, on either backend: each token is hashed where it is found and
+/// counted in its key's slot (claimed by compare-and-swap, confirmed by bytes,
+/// so distinct keys never share one); no list of tokens is written. The
+/// table has up to `max_slots` slots (a power of two, at least 16), one per 8
+/// bytes of text; when its keys would fill more than 3/4 of them, or a token
+/// reaches 16 MiB, the count is made by the sort path instead. `slot_hash`
+/// places keys in the table (the result's order does not depend on it). Gives
+/// word_count's table. Throws gpustream::logic_error for a bad `max_slots` or
+/// text in another backend's memory.
+key_value_table word_count_table(column_view<char> text, stream_view s, memory_resource* mr = nullptr,
+                                 size_type max_slots = size_type{1} << 22,
+                                 hash_function slot_hash = hash_function::mix64);
 
 }  // namespace gpustream

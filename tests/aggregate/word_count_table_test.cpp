@@ -1,0 +1,149 @@
+// word_count_table (the one-pass hash-table word count) against the host
+// reference and against word_count's sort path, row for row, on both
+// backends: fresh random text (multibyte and invalid UTF-8, NUL bytes, every
+// kind of whitespace, CRLF), sizes around the 256-byte chunks each thread
+// scans and across many of them, tokens that span chunks, a 1 MiB token, a
+// hash that sends every key of one length to the same slot, and tables too
+// small for the text's keys (the sort path takes over).
+
+#include "../common/random_text.hpp"
+#include "../common/reference.hpp"
+#include "../common/test_utils.hpp"
+
+#include "kernels/detail/operators.hpp"
+
+#include <gpustream/aggregate/reduce_by_key.hpp>
+
+#include <algorithm>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gpustream::test {
+namespace {
+
+using counts = std::map<std::string, std::int64_t>;
+
+struct table_rows {
+  std::vector<std::string> keys;
+  std::vector<std::int64_t> values;
+  bool operator==(const table_rows& o) const { return keys == o.keys && values == o.values; }
+};
+
+table_rows rows_of(const key_value_table& t) { return {t.keys.to_host(), t.values.to_host()}; }
+
+counts as_map(const table_rows& r) {
+  counts m;
+  for (std::size_t i = 0; i < r.keys.size(); ++i) {
+    EXPECT_TRUE(m.emplace(r.keys[i], r.values[i]).second) << "key appears twice: " << r.keys[i];
+  }
+  return m;
+}
+
+class word_count_table_test : public backend_test {
+ protected:
+  /// The table's count equals the reference, and word_count's sort path row
+  /// for row; the table itself counted (no fallback) exactly when the text's
+  /// keys fit in 3/4 of its slots (one per 8 bytes of text, from 1024 up to
+  /// max_slots).
+  void expect_counts(const std::string& text, const std::string& what, size_type max_slots = size_type{1} << 22,
+                     hash_function slot_hash = hash_function::mix64) {
+    SCOPED_TRACE(what + " (" + std::to_string(text.size()) + " bytes, max_slots " + std::to_string(max_slots) + ")");
+    const auto input = upload(text);
+    const table_rows got = rows_of(word_count_table(input.view(), s(), nullptr, max_slots, slot_hash));
+    const counts want = ref_word_count(text);
+    EXPECT_EQ(as_map(got), want);
+    size_type slots = std::min<size_type>(1024, max_slots);
+    while (slots < max_slots && slots < static_cast<size_type>(text.size()) / 8) slots *= 2;
+    const bool fits = static_cast<size_type>(want.size()) <= slots / 4 * 3;
+    const bool counted_by_table =
+        GPUSTREAM_DISPATCH(s(), word_count_table(input.view(), max_slots, slot_hash, s(), nullptr)).has_value();
+    EXPECT_EQ(counted_by_table, fits) << want.size() << " keys, " << slots << " slots";
+    const table_rows sorted_path = rows_of(word_count(input.view(), s(), nullptr, reduce_algorithm::sort));
+    EXPECT_TRUE(got == sorted_path) << "rows differ from the sort path's (order or counts)";
+  }
+};
+
+TEST_P(word_count_table_test, empty_blank_and_tiny_texts) {
+  expect_counts("", "empty");
+  expect_counts(" \n\t\r\n \v\f", "whitespace only");
+  expect_counts("a", "one byte");
+  expect_counts("a b a", "no trailing newline");
+  expect_counts("x\r\ny\r\nx\r\n", "CRLF");
+  expect_counts(std::string("a\0b a\0b\tc", 9), "NUL bytes inside tokens");
+  expect_counts("\xc3\xa9t\xc3\xa9 \xff\xfe \xc3\xa9t\xc3\xa9\n", "UTF-8 and invalid UTF-8");
+}
+
+TEST_P(word_count_table_test, tokens_across_chunk_boundaries) {
+  // One long run of tokens of every length from 1 to 40 at every offset
+  // around 256-byte chunk edges: tokens start, end and span at the edges.
+  for (std::size_t n : {31u, 32u, 33u, 255u, 256u, 257u, 511u, 512u, 513u, 1023u, 1024u, 1025u}) {
+    std::string text;
+    std::size_t length = 1;
+    while (text.size() < n) {
+      text += std::string(length, static_cast<char>('a' + length % 26));
+      text += length % 3 == 0 ? "\t" : " ";
+      length = length % 40 + 1;
+    }
+    text.resize(n);
+    expect_counts(text, "lengths 1..40, n=" + std::to_string(n));
+    expect_counts(" " + text, "shifted by one, n=" + std::to_string(n));
+  }
+  // A token of 1 MiB across thousands of chunks, with short ones around it.
+  const std::string long_token(std::size_t{1} << 20, 'q');
+  expect_counts("a " + long_token + " b a\n" + long_token + "\n", "1 MiB tokens");
+}
+
+TEST_P(word_count_table_test, random_text_at_many_sizes) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  for (std::size_t bytes : {100u, 257u, 4096u, 65537u, 1000003u}) {
+    for (std::size_t vocabulary : {5u, 500u, 50000u}) {
+      text_options o;
+      o.bytes = bytes;
+      o.vocabulary = vocabulary;
+      o.trailing_newline = gen() % 2 == 0;
+      expect_counts(make_text(gen, o), "random, vocabulary " + std::to_string(vocabulary));
+    }
+  }
+}
+
+// length_only puts every key of one length in one run of slots: keys must
+// still be told apart by their bytes.
+TEST_P(word_count_table_test, colliding_slot_hashes_never_merge_keys) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  text_options o;
+  o.bytes = 200000;
+  o.vocabulary = 700;
+  expect_counts(make_text(gen, o), "length_only slot hash", size_type{1} << 22, hash_function::length_only);
+  expect_counts("ab cd ab ef cd ab", "hand-made collisions", 16, hash_function::length_only);
+}
+
+// A table with fewer free slots than the text has keys gives up, and the sort
+// path counts instead: the result is the same.
+TEST_P(word_count_table_test, a_full_table_falls_back_to_the_sort_path) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  text_options o;
+  o.bytes = 300000;
+  o.vocabulary = 5000;
+  const std::string text = make_text(gen, o);
+  ASSERT_GT(ref_word_count(text).size(), 768u) << "the text must overflow a table of 1024 slots";
+  for (size_type slots : {16, 64, 1024, 4096}) expect_counts(text, "small table", slots);
+}
+
+TEST_P(word_count_table_test, bad_arguments_are_errors) {
+  const auto input = upload("a b");
+  EXPECT_THROW(word_count_table(input.view(), s(), nullptr, 1000), logic_error);
+  EXPECT_THROW(word_count_table(input.view(), s(), nullptr, 8), logic_error);
+  const std::string text = "a b";
+  const column_view<char> elsewhere{text.data(), 3, GetParam() == backend::cpu ? backend::cuda : backend::cpu};
+  EXPECT_THROW(word_count_table(elsewhere, s()), logic_error);
+}
+
+GPUSTREAM_INSTANTIATE_BACKEND_TEST(word_count_table_test);
+
+}  // namespace
+}  // namespace gpustream::test
