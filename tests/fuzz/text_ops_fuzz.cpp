@@ -1,7 +1,7 @@
 // libFuzzer target: the CPU backend's text operators on arbitrary bytes
 // against plain references: split_lines, tokenize, tokenize_text, word_count
-// (hash and sort paths) and filter_containing (the needle is taken from the
-// input's first bytes).
+// (hash and sort paths, and the one-pass table) and filter_containing (the
+// needle is taken from the input's first bytes).
 
 #include <gpustream/gpustream.hpp>
 
@@ -73,8 +73,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::map<std::string, std::int64_t> counts;
   for (const auto& w : words) ++counts[w];
-  for (auto algorithm : {reduce_algorithm::hash, reduce_algorithm::sort}) {
-    const key_value_table t = word_count(col.view(), s, nullptr, algorithm);
+  // The one-pass table also with a table of 16 slots and a hash that puts
+  // every key of one length in one run of slots (collisions, fallback).
+  const std::vector<key_value_table> tables = [&] {
+    std::vector<key_value_table> v;
+    v.push_back(word_count(col.view(), s, nullptr, reduce_algorithm::hash));
+    v.push_back(word_count(col.view(), s, nullptr, reduce_algorithm::sort));
+    v.push_back(word_count_table(col.view(), s));
+    v.push_back(word_count_table(col.view(), s, nullptr, 16, hash_function::length_only));
+    return v;
+  }();
+  for (const key_value_table& t : tables) {
     const auto keys = t.keys.to_host();
     const auto values = t.values.to_host();
     std::map<std::string, std::int64_t> got;
