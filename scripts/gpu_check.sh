@@ -93,7 +93,8 @@ run_sanitizer() {  # $1: memcheck or racecheck; the binaries side by side, each 
     return 0
   fi
   for t in text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_key_test \
-           aggregate_reduce_by_int_key_test aggregate_top_k_test column_rows_test operators_device_function_test; do
+           aggregate_reduce_by_int_key_test aggregate_top_k_test aggregate_word_count_table_test column_rows_test \
+           join_join_test operators_device_function_test; do
     [[ -x $here/tests/$t ]] || continue
     timeout 240 "$cs" --tool "$1" --error-exitcode 3 "$here/tests/$t" --gtest_filter='*cuda*' --gtest_brief=1 \
       >"$work/san_$1_$t.log" 2>&1 &
