@@ -1,6 +1,6 @@
 // Nodes that run a user's device_function: map_values and map (of values,
 // and of whole records to integers or integer pairs), flat_map over strings,
-// filter, update_state_by_key with a general function, and
+// filter, update_state_by_key with a general function, map_with_state, and
 // reduce_with (the reduction behind reduce_by_key(on_device(op)) and the
 // windows and state built on it). The kernels come from the caller's
 // translation unit; here they get the batch's columns, or host copies of them
@@ -15,6 +15,7 @@
 #include <gpustream/core/error.hpp>
 #include <gpustream/join/join.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -130,6 +131,52 @@ void run_state(const state_kernel& k, const offset_type* state_offsets, const vo
   upload_into(out, next, s);
 }
 
+/// map_with_state's kernel over backend memory, or over host copies where f
+/// runs on the host and the backend is CUDA. `m0` state rows, `n` batch rows,
+/// `m` keys; `chars_size`: the bytes under string keys.
+void run_map_state(const map_state_kernel& k, const map_state_args& a, size_type m, size_type m0, size_type n,
+                   size_type chars_size, stream_view s) {
+  if (m == 0) return;
+  if (!s.is_cuda()) return k.host(a, m);
+  if (k.device) return k.device(a, m, s);
+  const staged_records keys{a.keys, chars_size, nullptr, m, s};
+  const auto state_offsets = host_copy(a.state_offsets, m + 1, s);
+  const auto batch_offsets = host_copy(a.batch_offsets, m + 1, s);
+  const auto state_rows = host_copy(a.state_rows, m0, s);
+  const auto batch_rows = host_copy(a.batch_rows, n, s);
+  const auto state_values = host_copy(static_cast<const value_word*>(a.state_values), m0, s);
+  const auto state_last = host_copy(a.state_last, m0, s);
+  const auto batch_values = host_copy(static_cast<const value_word*>(a.batch_values), n, s);
+  std::vector<value_word> out(static_cast<std::size_t>(n));
+  std::vector<value_word> timeout_values(static_cast<std::size_t>(m));
+  std::vector<std::uint8_t> timed_out(static_cast<std::size_t>(m));
+  std::vector<std::uint8_t> keep(static_cast<std::size_t>(m));
+  std::vector<value_word> new_values(static_cast<std::size_t>(m));
+  std::vector<std::int64_t> new_last(static_cast<std::size_t>(m));
+  map_state_args h = a;
+  h.keys = keys.keys;
+  h.state_offsets = state_offsets.data();
+  h.batch_offsets = batch_offsets.data();
+  h.state_rows = state_rows.data();
+  h.batch_rows = batch_rows.data();
+  h.state_values = state_values.data();
+  h.state_last = state_last.data();
+  h.batch_values = batch_values.data();
+  h.out_values = out.data();
+  h.timeout_values = timeout_values.data();
+  h.timed_out = timed_out.data();
+  h.keep = keep.data();
+  h.new_values = new_values.data();
+  h.new_last = new_last.data();
+  k.host(h, m);
+  upload_into(a.out_values, out, s);
+  upload_into(a.timeout_values, timeout_values, s);
+  upload_into(a.timed_out, timed_out, s);
+  upload_into(a.keep, keep, s);
+  upload_into(a.new_values, new_values, s);
+  upload_into(a.new_last, new_last, s);
+}
+
 bool has_string_keys(record_kind k) {
   return k == record_kind::strings || k == record_kind::pairs || k == record_kind::keyed_doubles;
 }
@@ -218,6 +265,178 @@ class device_reduce_node final : public node {
 bool is_keyed_value(record_kind k) {
   return k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs;
 }
+
+/// 0, 1, ..., n - 1.
+column<std::int64_t> row_numbers(size_type n, stream_view s) {
+  column<std::int64_t> all = offsets_of_counts(constant_column(n, 1, s).view(), s);  // 0..n
+  return all;
+}
+
+/// map_with_state(on_device(f)): the state (keys, values, and the time of each
+/// key's last data) in backend memory. Each batch the state and the batch are
+/// cogrouped by key over their row numbers, f runs in a kernel with one thread
+/// per key over its records in batch order, then over keys timing out; the
+/// output is the batch's keys with f's values, then the keys timed out.
+class device_map_state_node final : public node, public state_source {
+ public:
+  device_map_state_node(const node_ptr& parent, record_kind out, std::shared_ptr<const map_state_kernel> k,
+                        std::int64_t timeout_ms)
+      : node{parent->context(), out, {parent}}, k_{std::move(k)}, timeout_{timeout_ms}, in_kind_{parent->kind()} {}
+
+  std::uint64_t state_keys() const override { return state_ ? static_cast<std::uint64_t>(state_->size()) : 0; }
+  batch_ptr state_snapshot() const override { return state_; }
+  std::string checkpoint_tag() const override {
+    return "map_with_state/device " + std::to_string(timeout_) + " " + std::to_string(static_cast<int>(kind())) +
+           " " + std::to_string(static_cast<int>(in_kind_));
+  }
+  void save_state(byte_writer& w, stream_view s) const override {
+    write_batch(w, state_, s);
+    const std::vector<std::int64_t> last = state_ ? to_host(last_.view(), s) : std::vector<std::int64_t>{};
+    w.u64(last.size());
+    for (std::int64_t t : last) w.i64(t);
+  }
+  void load_state(byte_reader& r, stream_view s) override {
+    state_ = read_batch(r, s);
+    if (state_ && state_->kind != in_kind_) r.fail("map_with_state's state holds another record type");
+    std::vector<std::int64_t> last(r.count(8));
+    for (std::int64_t& t : last) t = r.i64();
+    if (static_cast<size_type>(last.size()) != (state_ ? state_->size() : 0)) {
+      r.fail("map_with_state's state and its times differ in size");
+    }
+    last_ = column<std::int64_t>::from_host(last, s);
+    s.synchronize();
+  }
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    batch_ptr in = parent()->evaluate(run);
+    if (!empty_) empty_ = upload(empty_records(in_kind_), run.s);
+    if (!state_) {
+      state_ = empty_;
+      last_ = column<std::int64_t>{0, run.s};
+    }
+    const batch_ptr now = in ? in : empty_;
+    const bool doubles_out = kind() == record_kind::keyed_doubles;
+    switch (in_kind_) {
+      case record_kind::keyed_doubles:
+        return doubles_out ? step<double, double>(state_->strings, state_->doubles, now->strings, now->doubles, now, run)
+                           : step<double, std::int64_t>(state_->strings, state_->doubles, now->strings, now->doubles,
+                                                        now, run);
+      case record_kind::int_pairs:
+        return step<std::int64_t, std::int64_t>(state_->int_keys, state_->values, now->int_keys, now->values, now,
+                                                run);
+      default:
+        return doubles_out ? step<std::int64_t, double>(state_->strings, state_->values, now->strings, now->values,
+                                                        now, run)
+                           : step<std::int64_t, std::int64_t>(state_->strings, state_->values, now->strings,
+                                                              now->values, now, run);
+    }
+  }
+
+ private:
+  template <class V, class U, class Keys>
+  batch_ptr step(Keys state_keys, column_view<V> state_values, Keys batch_keys, column_view<V> batch_values,
+                 const batch_ptr& now, const batch_run& run) {
+    constexpr bool string_keys = std::is_same_v<Keys, string_spans_view>;
+    const stream_view s = run.s;
+    const size_type m0 = state_values.size();
+    const size_type n = batch_values.size();
+    const column<std::int64_t> numbers = row_numbers(std::max(m0, n), s);
+    const column_view<std::int64_t> state_rows{numbers.data(), m0, numbers.kind()};
+    const column_view<std::int64_t> batch_rows{numbers.data(), n, numbers.kind()};
+    const auto t = cogroup(state_keys, state_rows, batch_keys, batch_rows, hash_function::mix64, s);
+    const size_type m = t.size();
+    string_spans key_spans;
+    key_columns keys;
+    if constexpr (string_keys) {
+      key_spans = spans_of(t.keys.view(), s);
+      keys.strings = key_spans.view().device_view();
+    } else {
+      keys.int_keys = t.keys.data();
+    }
+    column<U> out_values{n, s};
+    column<U> timeout_values{m, s};
+    column<std::uint8_t> timed_out{m, s};
+    column<std::uint8_t> keep{m, s};
+    column<V> new_values{m, s};
+    column<std::int64_t> new_last{m, s};
+    map_state_args a{keys,
+                     t.left.offsets.data(),
+                     t.left.values.data(),
+                     t.right.offsets.data(),
+                     t.right.values.data(),
+                     state_values.data(),
+                     last_.data(),
+                     batch_values.data(),
+                     run.time,
+                     run.time - timeout_,
+                     timeout_ > 0,
+                     out_values.data(),
+                     timeout_values.data(),
+                     timed_out.data(),
+                     keep.data(),
+                     new_values.data(),
+                     new_last.data()};
+    run_map_state(*k_, a, m, m0, n, string_keys ? key_spans.view().chars_size() : 0, s);
+
+    // The next state: the keys kept, their values and times.
+    const column<row_index> kept = select_rows(keep.view(), s);
+    auto next = std::make_shared<batch_data>();
+    next->kind = in_kind_;
+    if constexpr (string_keys) {
+      const string_spans kept_keys = gather(key_spans.view(), kept.view(), s);
+      const string_column& copied = next->own(concatenate(std::vector<string_spans_view>{kept_keys.view()}, s));
+      next->strings = next->own(spans_of(copied.view(), s)).view();
+    } else {
+      next->int_keys = next->own(gather(t.keys.view(), kept.view(), s)).view();
+      next->strings = next->own(string_spans{}).view();
+    }
+    if constexpr (std::is_same_v<V, double>) {
+      next->doubles = next->own(gather(new_values.view(), kept.view(), s)).view();
+    } else {
+      next->values = next->own(gather(new_values.view(), kept.view(), s)).view();
+    }
+    last_ = gather(new_last.view(), kept.view(), s);
+    state_ = next;
+
+    // The output: the batch's keys with f's values, then the keys timed out.
+    const column<row_index> gone = select_rows(timed_out.view(), s);
+    auto out = std::make_shared<batch_data>();
+    out->kind = kind();
+    column<U> values = std::move(out_values);
+    if (gone.size() > 0) {
+      const column<U> timeout_out = gather(timeout_values.view(), gone.view(), s);
+      values = concatenate(std::vector<column_view<U>>{values.view(), timeout_out.view()}, s);
+      if constexpr (string_keys) {
+        const string_spans gone_keys = gather(key_spans.view(), gone.view(), s);
+        const string_column& all = out->own(
+            concatenate(std::vector<string_spans_view>{now->strings, gone_keys.view()}, s));
+        out->strings = out->own(spans_of(all.view(), s)).view();
+      } else {
+        const column<std::int64_t> gone_keys = gather(t.keys.view(), gone.view(), s);
+        out->int_keys = out->own(concatenate(std::vector<column_view<std::int64_t>>{now->int_keys, gone_keys.view()}, s)).view();
+        out->strings = out->own(string_spans{}).view();
+      }
+    } else {
+      out->owners.push_back(now);  // the batch's keys, as they are
+      out->strings = now->strings;
+      out->int_keys = now->int_keys;
+    }
+    if constexpr (std::is_same_v<U, double>) {
+      out->doubles = out->own(std::move(values)).view();
+    } else {
+      out->values = out->own(std::move(values)).view();
+    }
+    return out;
+  }
+
+  std::shared_ptr<const map_state_kernel> k_;
+  std::int64_t timeout_;
+  record_kind in_kind_;
+  batch_ptr state_;
+  column<std::int64_t> last_;  // the time of each state key's last data
+  batch_ptr empty_;
+};
 
 /// update_state_by_key(on_device(f)) with a general function: each batch, the
 /// state and the batch are cogrouped by key on the backend (string keys by
@@ -435,6 +654,21 @@ node_ptr make_device_state_update(const node_ptr& parent, std::shared_ptr<const 
   GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
   note_staged(parent, static_cast<bool>(k->device), "update_state_by_key");
   node_ptr n = std::make_shared<device_state_node>(parent, std::move(k));
+  ctx->add_per_batch_node(n);
+  return n;
+}
+
+node_ptr make_device_map_with_state(const node_ptr& parent, record_kind out, std::shared_ptr<const map_state_kernel> k,
+                                    std::chrono::milliseconds timeout) {
+  auto ctx = building(parent, "map_with_state");
+  GPUSTREAM_EXPECTS(k && k->host, "map_with_state: an empty function");
+  GPUSTREAM_EXPECTS(is_keyed_value(parent->kind()),
+                    "map_with_state: needs a dstream of pairs of a string and an integer or a double, or of two "
+                    "integers");
+  GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "map_with_state: the parent must have data every batch");
+  GPUSTREAM_EXPECTS(timeout.count() >= 0, "map_with_state: the idle timeout must not be negative");
+  note_staged(parent, static_cast<bool>(k->device), "map_with_state");
+  node_ptr n = std::make_shared<device_map_state_node>(parent, out, std::move(k), timeout.count());
   ctx->add_per_batch_node(n);
   return n;
 }

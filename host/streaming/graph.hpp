@@ -61,6 +61,13 @@ struct batch_data {
 };
 using batch_ptr = std::shared_ptr<const batch_data>;
 
+/// A node whose state state_snapshots() reads: (key, state) records after each batch.
+class state_source {
+ public:
+  virtual ~state_source() = default;
+  virtual batch_ptr state_snapshot() const = 0;
+};
+
 /// What a node sees while one batch runs.
 struct batch_run {
   batch_time time = 0;

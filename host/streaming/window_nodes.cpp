@@ -660,9 +660,24 @@ node_ptr make_map_with_state(const node_ptr& parent, record_kind out, double_sta
   return map_with_state_node<std::string, double>(parent, record_kind::keyed_doubles, out, std::move(f), timeout);
 }
 
+/// state_snapshots of a node that keeps its state as a batch (map_with_state on the backend).
+class batch_snapshot_node final : public node {
+ public:
+  batch_snapshot_node(const node_ptr& mapped, record_kind kind) : node{mapped->context(), kind, {mapped}} {}
+
+ protected:
+  batch_ptr compute(batch_run& run) override {
+    parent()->evaluate(run);  // the state after this batch
+    return dynamic_cast<const state_source*>(parent_node())->state_snapshot();
+  }
+};
+
 node_ptr make_state_snapshots(const node_ptr& mapped) {
   auto ctx = building(mapped, "state_snapshots");
   const node* n = mapped.get();
+  if (dynamic_cast<const state_source*>(n) != nullptr) {
+    return std::make_shared<batch_snapshot_node>(mapped, mapped->parent_node()->kind());
+  }
   if (dynamic_cast<const map_state_node<std::int64_t, std::int64_t>*>(n) != nullptr) {
     return std::make_shared<snapshot_node<std::int64_t, std::int64_t>>(mapped);
   }

@@ -176,6 +176,43 @@ struct halving_fold {
   }
 };
 
+// map_with_state(on_device(f)): a running sum per key, removed past +-2000,
+// that reports the key's weight (string length, or the integer key mod 5).
+GPUSTREAM_HOST_DEVICE inline std::int64_t key_weight(string_ref key) { return key.size; }
+GPUSTREAM_HOST_DEVICE inline std::int64_t key_weight(std::int64_t key) { return key % 5; }
+template <class Key>
+struct capped_sum {
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(Key key, device_optional<std::int64_t> v,
+                                                device_state<std::int64_t>& state) const {
+    if (state.is_timing_out()) return -state.get() - key_weight(key);
+    const std::int64_t total = state.get() + *v;
+    if (total > 2000 || total < -2000) {
+      state.remove();
+      return 0;
+    }
+    state.update(total);
+    return total * 10 + key_weight(key);
+  }
+};
+/// Over doubles, to doubles: an order-dependent running fold.
+struct halving_mean {
+  GPUSTREAM_HOST_DEVICE double operator()(string_ref, device_optional<double> v, device_state<double>& state) const {
+    if (state.is_timing_out()) return state.get() * 2;
+    const double next = state.exists() ? state.get() / 2 + *v : *v;
+    state.update(next);
+    return next;
+  }
+};
+/// Over integers, to doubles: the count of records so far, as a double.
+struct count_as_double {
+  GPUSTREAM_HOST_DEVICE double operator()(string_ref, device_optional<std::int64_t>,
+                                          device_state<std::int64_t>& state) const {
+    if (state.is_timing_out()) return -1.0;
+    state.update(state.get() + 1);
+    return static_cast<double>(state.get()) + 0.5;
+  }
+};
+
 #if defined(__CUDACC__)
 #define TEST_HOST_DEVICE_LAMBDA __host__ __device__
 constexpr bool compiled_by_nvcc = true;
@@ -573,6 +610,172 @@ TEST_P(device_function_test, general_state_updates_match_the_model) {
   }
   EXPECT_GT(removed_by_f + decayed, 0u) << "no key left the state: the input does not test removal";
   EXPECT_GT(previous_keys, 0u);
+  const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
+  EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+}
+
+/// The model of map_with_state: per batch, f for each record in order, then
+/// (timeout > 0) once for each key without data since before time - timeout;
+/// the records, the timed-out records (sorted: their order is the
+/// backend's), and the state after each batch. `K` is the model's key type,
+/// `call_key` turns it into f's.
+template <class P, class U, class F, class CallKey>
+struct state_model {
+  using K = typename P::first_type;
+  using V = typename P::second_type;
+  struct entry {
+    V value;
+    batch_time last;
+  };
+  std::map<K, entry> state;
+  std::vector<std::pair<K, U>> records;
+  std::vector<std::pair<K, U>> timed_out;
+  F f;
+  CallKey call_key;
+  std::int64_t timeout;
+
+  void run_batch(const std::vector<P>& batch, batch_time now) {
+    records.clear();
+    timed_out.clear();
+    for (const auto& [k, v] : batch) {
+      const auto it = state.find(k);
+      device_state<V> st{it != state.end(), it != state.end() ? it->second.value : V{}, false};
+      records.emplace_back(k, f(call_key(k), device_optional<V>{true, v}, st));
+      if (st.exists()) {
+        state[k] = entry{st.get(), now};
+      } else if (it != state.end()) {
+        state.erase(it);
+      }
+    }
+    if (timeout <= 0) return;
+    for (auto it = state.begin(); it != state.end();) {
+      if (it->second.last >= now - timeout) {
+        ++it;
+        continue;
+      }
+      device_state<V> st{true, it->second.value, true};
+      timed_out.emplace_back(it->first, f(call_key(it->first), device_optional<V>{}, st));
+      it = state.erase(it);
+    }
+    std::sort(timed_out.begin(), timed_out.end());
+  }
+  std::vector<P> snapshot() const {
+    std::vector<P> out;
+    for (const auto& [k, e] : state) out.emplace_back(k, e.value);
+    return out;
+  }
+};
+
+// map_with_state(on_device(f)) over the three pair types, with and without an
+// idle timeout: every batch's records, timed-out records and state snapshots
+// against the model.
+TEST_P(device_function_test, map_with_state_matches_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+  const auto timeout = 3 * interval;
+
+  streaming_context ctx{options()};
+  auto lines = ctx.queue_stream(input);
+  dstream<word_pair> pairs = lines.map(parse);
+  dstream<keyed_double> doubles = pairs.map(quarter);
+  dstream<int_pair> ints = pairs.map(int_key);
+  recorder<std::string> all_lines;
+  recorder<word_pair> sums, sums_no_timeout, sum_state;
+  recorder<int_pair> int_sums, int_state;
+  recorder<keyed_double> means, counts, mean_state;
+  lines.foreach_batch(all_lines.sink());
+  auto summed = pairs.map_with_state(on_device(capped_sum<string_ref>{}), timeout);
+  summed.foreach_batch(sums.sink());
+  summed.state_snapshots().foreach_batch(sum_state.sink());
+  pairs.map_with_state(on_device(capped_sum<string_ref>{})).foreach_batch(sums_no_timeout.sink());
+  auto int_summed = ints.map_with_state(on_device(capped_sum<std::int64_t>{}), timeout);
+  int_summed.foreach_batch(int_sums.sink());
+  int_summed.state_snapshots().foreach_batch(int_state.sink());
+  auto averaged = doubles.map_with_state(on_device(halving_mean{}), timeout);
+  averaged.foreach_batch(means.sink());
+  averaged.state_snapshots().foreach_batch(mean_state.sink());
+  pairs.map_with_state(on_device(count_as_double{}), 2 * interval).foreach_batch(counts.sink());
+  run(ctx, n + 6);
+
+  auto as_ref = [](const std::string& k) { return string_ref{k.data(), static_cast<length_type>(k.size())}; };
+  auto same = [](std::int64_t k) { return k; };
+  state_model<word_pair, std::int64_t, capped_sum<string_ref>, decltype(as_ref)> sum_model{
+      {}, {}, {}, {}, as_ref, timeout.count()};
+  state_model<word_pair, std::int64_t, capped_sum<string_ref>, decltype(as_ref)> plain_model{
+      {}, {}, {}, {}, as_ref, 0};
+  state_model<int_pair, std::int64_t, capped_sum<std::int64_t>, decltype(same)> int_model{
+      {}, {}, {}, {}, same, timeout.count()};
+  state_model<keyed_double, double, halving_mean, decltype(as_ref)> mean_model{{}, {}, {}, {}, as_ref,
+                                                                               timeout.count()};
+  state_model<word_pair, double, count_as_double, decltype(as_ref)> count_model{
+      {}, {}, {}, {}, as_ref, 2 * interval.count()};
+
+  /// The batch's records in order, then the timed-out ones as a sorted set.
+  auto expect_records = [](const std::vector<word_pair>& got, const auto& model) {
+    ASSERT_EQ(got.size(), model.records.size() + model.timed_out.size());
+    const auto split = got.begin() + static_cast<std::ptrdiff_t>(model.records.size());
+    EXPECT_EQ(std::vector<word_pair>(got.begin(), split), model.records);
+    std::vector<word_pair> rest(split, got.end());
+    std::sort(rest.begin(), rest.end());
+    EXPECT_EQ(rest, model.timed_out);
+  };
+  auto expect_split = [](auto got, const auto& model) {
+    ASSERT_EQ(got.size(), model.records.size() + model.timed_out.size());
+    const auto split = got.begin() + static_cast<std::ptrdiff_t>(model.records.size());
+    using R = typename decltype(got)::value_type;
+    const std::vector<R> head(got.begin(), split);
+    std::vector<R> rest(split, got.end());
+    std::sort(rest.begin(), rest.end());
+    ASSERT_EQ(head.size(), model.records.size());
+    for (std::size_t i = 0; i < head.size(); ++i) {
+      EXPECT_EQ(head[i].first, model.records[i].first) << i;
+      EXPECT_DOUBLE_EQ(static_cast<double>(head[i].second), static_cast<double>(model.records[i].second)) << i;
+    }
+    ASSERT_EQ(rest.size(), model.timed_out.size());
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      EXPECT_EQ(rest[i].first, model.timed_out[i].first) << i;
+      EXPECT_DOUBLE_EQ(static_cast<double>(rest[i].second), static_cast<double>(model.timed_out[i].second)) << i;
+    }
+  };
+
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  std::size_t timeouts = 0;
+  std::size_t removals = 0;
+  for (int i = 1; i <= total; ++i) {
+    const batch_time t = first + (i - 1) * interval.count();
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    const auto& batch = i <= n ? input[static_cast<std::size_t>(i - 1)] : std::vector<std::string>{};
+    ASSERT_EQ(all_lines.seen[t], batch) << "the queue's batches did not arrive one per interval";
+    const auto p = mapped<word_pair>(batch, [](word_pair x) { return x; });
+    sum_model.run_batch(p, t);
+    plain_model.run_batch(p, t);
+    int_model.run_batch(mapped<int_pair>(batch, int_key), t);
+    mean_model.run_batch(mapped<keyed_double>(batch, quarter), t);
+    count_model.run_batch(p, t);
+    timeouts += sum_model.timed_out.size() + int_model.timed_out.size();
+    for (const auto& [k, v] : plain_model.records) removals += v == 0 ? 1 : 0;
+
+    expect_records(sums.seen[t], sum_model);
+    expect_records(sums_no_timeout.seen[t], plain_model);
+    expect_split(int_sums.seen[t], int_model);
+    expect_split(means.seen[t], mean_model);
+    expect_split(counts.seen[t], count_model);
+    EXPECT_EQ(sorted(sum_state.seen[t]), sum_model.snapshot());
+    EXPECT_EQ(int_state.seen[t], int_model.snapshot()) << "integer keys come in ascending order";
+    const auto got_means = sorted(mean_state.seen[t]);
+    const auto want_means = mean_model.snapshot();
+    ASSERT_EQ(got_means.size(), want_means.size());
+    for (std::size_t j = 0; j < got_means.size(); ++j) {
+      EXPECT_EQ(got_means[j].first, want_means[j].first);
+      EXPECT_DOUBLE_EQ(got_means[j].second, want_means[j].second);
+    }
+  }
+  EXPECT_GT(timeouts, 0u) << "no key timed out: the input does not test timeouts";
+  EXPECT_GT(removals, 0u) << "no key was removed by f: the input does not test removal";
   const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
   EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
 }

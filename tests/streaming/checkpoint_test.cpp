@@ -141,6 +141,15 @@ class checkpoint_test : public streaming_test {
     std::shared_ptr<batch_log<keyed_double>> mapped_quarters;  // map_with_state's snapshots, doubles
     std::shared_ptr<batch_log<int_pair>> device_lengths;  // update_state_by_key(on_device(f)), integer keys
     std::shared_ptr<batch_log<keyed_double>> device_quarters;  // the same over doubles
+    std::shared_ptr<batch_log<int_pair>> device_mapped_lengths;  // map_with_state(on_device(f))'s snapshots
+  };
+  /// map_with_state on the backend: a running total per key.
+  struct total_state {
+    GPUSTREAM_HOST_DEVICE std::int64_t operator()(std::int64_t, device_optional<std::int64_t> v,
+                                                  device_state<std::int64_t>& state) const {
+      state.update(state.get() + (v.has_value() ? *v : 0));
+      return state.get();
+    }
   };
   /// A general update function on the backend (here: a running total).
   template <class V>
@@ -197,6 +206,7 @@ class checkpoint_test : public streaming_test {
             }));
     s.device_lengths = log_batches(lengths.update_state_by_key(on_device(running_total<std::int64_t>{})));
     s.device_quarters = log_batches(quarters.update_state_by_key(on_device(running_total<double>{})));
+    s.device_mapped_lengths = log_batches(lengths.map_with_state(on_device(total_state{})).state_snapshots());
     return s;
   }
   streaming_options checkpointed(const fs::path& dir) {
@@ -281,6 +291,9 @@ TEST_P(checkpoint_test, a_context_stopped_at_once_goes_on_from_its_checkpoint_an
   // keys come in hash order).
   ASSERT_FALSE(s.device_lengths->batches().empty());
   EXPECT_EQ(s.device_lengths->batches().back().records,
+            (std::vector<int_pair>(by_length.begin(), by_length.end())));
+  ASSERT_FALSE(s.device_mapped_lengths->batches().empty());
+  EXPECT_EQ(s.device_mapped_lengths->batches().back().records,
             (std::vector<int_pair>(by_length.begin(), by_length.end())));
   ASSERT_FALSE(s.device_quarters->batches().empty());
   auto device_quarters = s.device_quarters->batches().back().records;

@@ -3,6 +3,7 @@
 // User functors that run on the backend: `stream.map_values(on_device(f))`,
 // `map(on_device(f))` of whole records to integers or integer pairs,
 // `update_state_by_key(on_device(f))` with a general update function,
+// `map_with_state(on_device(f))`,
 // `flat_map(on_device(f))` over strings, `filter(on_device(pred))`,
 // `reduce_by_key(on_device(op))` and the windows and state built on them. The kernels are instantiated here, in the caller's
 // translation unit, where the functor's type is known:
@@ -89,6 +90,31 @@ struct device_optional {
   GPUSTREAM_HOST_DEVICE V operator*() const { return value; }
 };
 
+/// The state of one key inside map_with_state(on_device(f)) (Spark's
+/// State[V] in device code): exists, get, update, remove, is_timing_out. In
+/// the last call of a key timing out, update() is ignored (Spark throws).
+template <class V>
+class device_state {
+ public:
+  GPUSTREAM_HOST_DEVICE device_state(bool exists, V value, bool timing_out)
+      : value_{value}, exists_{exists}, timing_out_{timing_out} {}
+  GPUSTREAM_HOST_DEVICE bool exists() const { return exists_; }
+  /// The state (V{} where there is none).
+  GPUSTREAM_HOST_DEVICE V get() const { return exists_ ? value_ : V{}; }
+  GPUSTREAM_HOST_DEVICE void update(V value) {
+    if (timing_out_) return;
+    value_ = value;
+    exists_ = true;
+  }
+  GPUSTREAM_HOST_DEVICE void remove() { exists_ = false; }
+  GPUSTREAM_HOST_DEVICE bool is_timing_out() const { return timing_out_; }
+
+ private:
+  V value_;
+  bool exists_;
+  bool timing_out_;
+};
+
 template <class T>
 inline constexpr bool is_device_function_v = false;
 template <class F>
@@ -153,6 +179,37 @@ struct state_kernel {
   std::function<void(const offset_type* state_offsets, const void* state_values, const offset_type* new_offsets,
                      const void* new_values, size_type keys, std::uint8_t* keep, void* out, stream_view s)>
       device;
+};
+
+/// map_with_state(on_device(f)): the state and the batch cogrouped by key,
+/// each side's rows as lists of row numbers. For key k: its state row (none
+/// or one) and its batch rows in batch order; f runs for each batch row in
+/// order (out_values[row]), then, for a key without data whose last data came
+/// before `threshold` (when `timeouts`), once more timing out
+/// (timeout_values[k], timed_out[k]); keep[k], new_values[k] and new_last[k]
+/// are the key's state after the batch.
+struct map_state_args {
+  key_columns keys;
+  const offset_type* state_offsets;
+  const std::int64_t* state_rows;
+  const offset_type* batch_offsets;
+  const std::int64_t* batch_rows;
+  const void* state_values;
+  const std::int64_t* state_last;
+  const void* batch_values;
+  std::int64_t now;
+  std::int64_t threshold;
+  bool timeouts;
+  void* out_values;
+  void* timeout_values;
+  std::uint8_t* timed_out;
+  std::uint8_t* keep;
+  void* new_values;
+  std::int64_t* new_last;
+};
+struct map_state_kernel {
+  std::function<void(const map_state_args& a, size_type keys)> host;
+  std::function<void(const map_state_args& a, size_type keys, stream_view s)> device;
 };
 
 /// flat_map over strings: pass 1 sets counts[i] to the number of substrings
@@ -313,6 +370,53 @@ struct state_op {
   }
 };
 
+/// map_with_state(on_device(f))'s calls for key k: f(key, value, state) ->
+/// U, keys string_ref (`StringKeys`) or std::int64_t.
+template <bool StringKeys, class V, class U, class F>
+struct map_state_op {
+  F f;
+  map_state_args a;
+  GPUSTREAM_HOST_DEVICE void operator()(size_type k) const {
+    const std::int64_t* state_last = a.state_last;
+    const V* state_values = static_cast<const V*>(a.state_values);
+    const V* batch_values = static_cast<const V*>(a.batch_values);
+    U* out = static_cast<U*>(a.out_values);
+    bool exists = a.state_offsets[k + 1] > a.state_offsets[k];
+    const std::int64_t state_row = exists ? a.state_rows[a.state_offsets[k]] : 0;
+    V value = exists ? state_values[state_row] : V{};
+    std::int64_t last = exists ? state_last[state_row] : 0;
+    const offset_type first = a.batch_offsets[k];
+    const offset_type end = a.batch_offsets[k + 1];
+    for (offset_type i = first; i < end; ++i) {
+      const std::int64_t row = a.batch_rows[i];
+      device_state<V> st{exists, value, false};
+      if constexpr (StringKeys) {
+        out[row] = static_cast<U>(f(a.keys.strings.element(k), device_optional<V>{true, batch_values[row]}, st));
+      } else {
+        out[row] = static_cast<U>(f(a.keys.int_keys[k], device_optional<V>{true, batch_values[row]}, st));
+      }
+      exists = st.exists();
+      value = st.get();
+      if (exists) last = a.now;  // data refreshes the key's idle time
+    }
+    a.timed_out[k] = 0;
+    if (a.timeouts && first == end && exists && last < a.threshold) {
+      device_state<V> st{true, value, true};
+      U* timeout_out = static_cast<U*>(a.timeout_values);
+      if constexpr (StringKeys) {
+        timeout_out[k] = static_cast<U>(f(a.keys.strings.element(k), device_optional<V>{}, st));
+      } else {
+        timeout_out[k] = static_cast<U>(f(a.keys.int_keys[k], device_optional<V>{}, st));
+      }
+      a.timed_out[k] = 1;
+      exists = false;
+    }
+    a.keep[k] = exists ? 1 : 0;
+    static_cast<V*>(a.new_values)[k] = value;
+    a.new_last[k] = last;
+  }
+};
+
 /// Whether R is a pair of two integers (members `first` and `second`).
 template <class R, class = void>
 struct is_integer_pair : std::false_type {};
@@ -424,6 +528,24 @@ std::shared_ptr<const state_kernel> make_state_kernel(F f) {
       thrust::for_each(device_policy(s), first, first + keys,
                        state_op<V, F>{f, so, static_cast<const V*>(sv), no, static_cast<const V*>(nv), keep,
                                       static_cast<V*>(out)});
+    });
+  };
+#endif
+  return k;
+}
+
+template <bool StringKeys, class V, class U, class F>
+std::shared_ptr<const map_state_kernel> make_map_state_kernel(F f) {
+  auto k = std::make_shared<map_state_kernel>();
+  k->host = [f](const map_state_args& a, size_type keys) {
+    const map_state_op<StringKeys, V, U, F> op{f, a};
+    for (size_type i = 0; i < keys; ++i) op(i);
+  };
+#if defined(__CUDACC__)
+  k->device = [f](const map_state_args& a, size_type keys, stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("map_with_state", [&] {
+      thrust::for_each(device_policy(s), first, first + keys, map_state_op<StringKeys, V, U, F>{f, a});
     });
   };
 #endif

@@ -335,6 +335,9 @@ node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const
 node_ptr make_device_reduce_by_key_and_window(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k,
                                               std::chrono::milliseconds length, std::chrono::milliseconds slide);
 node_ptr make_device_update_state_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k);
+/// map_with_state(on_device(f)) giving records of kind `out`.
+node_ptr make_device_map_with_state(const node_ptr& parent, record_kind out, std::shared_ptr<const map_state_kernel> k,
+                                    std::chrono::milliseconds timeout);
 /// update_state_by_key(on_device(f)) with a general update function.
 node_ptr make_device_state_update(const node_ptr& parent, std::shared_ptr<const state_kernel> k);
 /// reduce (not `windowed`: length and slide unused) or reduce_by_window of integers.
@@ -830,6 +833,43 @@ class dstream {
     };
     return mapped_with_state<U, T>{
         detail::make_map_with_state(node_, detail::kind_of<U>(), std::move(mapper), idle_timeout)};
+  }
+
+  /// Spark's mapWithState on the backend: as map_with_state above, with
+  /// `f(key, device_optional<V> value, device_state<V>& state) -> U` run in
+  /// kernels (one thread per key, its records in batch order; the key a
+  /// string_ref over string keys, a std::int64_t over int_pair; V the pair
+  /// type's value). Each record gives (key, f(...)): U an integer gives
+  /// word_pair (int_pair over int_pair), a floating-point U keyed_double (not
+  /// over int_pair). Timing out keys come after the batch's records. The state
+  /// (values and the time of each key's last data) stays in backend memory;
+  /// state_snapshots() gives it, keys in the order of reduce_by_key.
+  template <class F>
+  auto map_with_state(device_function<F> fn, std::chrono::milliseconds idle_timeout = {}) const {
+    static_assert(detail::is_keyed_value_v<T>,
+                  "map_with_state needs a dstream<word_pair>, dstream<int_pair> or dstream<keyed_double>");
+    using V = detail::value_of_t<T>;
+    constexpr bool string_keys = !std::is_same_v<T, int_pair>;
+    using K = std::conditional_t<string_keys, string_ref, std::int64_t>;
+    using R = std::decay_t<std::invoke_result_t<const F&, K, device_optional<V>, device_state<V>&>>;
+    static_assert(std::is_arithmetic_v<R> && !std::is_same_v<R, bool>,
+                  "map_with_state(on_device(f)): f must return an integer or a floating-point value");
+    if constexpr (!string_keys) {
+      static_assert(detail::is_integer_v<R>,
+                    "map_with_state(on_device(f)) over int_pair: f must return an integer (no record type holds "
+                    "an integer key with a double)");
+      return mapped_with_state<int_pair, T>{detail::make_device_map_with_state(
+          node_, detail::record_kind::int_pairs,
+          detail::make_map_state_kernel<false, V, std::int64_t>(std::move(fn.f)), idle_timeout)};
+    } else if constexpr (std::is_floating_point_v<R>) {
+      return mapped_with_state<keyed_double, T>{detail::make_device_map_with_state(
+          node_, detail::record_kind::keyed_doubles, detail::make_map_state_kernel<true, V, double>(std::move(fn.f)),
+          idle_timeout)};
+    } else {
+      return mapped_with_state<word_pair, T>{detail::make_device_map_with_state(
+          node_, detail::record_kind::pairs, detail::make_map_state_kernel<true, V, std::int64_t>(std::move(fn.f)),
+          idle_timeout)};
+    }
   }
 
   // ---- output operations ----
