@@ -154,8 +154,10 @@ std::optional<key_value_table> word_count_table(column_view<char> text, size_typ
   column<size_type> used{distinct, s};
   const slot_word* d_slots = t.slots;
   thrust::counting_iterator<size_type> first(0);
-  thrust::copy_if(pol, first, first + slots, used.data(),
-                  [=] GPUSTREAM_HOST_DEVICE(size_type i) { return d_slots[i] != 0; });
+  if (distinct > 0) {
+    thrust::copy_if(pol, first, first + slots, used.data(),
+                    [=] GPUSTREAM_HOST_DEVICE(size_type i) { return d_slots[i] != 0; });
+  }
   column<offset_type> starts{distinct, s};
   column<length_type> lengths{distinct, s};
   column<std::int64_t> counts{distinct, s};
