@@ -210,11 +210,11 @@ key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,
 
 namespace {
 
-template <class Keys, class V>
-auto join_any(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<V> right_values,
+template <class Keys, class V, class W>
+auto join_any(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<W> right_values,
               join_options options, stream_view s, memory_resource* mr) {
   const V* d_left = detail::keyed_side(left_keys, left_values, s, "join");
-  const V* d_right = detail::keyed_side(right_keys, right_values, s, "join");
+  const W* d_right = detail::keyed_side(right_keys, right_values, s, "join");
   return GPUSTREAM_DISPATCH(s, join(left_keys, d_left, right_keys, d_right, options, s, mr));
 }
 
@@ -224,11 +224,11 @@ auto group_any(Keys keys, column_view<V> values, hash_function hash, stream_view
   return GPUSTREAM_DISPATCH(s, group_by_key(keys, d_values, hash, s, mr));
 }
 
-template <class Keys, class V>
-auto cogroup_any(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<V> right_values,
+template <class Keys, class V, class W>
+auto cogroup_any(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<W> right_values,
                  hash_function hash, stream_view s, memory_resource* mr) {
   const V* d_left = detail::keyed_side(left_keys, left_values, s, "cogroup");
-  const V* d_right = detail::keyed_side(right_keys, right_values, s, "cogroup");
+  const W* d_right = detail::keyed_side(right_keys, right_values, s, "cogroup");
   return GPUSTREAM_DISPATCH(s, cogroup(left_keys, d_left, right_keys, d_right, hash, s, mr));
 }
 
@@ -242,6 +242,23 @@ joined_table join(string_spans_view left_keys, column_view<std::int64_t> left_va
 basic_joined_table<string_column, double> join(string_spans_view left_keys, column_view<double> left_values,
                                                string_spans_view right_keys, column_view<double> right_values,
                                                join_options options, stream_view s, memory_resource* mr) {
+  return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
+}
+
+basic_joined_table<string_column, std::int64_t, double> join(string_spans_view left_keys,
+                                                             column_view<std::int64_t> left_values,
+                                                             string_spans_view right_keys,
+                                                             column_view<double> right_values, join_options options,
+                                                             stream_view s, memory_resource* mr) {
+  return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
+}
+
+basic_joined_table<string_column, double, std::int64_t> join(string_spans_view left_keys,
+                                                             column_view<double> left_values,
+                                                             string_spans_view right_keys,
+                                                             column_view<std::int64_t> right_values,
+                                                             join_options options, stream_view s,
+                                                             memory_resource* mr) {
   return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
 }
 
@@ -281,6 +298,24 @@ basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys
                                                      string_spans_view right_keys,
                                                      column_view<double> right_values, hash_function hash,
                                                      stream_view s, memory_resource* mr) {
+  return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
+}
+
+basic_cogrouped_table<string_column, std::int64_t, double> cogroup(string_spans_view left_keys,
+                                                                   column_view<std::int64_t> left_values,
+                                                                   string_spans_view right_keys,
+                                                                   column_view<double> right_values,
+                                                                   hash_function hash, stream_view s,
+                                                                   memory_resource* mr) {
+  return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
+}
+
+basic_cogrouped_table<string_column, double, std::int64_t> cogroup(string_spans_view left_keys,
+                                                                   column_view<double> left_values,
+                                                                   string_spans_view right_keys,
+                                                                   column_view<std::int64_t> right_values,
+                                                                   hash_function hash, stream_view s,
+                                                                   memory_resource* mr) {
   return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
 }
 

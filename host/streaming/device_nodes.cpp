@@ -319,7 +319,8 @@ class device_map_state_node final : public node, public state_source {
     const bool doubles_out = kind() == record_kind::keyed_doubles;
     switch (in_kind_) {
       case record_kind::keyed_doubles:
-        return doubles_out ? step<double, double>(state_->strings, state_->doubles, now->strings, now->doubles, now, run)
+        return doubles_out ? step<double, double>(state_->strings, state_->doubles, now->strings, now->doubles, now,
+                                                  run)
                            : step<double, std::int64_t>(state_->strings, state_->doubles, now->strings, now->doubles,
                                                         now, run);
       case record_kind::int_pairs:
@@ -414,7 +415,8 @@ class device_map_state_node final : public node, public state_source {
         out->strings = out->own(spans_of(all.view(), s)).view();
       } else {
         const column<std::int64_t> gone_keys = gather(t.keys.view(), gone.view(), s);
-        out->int_keys = out->own(concatenate(std::vector<column_view<std::int64_t>>{now->int_keys, gone_keys.view()}, s)).view();
+        const std::vector<column_view<std::int64_t>> parts{now->int_keys, gone_keys.view()};
+        out->int_keys = out->own(concatenate(parts, s)).view();
         out->strings = out->own(string_spans{}).view();
       }
     } else {

@@ -10,6 +10,7 @@
 #include <gpustream/join/join.hpp>
 
 #include <string>
+#include <type_traits>
 
 namespace gpustream::detail {
 namespace {
@@ -17,32 +18,46 @@ namespace {
 /// What a keyed node computes.
 enum class keyed_op { join, group, cogroup };
 
-/// The operation and join type of a result's record kind, for every pair type.
+/// The operation, join type and input kinds of each result record kind.
 struct keyed_kind {
   record_kind kind;
-  record_kind input;
+  record_kind left;
+  record_kind right;
   keyed_op op;
   join_type type;
 };
+constexpr record_kind P = record_kind::pairs;
+constexpr record_kind D = record_kind::keyed_doubles;
+constexpr record_kind I = record_kind::int_pairs;
 constexpr keyed_kind keyed_kinds[] = {
-    {record_kind::joined, record_kind::pairs, keyed_op::join, join_type::inner},
-    {record_kind::left_joined, record_kind::pairs, keyed_op::join, join_type::left_outer},
-    {record_kind::right_joined, record_kind::pairs, keyed_op::join, join_type::right_outer},
-    {record_kind::outer_joined, record_kind::pairs, keyed_op::join, join_type::full_outer},
-    {record_kind::grouped, record_kind::pairs, keyed_op::group, join_type::inner},
-    {record_kind::cogrouped, record_kind::pairs, keyed_op::cogroup, join_type::inner},
-    {record_kind::double_joined, record_kind::keyed_doubles, keyed_op::join, join_type::inner},
-    {record_kind::double_left_joined, record_kind::keyed_doubles, keyed_op::join, join_type::left_outer},
-    {record_kind::double_right_joined, record_kind::keyed_doubles, keyed_op::join, join_type::right_outer},
-    {record_kind::double_outer_joined, record_kind::keyed_doubles, keyed_op::join, join_type::full_outer},
-    {record_kind::double_grouped, record_kind::keyed_doubles, keyed_op::group, join_type::inner},
-    {record_kind::double_cogrouped, record_kind::keyed_doubles, keyed_op::cogroup, join_type::inner},
-    {record_kind::int_joined, record_kind::int_pairs, keyed_op::join, join_type::inner},
-    {record_kind::int_left_joined, record_kind::int_pairs, keyed_op::join, join_type::left_outer},
-    {record_kind::int_right_joined, record_kind::int_pairs, keyed_op::join, join_type::right_outer},
-    {record_kind::int_outer_joined, record_kind::int_pairs, keyed_op::join, join_type::full_outer},
-    {record_kind::int_grouped, record_kind::int_pairs, keyed_op::group, join_type::inner},
-    {record_kind::int_cogrouped, record_kind::int_pairs, keyed_op::cogroup, join_type::inner},
+    {record_kind::joined, P, P, keyed_op::join, join_type::inner},
+    {record_kind::left_joined, P, P, keyed_op::join, join_type::left_outer},
+    {record_kind::right_joined, P, P, keyed_op::join, join_type::right_outer},
+    {record_kind::outer_joined, P, P, keyed_op::join, join_type::full_outer},
+    {record_kind::grouped, P, P, keyed_op::group, join_type::inner},
+    {record_kind::cogrouped, P, P, keyed_op::cogroup, join_type::inner},
+    {record_kind::double_joined, D, D, keyed_op::join, join_type::inner},
+    {record_kind::double_left_joined, D, D, keyed_op::join, join_type::left_outer},
+    {record_kind::double_right_joined, D, D, keyed_op::join, join_type::right_outer},
+    {record_kind::double_outer_joined, D, D, keyed_op::join, join_type::full_outer},
+    {record_kind::double_grouped, D, D, keyed_op::group, join_type::inner},
+    {record_kind::double_cogrouped, D, D, keyed_op::cogroup, join_type::inner},
+    {record_kind::int_joined, I, I, keyed_op::join, join_type::inner},
+    {record_kind::int_left_joined, I, I, keyed_op::join, join_type::left_outer},
+    {record_kind::int_right_joined, I, I, keyed_op::join, join_type::right_outer},
+    {record_kind::int_outer_joined, I, I, keyed_op::join, join_type::full_outer},
+    {record_kind::int_grouped, I, I, keyed_op::group, join_type::inner},
+    {record_kind::int_cogrouped, I, I, keyed_op::cogroup, join_type::inner},
+    {record_kind::int_double_joined, P, D, keyed_op::join, join_type::inner},
+    {record_kind::int_double_left_joined, P, D, keyed_op::join, join_type::left_outer},
+    {record_kind::int_double_right_joined, P, D, keyed_op::join, join_type::right_outer},
+    {record_kind::int_double_outer_joined, P, D, keyed_op::join, join_type::full_outer},
+    {record_kind::int_double_cogrouped, P, D, keyed_op::cogroup, join_type::inner},
+    {record_kind::double_int_joined, D, P, keyed_op::join, join_type::inner},
+    {record_kind::double_int_left_joined, D, P, keyed_op::join, join_type::left_outer},
+    {record_kind::double_int_right_joined, D, P, keyed_op::join, join_type::right_outer},
+    {record_kind::double_int_outer_joined, D, P, keyed_op::join, join_type::full_outer},
+    {record_kind::double_int_cogrouped, D, P, keyed_op::cogroup, join_type::inner},
 };
 
 const keyed_kind* find_keyed(record_kind kind) {
@@ -52,12 +67,12 @@ const keyed_kind* find_keyed(record_kind kind) {
   return nullptr;
 }
 
-/// The result of `op` over `input` pairs.
-record_kind result_kind(record_kind input, keyed_op op, join_type type) {
+/// The result of `op` over `left` and `right` pairs, or null where there is none.
+const keyed_kind* find_keyed(record_kind left, record_kind right, keyed_op op, join_type type) {
   for (const keyed_kind& k : keyed_kinds) {
-    if (k.input == input && k.op == op && k.type == type) return k.kind;
+    if (k.left == left && k.right == right && k.op == op && k.type == type) return &k;
   }
-  throw logic_error{"not a dstream of pairs"};
+  return nullptr;
 }
 
 void set_keys(batch_data& out, const string_column& keys, stream_view s) {
@@ -92,28 +107,34 @@ class keyed_node final : public node {
     if (!left || !right) return nullptr;
     auto out = std::make_shared<batch_data>();
     out->kind = kind();
-    switch (what_.input) {
-      case record_kind::keyed_doubles:
-        run_op(left->strings, left->doubles, right->strings, right->doubles, run.s, *out);
-        break;
-      case record_kind::int_pairs:
-        run_op(left->int_keys, left->values, right->int_keys, right->values, run.s, *out);
-        break;
-      default: run_op(left->strings, left->values, right->strings, right->values, run.s, *out); break;
+    if (what_.left == I) {
+      run_op(left->int_keys, left->values, right->int_keys, right->values, run.s, *out);
+    } else if (what_.left == D && what_.right == D) {
+      run_op(left->strings, left->doubles, right->strings, right->doubles, run.s, *out);
+    } else if (what_.left == D) {
+      run_op(left->strings, left->doubles, right->strings, right->values, run.s, *out);
+    } else if (what_.right == D) {
+      run_op(left->strings, left->values, right->strings, right->doubles, run.s, *out);
+    } else {
+      run_op(left->strings, left->values, right->strings, right->values, run.s, *out);
     }
     return out;
   }
 
  private:
-  template <class Keys, class V>
-  void run_op(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<V> right_values,
+  template <class Keys, class V, class W>
+  void run_op(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<W> right_values,
               stream_view s, batch_data& out) const {
-    if (what_.op == keyed_op::group) {
-      const auto& t = out.own(group_by_key(left_keys, left_values, hash_function::mix64, s));
-      set_keys(out, t.keys, s);
-      set_values(out, t.values.values, false);
-      out.offsets = t.values.offsets.view();
-    } else if (what_.op == keyed_op::cogroup) {
+    if constexpr (std::is_same_v<V, W>) {
+      if (what_.op == keyed_op::group) {
+        const auto& t = out.own(group_by_key(left_keys, left_values, hash_function::mix64, s));
+        set_keys(out, t.keys, s);
+        set_values(out, t.values.values, false);
+        out.offsets = t.values.offsets.view();
+        return;
+      }
+    }
+    if (what_.op == keyed_op::cogroup) {
       const auto& t =
           out.own(cogroup(left_keys, left_values, right_keys, right_values, hash_function::mix64, s));
       set_keys(out, t.keys, s);
@@ -135,17 +156,15 @@ class keyed_node final : public node {
   keyed_kind what_;
 };
 
-bool is_pair_kind(record_kind k) {
-  return k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs;
-}
+bool is_pair_kind(record_kind k) { return k == P || k == D || k == I; }
 
 node_ptr make_keyed(const node_ptr& left, const node_ptr& right, keyed_op op, join_type type,
                     const std::string& what) {
   auto ctx = building(left, what);
   expect_alike(ctx, left, right, what);
-  GPUSTREAM_EXPECTS(is_pair_kind(left->kind()) && left->kind() == right->kind(),
-                    what + ": needs two dstreams of the same pair type (word_pair, keyed_double or int_pair)");
-  const keyed_kind* k = find_keyed(result_kind(left->kind(), op, type));
+  const keyed_kind* k = find_keyed(left->kind(), right->kind(), op, type);
+  GPUSTREAM_EXPECTS(k != nullptr, what + ": needs two dstreams of pairs with keys of one type (word_pair, "
+                                         "keyed_double or int_pair, or word_pair with keyed_double)");
   return std::make_shared<keyed_node>(std::vector<node_ptr>{left, right}, *k);
 }
 
@@ -165,7 +184,7 @@ node_ptr make_group_by_key(const node_ptr& parent) {
   auto ctx = building(parent, "group_by_key");
   GPUSTREAM_EXPECTS(is_pair_kind(parent->kind()),
                     "group_by_key: needs a dstream of pairs (word_pair, keyed_double or int_pair)");
-  const keyed_kind* k = find_keyed(result_kind(parent->kind(), keyed_op::group, join_type::inner));
+  const keyed_kind* k = find_keyed(parent->kind(), parent->kind(), keyed_op::group, join_type::inner);
   return std::make_shared<keyed_node>(std::vector<node_ptr>{parent}, *k);
 }
 

@@ -57,6 +57,12 @@
   basic_joined_table<string_column, double> join(string_spans_view left_keys,                \
                     const double* d_left, string_spans_view right_keys, const double* d_right, \
                     join_options options, stream_view s, memory_resource* mr);                \
+  basic_joined_table<string_column, std::int64_t, double> join(string_spans_view left_keys,   \
+      const std::int64_t* d_left, string_spans_view right_keys, const double* d_right,        \
+      join_options options, stream_view s, memory_resource* mr);                              \
+  basic_joined_table<string_column, double, std::int64_t> join(string_spans_view left_keys,   \
+      const double* d_left, string_spans_view right_keys, const std::int64_t* d_right,        \
+      join_options options, stream_view s, memory_resource* mr);                              \
   basic_joined_table<column<std::int64_t>, std::int64_t> join(                                \
       column_view<std::int64_t> left_keys, const std::int64_t* d_left,                        \
       column_view<std::int64_t> right_keys, const std::int64_t* d_right, join_options options, \
@@ -74,6 +80,12 @@
   basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys,           \
       const double* d_left, string_spans_view right_keys, const double* d_right,              \
       hash_function hash, stream_view s, memory_resource* mr);                                \
+  basic_cogrouped_table<string_column, std::int64_t, double> cogroup(                         \
+      string_spans_view left_keys, const std::int64_t* d_left, string_spans_view right_keys,  \
+      const double* d_right, hash_function hash, stream_view s, memory_resource* mr);          \
+  basic_cogrouped_table<string_column, double, std::int64_t> cogroup(                         \
+      string_spans_view left_keys, const double* d_left, string_spans_view right_keys,        \
+      const std::int64_t* d_right, hash_function hash, stream_view s, memory_resource* mr);    \
   basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(                           \
       column_view<std::int64_t> left_keys, const std::int64_t* d_left,                       \
       column_view<std::int64_t> right_keys, const std::int64_t* d_right, hash_function hash,  \

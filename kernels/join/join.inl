@@ -159,11 +159,11 @@ key_column_t<Sides> group_keys(Sides kv, const side_groups& g, stream_view s, me
   return gather_keys(kv, rep.data(), groups, s, mr);
 }
 
-/// Each group's values on one side, in the order of key_order (input order
-/// within a group).
+/// Each group's values on one side (`d_values`: that side's values), in the
+/// order of key_order (input order within a group).
 template <class V>
-basic_value_lists<V> side_lists(const side_groups& g, size_type n_left, size_type n_right, const V* d_left,
-                                const V* d_right, bool left, stream_view s, memory_resource* mr) {
+basic_value_lists<V> side_lists(const side_groups& g, size_type n_left, size_type n_right, const V* d_values,
+                                bool left, stream_view s, memory_resource* mr) {
   auto pol = policy(s);
   const size_type groups = g.keys.groups;
   const size_type n = n_left + n_right;
@@ -181,7 +181,8 @@ basic_value_lists<V> side_lists(const side_groups& g, size_type n_left, size_typ
   if (out.values.size() == 0) return out;
   const row_index* d_order = g.keys.order.data();
   auto value = thrust::make_transform_iterator(d_order, [=] GPUSTREAM_HOST_DEVICE(row_index row) {
-    return row < n_left ? d_left[row] : d_right[row - n_left];
+    const bool mine = (row < n_left) == left;
+    return mine ? d_values[left ? row : row - n_left] : V{};
   });
   thrust::copy_if(pol, value, value + n, d_order, out.values.data(),
                   [=] GPUSTREAM_HOST_DEVICE(row_index row) { return (row < n_left) == left; });
@@ -202,14 +203,14 @@ both_int_sides sides_of(column_view<std::int64_t> left, column_view<std::int64_t
   return both_int_sides{left.data(), left.size(), right.data(), right.size()};
 }
 
-template <class Sides, class V>
-basic_joined_table<key_column_t<Sides>, V> join_sides(Sides kv, const V* d_left, const V* d_right,
-                                                      join_options options, stream_view s, memory_resource* mr) {
-  using table = basic_joined_table<key_column_t<Sides>, V>;
+template <class Sides, class V, class W>
+basic_joined_table<key_column_t<Sides>, V, W> join_sides(Sides kv, const V* d_left, const W* d_right,
+                                                         join_options options, stream_view s, memory_resource* mr) {
+  using table = basic_joined_table<key_column_t<Sides>, V, W>;
   const size_type n_left = kv.left_size();
   const size_type n = kv.size();
   auto empty = [&] {
-    return table{no_keys(kv, s, mr), column<V>{0, s, mr}, column<V>{0, s, mr}, column<std::uint8_t>{0, s, mr}};
+    return table{no_keys(kv, s, mr), column<V>{0, s, mr}, column<W>{0, s, mr}, column<std::uint8_t>{0, s, mr}};
   };
   if (n == 0) return empty();
   auto pol = policy(s);
@@ -241,12 +242,12 @@ basic_joined_table<key_column_t<Sides>, V> join_sides(Sides kv, const V* d_left,
   thrust::counting_iterator<size_type> first(0);
   thrust::upper_bound(pol, d_end, d_end + groups, first, first + total, d_key_of);
 
-  table out{no_keys(kv, s, mr), column<V>{total, s, mr}, column<V>{total, s, mr},
+  table out{no_keys(kv, s, mr), column<V>{total, s, mr}, column<W>{total, s, mr},
             column<std::uint8_t>{total, s, mr}};
   column<row_index> key_row{total, s};
   row_index* d_key_row = key_row.data();
   V* d_out_left = out.left_values.data();
-  V* d_out_right = out.right_values.data();
+  W* d_out_right = out.right_values.data();
   std::uint8_t* d_sides = out.sides.data();
   thrust::for_each_n(pol, first, total, [=] GPUSTREAM_HOST_DEVICE(size_type j) {
     const size_type k = d_key_of[j];
@@ -258,7 +259,7 @@ basic_joined_table<key_column_t<Sides>, V> join_sides(Sides kv, const V* d_left,
     const row_index right_row = r > 0 ? d_order[d_start[k] + l + at % width] : -1;
     d_key_row[j] = left_row >= 0 ? left_row : right_row;
     d_out_left[j] = left_row >= 0 ? d_left[left_row] : V{0};
-    d_out_right[j] = right_row >= 0 ? d_right[right_row - n_left] : V{0};
+    d_out_right[j] = right_row >= 0 ? d_right[right_row - n_left] : W{0};
     d_sides[j] = static_cast<std::uint8_t>((left_row >= 0 ? left_side : 0) | (right_row >= 0 ? right_side : 0));
   });
   out.keys = gather_keys(kv, d_key_row, total, s, mr);
@@ -272,20 +273,20 @@ basic_grouped_table<key_column_t<Sides>, V> group_side(Sides kv, const V* d_valu
   const size_type n = kv.left_size();
   if (n == 0) return table{no_keys(kv, s, mr), empty_lists<V>(s, mr)};
   const side_groups g = group_sides(kv, hash, "group_by_key", s);
-  return table{group_keys(kv, g, s, mr), side_lists<V>(g, n, 0, d_values, nullptr, true, s, mr)};
+  return table{group_keys(kv, g, s, mr), side_lists<V>(g, n, 0, d_values, true, s, mr)};
 }
 
-template <class Sides, class V>
-basic_cogrouped_table<key_column_t<Sides>, V> cogroup_sides(Sides kv, const V* d_left, const V* d_right,
-                                                            hash_function hash, stream_view s,
-                                                            memory_resource* mr) {
-  using table = basic_cogrouped_table<key_column_t<Sides>, V>;
+template <class Sides, class V, class W>
+basic_cogrouped_table<key_column_t<Sides>, V, W> cogroup_sides(Sides kv, const V* d_left, const W* d_right,
+                                                               hash_function hash, stream_view s,
+                                                               memory_resource* mr) {
+  using table = basic_cogrouped_table<key_column_t<Sides>, V, W>;
   const size_type n_left = kv.left_size();
   const size_type n_right = kv.size() - n_left;
-  if (n_left + n_right == 0) return table{no_keys(kv, s, mr), empty_lists<V>(s, mr), empty_lists<V>(s, mr)};
+  if (n_left + n_right == 0) return table{no_keys(kv, s, mr), empty_lists<V>(s, mr), empty_lists<W>(s, mr)};
   const side_groups g = group_sides(kv, hash, "cogroup", s);
-  return table{group_keys(kv, g, s, mr), side_lists<V>(g, n_left, n_right, d_left, d_right, true, s, mr),
-               side_lists<V>(g, n_left, n_right, d_left, d_right, false, s, mr)};
+  return table{group_keys(kv, g, s, mr), side_lists<V>(g, n_left, n_right, d_left, true, s, mr),
+               side_lists<W>(g, n_left, n_right, d_right, false, s, mr)};
 }
 
 }  // namespace
@@ -298,6 +299,20 @@ joined_table join(string_spans_view left_keys, const std::int64_t* d_left, strin
 basic_joined_table<string_column, double> join(string_spans_view left_keys, const double* d_left,
                                                string_spans_view right_keys, const double* d_right,
                                                join_options options, stream_view s, memory_resource* mr) {
+  return join_sides(sides_of(left_keys, right_keys), d_left, d_right, options, s, mr);
+}
+
+basic_joined_table<string_column, std::int64_t, double> join(string_spans_view left_keys, const std::int64_t* d_left,
+                                                             string_spans_view right_keys, const double* d_right,
+                                                             join_options options, stream_view s,
+                                                             memory_resource* mr) {
+  return join_sides(sides_of(left_keys, right_keys), d_left, d_right, options, s, mr);
+}
+
+basic_joined_table<string_column, double, std::int64_t> join(string_spans_view left_keys, const double* d_left,
+                                                             string_spans_view right_keys,
+                                                             const std::int64_t* d_right, join_options options,
+                                                             stream_view s, memory_resource* mr) {
   return join_sides(sides_of(left_keys, right_keys), d_left, d_right, options, s, mr);
 }
 
@@ -336,6 +351,22 @@ cogrouped_table cogroup(string_spans_view left_keys, const std::int64_t* d_left,
 basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys, const double* d_left,
                                                      string_spans_view right_keys, const double* d_right,
                                                      hash_function hash, stream_view s, memory_resource* mr) {
+  return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);
+}
+
+basic_cogrouped_table<string_column, std::int64_t, double> cogroup(string_spans_view left_keys,
+                                                                   const std::int64_t* d_left,
+                                                                   string_spans_view right_keys,
+                                                                   const double* d_right, hash_function hash,
+                                                                   stream_view s, memory_resource* mr) {
+  return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);
+}
+
+basic_cogrouped_table<string_column, double, std::int64_t> cogroup(string_spans_view left_keys, const double* d_left,
+                                                                   string_spans_view right_keys,
+                                                                   const std::int64_t* d_right,
+                                                                   hash_function hash, stream_view s,
+                                                                   memory_resource* mr) {
   return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);
 }
 

@@ -101,13 +101,23 @@ model_groups_of<K, V> model_cogroup(const std::vector<std::pair<K, V>>& l, const
   return g;
 }
 
+/// Both sides' values of each key when their value types differ.
+template <class K, class V, class W>
+std::map<K, std::pair<std::vector<V>, std::vector<W>>> model_cogroup(const std::vector<std::pair<K, V>>& l,
+                                                                     const std::vector<std::pair<K, W>>& r) {
+  std::map<K, std::pair<std::vector<V>, std::vector<W>>> g;
+  for (const auto& [k, v] : l) g[k].first.push_back(v);
+  for (const auto& [k, v] : r) g[k].second.push_back(v);
+  return g;
+}
+
 /// Spark's joins: every pair of values of a key, and the unmatched values of
 /// the kept sides with the other side missing.
-template <class K, class V>
-std::vector<outer_joined_t<std::pair<K, V>>> model_join(const std::vector<std::pair<K, V>>& l,
-                                                        const std::vector<std::pair<K, V>>& r, bool keep_left,
-                                                        bool keep_right) {
-  std::vector<outer_joined_t<std::pair<K, V>>> out;
+template <class K, class V, class W>
+std::vector<outer_joined_t<std::pair<K, V>, std::pair<K, W>>> model_join(const std::vector<std::pair<K, V>>& l,
+                                                                         const std::vector<std::pair<K, W>>& r,
+                                                                         bool keep_left, bool keep_right) {
+  std::vector<outer_joined_t<std::pair<K, V>, std::pair<K, W>>> out;
   for (const auto& [k, sides] : model_cogroup(l, r)) {
     const auto& [lv, rv] = sides;
     for (auto a : lv) {
@@ -139,8 +149,8 @@ struct without_optional<std::optional<T>> {
 template <class K, class L, class R>
 auto as_outer(const std::vector<std::pair<K, std::pair<L, R>>>& records) {
   using V = typename without_optional<L>::type;
-  static_assert(std::is_same_v<V, typename without_optional<R>::type>);
-  std::vector<outer_joined_t<std::pair<K, V>>> out;
+  using W = typename without_optional<R>::type;
+  std::vector<outer_joined_t<std::pair<K, V>, std::pair<K, W>>> out;
   for (const auto& [k, v] : records) out.push_back({k, {v.first, v.second}});
   std::sort(out.begin(), out.end());
   return out;
@@ -160,9 +170,9 @@ const std::vector<T>& records_at(const std::vector<typename batch_log<T>::batch>
   return i < log.size() ? log[i].records : none;
 }
 
-/// Every join and group of two streams of pair type P, batch by batch
-/// against the model.
-template <class P>
+/// Every join and group of a stream of pair type P with one of pair type Q,
+/// batch by batch against the model.
+template <class P, class Q = P>
 void joins_and_groups_match_the_model(join_cogroup_test& t) {
   using K = typename P::first_type;
   using V = typename P::second_type;
@@ -172,8 +182,9 @@ void joins_and_groups_match_the_model(join_cogroup_test& t) {
 
   streaming_context ctx{t.test_options()};
   auto left = ctx.queue_stream(left_lines).map(parse_as<P>);
-  auto right = ctx.queue_stream(right_lines).map(parse_as<P>);
+  auto right = ctx.queue_stream(right_lines).map(parse_as<Q>);
   static_assert(std::is_same_v<typename decltype(left)::value_type, P>);
+  static_assert(std::is_same_v<typename decltype(right)::value_type, Q>);
   auto times = log_batches(left.count());
   auto inner = log_batches(left.join(right));
   auto left_outer = log_batches(left.left_outer_join(right));
@@ -216,19 +227,19 @@ void joins_and_groups_match_the_model(join_cogroup_test& t) {
   for (std::size_t i = 0; i < total; ++i) {
     SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
     const auto l = parse_all_as<P>(i < left_lines.size() ? left_lines[i] : std::vector<std::string>{});
-    const auto r = parse_all_as<P>(i < right_lines.size() ? right_lines[i] : std::vector<std::string>{});
-    EXPECT_EQ(as_outer(records_at<joined_t<P>>(got_inner, i)), model_join(l, r, false, false));
-    EXPECT_EQ(as_outer(records_at<left_joined_t<P>>(got_left, i)), model_join(l, r, true, false));
-    EXPECT_EQ(as_outer(records_at<right_joined_t<P>>(got_right, i)), model_join(l, r, false, true));
-    EXPECT_EQ(as_outer(records_at<outer_joined_t<P>>(got_full, i)), model_join(l, r, true, true));
-    EXPECT_EQ(as_outer(records_at<joined_t<P>>(got_self, i)), model_join(r, r, false, false));
+    const auto r = parse_all_as<Q>(i < right_lines.size() ? right_lines[i] : std::vector<std::string>{});
+    EXPECT_EQ(as_outer(records_at<joined_t<P, Q>>(got_inner, i)), model_join(l, r, false, false));
+    EXPECT_EQ(as_outer(records_at<left_joined_t<P, Q>>(got_left, i)), model_join(l, r, true, false));
+    EXPECT_EQ(as_outer(records_at<right_joined_t<P, Q>>(got_right, i)), model_join(l, r, false, true));
+    EXPECT_EQ(as_outer(records_at<outer_joined_t<P, Q>>(got_full, i)), model_join(l, r, true, true));
+    EXPECT_EQ(as_outer(records_at<joined_t<Q>>(got_self, i)), model_join(r, r, false, false));
 
     // Values in batch order within each key.
     std::map<K, std::vector<V>> groups;
     for (const auto& [k, sides] : model_cogroup(l, std::vector<P>{})) groups[k] = sides.first;
     EXPECT_EQ(by_key(records_at<grouped_t<P>>(got_grouped, i)), groups);
     const auto both = model_cogroup(l, r);
-    EXPECT_EQ(by_key(records_at<cogrouped_t<P>>(got_cogrouped, i)), both);
+    EXPECT_EQ(by_key(records_at<cogrouped_t<P, Q>>(got_cogrouped, i)), both);
     for (const auto& [k, sides] : both) {
       if (sides.first.size() > 1 && sides.second.size() > 1) ++products;
     }
@@ -249,6 +260,14 @@ TEST_P(join_cogroup_test, joins_and_groups_of_keyed_doubles_match_the_model) {
 TEST_P(join_cogroup_test, joins_and_groups_of_integer_keys_match_the_model) {
   SCOPED_TRACE(seed_trace());
   joins_and_groups_match_the_model<int_pair>(*this);
+}
+
+// Spark joins (K, V) with (K, W) for any V and W: here integer counts with
+// doubles, both ways round.
+TEST_P(join_cogroup_test, joins_of_integer_values_with_doubles_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  joins_and_groups_match_the_model<word_pair, keyed_double>(*this);
+  joins_and_groups_match_the_model<keyed_double, word_pair>(*this);
 }
 
 // The word count of two streams joined on the backend, and the same counts
@@ -352,6 +371,12 @@ TEST_P(join_cogroup_test, print_and_saved_text_follow_sparks_to_string) {
       {"double-cogroup",
        {"(a,(CompactBuffer(1.5, 2.0),CompactBuffer(1.0E7)))", "(b,(CompactBuffer(3.0),CompactBuffer()))",
         "(c,(CompactBuffer(),CompactBuffer(1.0E-4)))"}},
+      {"mixed-join", {"(a,(1,1.0E7))", "(a,(2,1.0E7))"}},
+      {"mixed-full",
+       {"(a,(Some(1.5),Some(10)))", "(a,(Some(2.0),Some(10)))", "(b,(Some(3.0),None))", "(c,(None,Some(5)))"}},
+      {"mixed-cogroup",
+       {"(a,(CompactBuffer(1, 2),CompactBuffer(1.0E7)))", "(b,(CompactBuffer(3),CompactBuffer()))",
+        "(c,(CompactBuffer(),CompactBuffer(1.0E-4)))"}},
       {"int-join", {"(7,(1,10))", "(7,(2,10))"}},
       {"int-full", {"(-3,(Some(3),None))", "(5,(None,Some(5)))", "(7,(Some(1),Some(10)))", "(7,(Some(2),Some(10)))"}},
       {"int-group", {"(-3,CompactBuffer(3))", "(7,CompactBuffer(1, 2))"}},
@@ -386,6 +411,9 @@ TEST_P(join_cogroup_test, print_and_saved_text_follow_sparks_to_string) {
   save(dleft.full_outer_join(dright), "double-full");
   save(dleft.group_by_key(), "double-group");
   save(dleft.cogroup(dright), "double-cogroup");
+  save(left.join(dright), "mixed-join");
+  save(dleft.full_outer_join(right), "mixed-full");
+  save(left.cogroup(dright), "mixed-cogroup");
   auto ileft = ctx.queue_stream({{"7 1", "-3 3", "7 2"}}).map(to_ints);
   auto iright = ctx.queue_stream({{"7 10", "5 5"}}).map(to_ints);
   save(ileft.join(iright), "int-join");
@@ -435,6 +463,12 @@ TEST_P(join_cogroup_test, checkpoint_encoding_round_trips_each_record_type) {
       std::vector<grouped_t<int_pair>>{{1, {1, 2, 3}}, {2, {}}, {3, {4}}},
       std::vector<cogrouped_t<int_pair>>{{1, {{1, 2}, {}}}, {2, {{}, {3}}}, {3, {{4}, {5, 6, 7}}}},
       std::vector<cogrouped_t<int_pair>>{},
+      std::vector<joined_t<word_pair, keyed_double>>{{"a", {1, -0.5}}, {"b", {INT64_MIN, 1e300}}},
+      std::vector<left_joined_t<word_pair, keyed_double>>{{"a", {1, 2.5}}, {"b", {3, std::nullopt}}},
+      std::vector<right_joined_t<keyed_double, word_pair>>{{"a", {std::nullopt, 2}}, {"b", {3.25, 4}}},
+      std::vector<outer_joined_t<keyed_double, word_pair>>{{"a", {std::nullopt, 2}}, {"b", {3.25, std::nullopt}}},
+      std::vector<cogrouped_t<word_pair, keyed_double>>{{"a", {{1, 2}, {}}}, {"b", {{}, {2.5, 3.5}}}},
+      std::vector<cogrouped_t<keyed_double, word_pair>>{{"a", {{1.5}, {}}}, {"b", {{}, {2, 3}}}},
   };
   for (const auto& records : batches) {
     SCOPED_TRACE("record kind " + std::to_string(records.index()));

@@ -22,9 +22,10 @@ struct join_options {
 inline constexpr std::uint8_t left_side = 1;
 inline constexpr std::uint8_t right_side = 2;
 
-// The tables below come in three forms: string keys (string_column) with
-// int64 or double values, and int64 keys (column<std::int64_t>) with int64
-// values. The operators only move values, never combine them, so every value
+// The tables below come in these forms: string keys (string_column) with
+// int64 or double values (joins and cogroups also with int64 values on one
+// side and double values on the other), and int64 keys (column<std::int64_t>)
+// with int64 values. The operators only move values, never combine them, so every value
 // (NaN, -0.0) comes out as it went in.
 
 /// The rows of a join. A key with m rows on the left and n on the right gives
@@ -33,11 +34,11 @@ inline constexpr std::uint8_t right_side = 2;
 /// the missing side's value and that side's bit clear in `sides`. String keys
 /// come in the order of reduce_by_key's rows: by (hash, key bytes); integer
 /// keys in ascending order.
-template <class Keys, class V>
+template <class Keys, class V, class W = V>
 struct basic_joined_table {
   Keys keys;
   column<V> left_values;
-  column<V> right_values;
+  column<W> right_values;
   column<std::uint8_t> sides;
   size_type size() const noexcept { return keys.size(); }
 };
@@ -57,6 +58,18 @@ joined_table join(string_spans_view left_keys, column_view<std::int64_t> left_va
 basic_joined_table<string_column, double> join(string_spans_view left_keys, column_view<double> left_values,
                                                string_spans_view right_keys, column_view<double> right_values,
                                                join_options options, stream_view s, memory_resource* mr = nullptr);
+/// The same with int64 values on one side and double values on the other.
+basic_joined_table<string_column, std::int64_t, double> join(string_spans_view left_keys,
+                                                             column_view<std::int64_t> left_values,
+                                                             string_spans_view right_keys,
+                                                             column_view<double> right_values, join_options options,
+                                                             stream_view s, memory_resource* mr = nullptr);
+basic_joined_table<string_column, double, std::int64_t> join(string_spans_view left_keys,
+                                                             column_view<double> left_values,
+                                                             string_spans_view right_keys,
+                                                             column_view<std::int64_t> right_values,
+                                                             join_options options, stream_view s,
+                                                             memory_resource* mr = nullptr);
 /// The same with int64 keys (options.hash unused).
 basic_joined_table<column<std::int64_t>, std::int64_t> join(column_view<std::int64_t> left_keys,
                                                             column_view<std::int64_t> left_values,
@@ -98,11 +111,11 @@ basic_grouped_table<column<std::int64_t>, std::int64_t> group_by_key(column_view
 
 /// One row per key present on either side, with its values on each side in
 /// input order (an empty list on a side without the key).
-template <class Keys, class V>
+template <class Keys, class V, class W = V>
 struct basic_cogrouped_table {
   Keys keys;
   basic_value_lists<V> left;
-  basic_value_lists<V> right;
+  basic_value_lists<W> right;
   size_type size() const noexcept { return keys.size(); }
 };
 using cogrouped_table = basic_cogrouped_table<string_column, std::int64_t>;
@@ -116,6 +129,18 @@ basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys
                                                      string_spans_view right_keys,
                                                      column_view<double> right_values, hash_function hash,
                                                      stream_view s, memory_resource* mr = nullptr);
+basic_cogrouped_table<string_column, std::int64_t, double> cogroup(string_spans_view left_keys,
+                                                                   column_view<std::int64_t> left_values,
+                                                                   string_spans_view right_keys,
+                                                                   column_view<double> right_values,
+                                                                   hash_function hash, stream_view s,
+                                                                   memory_resource* mr = nullptr);
+basic_cogrouped_table<string_column, double, std::int64_t> cogroup(string_spans_view left_keys,
+                                                                   column_view<double> left_values,
+                                                                   string_spans_view right_keys,
+                                                                   column_view<std::int64_t> right_values,
+                                                                   hash_function hash, stream_view s,
+                                                                   memory_resource* mr = nullptr);
 basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(column_view<std::int64_t> left_keys,
                                                                   column_view<std::int64_t> left_values,
                                                                   column_view<std::int64_t> right_keys,

@@ -363,7 +363,8 @@ struct state_op {
   GPUSTREAM_HOST_DEVICE void operator()(size_type k) const {
     device_optional<V> previous{};
     if (state_offsets[k + 1] > state_offsets[k]) previous = device_optional<V>{true, state_values[state_offsets[k]]};
-    const device_span<V> values{new_values + new_offsets[k], static_cast<size_type>(new_offsets[k + 1] - new_offsets[k])};
+    const device_span<V> values{new_values + new_offsets[k],
+                                static_cast<size_type>(new_offsets[k + 1] - new_offsets[k])};
     const device_optional<V> next = f(values, previous);
     keep[k] = next.present ? 1 : 0;
     out[k] = next.present ? next.value : V{};
@@ -517,7 +518,8 @@ std::shared_ptr<const state_kernel> make_state_kernel(F f) {
   auto k = std::make_shared<state_kernel>();
   k->host = [f](const offset_type* so, const void* sv, const offset_type* no, const void* nv, size_type keys,
                 std::uint8_t* keep, void* out) {
-    const state_op<V, F> op{f, so, static_cast<const V*>(sv), no, static_cast<const V*>(nv), keep, static_cast<V*>(out)};
+    const state_op<V, F> op{f, so, static_cast<const V*>(sv), no, static_cast<const V*>(nv),
+                            keep, static_cast<V*>(out)};
     for (size_type i = 0; i < keys; ++i) op(i);
   };
 #if defined(__CUDACC__)

@@ -32,32 +32,33 @@ using keyed_double = std::pair<std::string, double>;
 /// and values widened to 64 bits); reduce_by_key and the windows and state
 /// below take it too.
 using int_pair = std::pair<std::int64_t, std::int64_t>;
-/// The records of the joins and groups of a pair type P = std::pair<K, V>
-/// (word_pair, keyed_double or int_pair), both streams of one pair type.
+/// The records of the joins and groups of pair types P = std::pair<K, V>
+/// and Q = std::pair<K, W> (word_pair, keyed_double or int_pair; Q is P
+/// unless a string-keyed stream is joined with one of the other value type).
 /// join: (key, (left value, right value)) (Spark's (K, (V, W))).
-template <class P>
-using joined_t = std::pair<typename P::first_type, std::pair<typename P::second_type, typename P::second_type>>;
+template <class P, class Q = P>
+using joined_t = std::pair<typename P::first_type, std::pair<typename P::second_type, typename Q::second_type>>;
 /// left_outer_join: the right value is std::nullopt where the key has no
 /// record on the right (Spark's (K, (V, Option[W]))).
-template <class P>
+template <class P, class Q = P>
 using left_joined_t =
-    std::pair<typename P::first_type, std::pair<typename P::second_type, std::optional<typename P::second_type>>>;
+    std::pair<typename P::first_type, std::pair<typename P::second_type, std::optional<typename Q::second_type>>>;
 /// right_outer_join (Spark's (K, (Option[V], W))).
-template <class P>
+template <class P, class Q = P>
 using right_joined_t =
-    std::pair<typename P::first_type, std::pair<std::optional<typename P::second_type>, typename P::second_type>>;
+    std::pair<typename P::first_type, std::pair<std::optional<typename P::second_type>, typename Q::second_type>>;
 /// full_outer_join (Spark's (K, (Option[V], Option[W]))).
-template <class P>
+template <class P, class Q = P>
 using outer_joined_t = std::pair<typename P::first_type, std::pair<std::optional<typename P::second_type>,
-                                                                   std::optional<typename P::second_type>>>;
+                                                                   std::optional<typename Q::second_type>>>;
 /// group_by_key: a key and its values in batch order (Spark's (K, Iterable[V])).
 template <class P>
 using grouped_t = std::pair<typename P::first_type, std::vector<typename P::second_type>>;
 /// cogroup: a key and its values on each side, each in batch order (Spark's
 /// (K, (Iterable[V], Iterable[W]))).
-template <class P>
+template <class P, class Q = P>
 using cogrouped_t = std::pair<typename P::first_type, std::pair<std::vector<typename P::second_type>,
-                                                                std::vector<typename P::second_type>>>;
+                                                                std::vector<typename Q::second_type>>>;
 
 /// The records of the joins and groups of word_pair streams.
 using joined_pair = joined_t<word_pair>;
@@ -142,13 +143,21 @@ using host_records = std::variant<
     std::vector<right_joined_t<keyed_double>>, std::vector<outer_joined_t<keyed_double>>,
     std::vector<grouped_t<keyed_double>>, std::vector<cogrouped_t<keyed_double>>, std::vector<joined_t<int_pair>>,
     std::vector<left_joined_t<int_pair>>, std::vector<right_joined_t<int_pair>>,
-    std::vector<outer_joined_t<int_pair>>, std::vector<grouped_t<int_pair>>, std::vector<cogrouped_t<int_pair>>>;
+    std::vector<outer_joined_t<int_pair>>, std::vector<grouped_t<int_pair>>, std::vector<cogrouped_t<int_pair>>,
+    std::vector<joined_t<word_pair, keyed_double>>, std::vector<left_joined_t<word_pair, keyed_double>>,
+    std::vector<right_joined_t<word_pair, keyed_double>>, std::vector<outer_joined_t<word_pair, keyed_double>>,
+    std::vector<cogrouped_t<word_pair, keyed_double>>, std::vector<joined_t<keyed_double, word_pair>>,
+    std::vector<left_joined_t<keyed_double, word_pair>>, std::vector<right_joined_t<keyed_double, word_pair>>,
+    std::vector<outer_joined_t<keyed_double, word_pair>>, std::vector<cogrouped_t<keyed_double, word_pair>>>;
 
 /// The record type of a node: the index of its alternative in host_records.
 enum class record_kind {
   strings, pairs, integers, joined, left_joined, right_joined, outer_joined, grouped, cogrouped, keyed_doubles,
   int_pairs, double_joined, double_left_joined, double_right_joined, double_outer_joined, double_grouped,
-  double_cogrouped, int_joined, int_left_joined, int_right_joined, int_outer_joined, int_grouped, int_cogrouped
+  double_cogrouped, int_joined, int_left_joined, int_right_joined, int_outer_joined, int_grouped, int_cogrouped,
+  // string keys, int64 values joined with doubles, then doubles with int64 values
+  int_double_joined, int_double_left_joined, int_double_right_joined, int_double_outer_joined, int_double_cogrouped,
+  double_int_joined, double_int_left_joined, double_int_right_joined, double_int_outer_joined, double_int_cogrouped
 };
 
 /// The index of std::vector<T> among host_records' alternatives (their count
@@ -173,6 +182,10 @@ constexpr record_kind kind_of() {
 }
 static_assert(kind_of<int_pair>() == record_kind::int_pairs, "record_kind follows host_records");
 static_assert(kind_of<cogrouped_t<int_pair>>() == record_kind::int_cogrouped, "record_kind follows host_records");
+static_assert(kind_of<cogrouped_t<keyed_double, word_pair>>() == record_kind::double_int_cogrouped,
+              "record_kind follows host_records");
+
+
 
 /// The records of joins and groups, which host functors return as they are.
 template <class T>
@@ -185,6 +198,13 @@ inline constexpr bool is_keyed_result_v =
 template <class T>
 inline constexpr bool is_keyed_value_v =
     std::is_same_v<T, word_pair> || std::is_same_v<T, keyed_double> || std::is_same_v<T, int_pair>;
+
+/// Whether streams of P and Q can be joined: the same pair type, or string
+/// keys with integer values on one side and doubles on the other.
+template <class P, class Q>
+inline constexpr bool joinable_v =
+    is_keyed_value_v<P> && is_keyed_value_v<Q> &&
+    (std::is_same_v<P, Q> || (!std::is_same_v<P, int_pair> && !std::is_same_v<Q, int_pair>));
 
 template <class T>
 inline constexpr bool is_integer_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
@@ -438,35 +458,42 @@ class dstream {
   /// Spark's join: (key, (v, w)) for every pair of a record (key, v) of this
   /// stream and a record (key, w) of `other`: a key with m records here and n
   /// there gives m * n records (in this stream's batch order, then the
-  /// other's). T must be word_pair, keyed_double or int_pair (both streams of
-  /// one type); the records are joined_t<T> (joined_pair for word_pair).
-  template <class P = T>
-  dstream<joined_t<P>> join(const dstream<P>& other) const {
-    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "join needs a dstream<word_pair>, <keyed_double> or <int_pair>");
-    return dstream<joined_t<P>>{detail::make_join(node_, other.node_, detail::kind_of<joined_t<P>>())};
+  /// other's). T and P are word_pair, keyed_double or int_pair: the same
+  /// type, or word_pair and keyed_double in either order (string keys); the
+  /// records are joined_t<T, P> (joined_pair for two word_pair streams).
+  template <class P = T, class Self = T>
+  dstream<joined_t<Self, P>> join(const dstream<P>& other) const {
+    static_assert(std::is_same_v<Self, T> && detail::joinable_v<T, P>,
+                  "join needs two dstreams of pairs with keys of one type");
+    return dstream<joined_t<Self, P>>{
+        detail::make_join(node_, other.node_, detail::kind_of<joined_t<Self, P>>())};
   }
   /// Spark's leftOuterJoin: join, plus (key, (v, std::nullopt)) for each
   /// record of this stream whose key is not in `other`'s batch.
-  template <class P = T>
-  dstream<left_joined_t<P>> left_outer_join(const dstream<P>& other) const {
-    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "left_outer_join needs a dstream of pairs");
-    return dstream<left_joined_t<P>>{detail::make_join(node_, other.node_, detail::kind_of<left_joined_t<P>>())};
+  template <class P = T, class Self = T>
+  dstream<left_joined_t<Self, P>> left_outer_join(const dstream<P>& other) const {
+    static_assert(std::is_same_v<Self, T> && detail::joinable_v<T, P>,
+                  "left_outer_join needs two dstreams of pairs with keys of one type");
+    return dstream<left_joined_t<Self, P>>{
+        detail::make_join(node_, other.node_, detail::kind_of<left_joined_t<Self, P>>())};
   }
   /// Spark's rightOuterJoin: join, plus (key, (std::nullopt, w)) for each
   /// record of `other` whose key is not in this stream's batch.
-  template <class P = T>
-  dstream<right_joined_t<P>> right_outer_join(const dstream<P>& other) const {
-    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "right_outer_join needs a dstream of pairs");
-    return dstream<right_joined_t<P>>{
-        detail::make_join(node_, other.node_, detail::kind_of<right_joined_t<P>>())};
+  template <class P = T, class Self = T>
+  dstream<right_joined_t<Self, P>> right_outer_join(const dstream<P>& other) const {
+    static_assert(std::is_same_v<Self, T> && detail::joinable_v<T, P>,
+                  "right_outer_join needs two dstreams of pairs with keys of one type");
+    return dstream<right_joined_t<Self, P>>{
+        detail::make_join(node_, other.node_, detail::kind_of<right_joined_t<Self, P>>())};
   }
   /// Spark's fullOuterJoin: join, plus the unmatched records of both sides
   /// with std::nullopt for the missing side.
-  template <class P = T>
-  dstream<outer_joined_t<P>> full_outer_join(const dstream<P>& other) const {
-    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "full_outer_join needs a dstream of pairs");
-    return dstream<outer_joined_t<P>>{
-        detail::make_join(node_, other.node_, detail::kind_of<outer_joined_t<P>>())};
+  template <class P = T, class Self = T>
+  dstream<outer_joined_t<Self, P>> full_outer_join(const dstream<P>& other) const {
+    static_assert(std::is_same_v<Self, T> && detail::joinable_v<T, P>,
+                  "full_outer_join needs two dstreams of pairs with keys of one type");
+    return dstream<outer_joined_t<Self, P>>{
+        detail::make_join(node_, other.node_, detail::kind_of<outer_joined_t<Self, P>>())};
   }
   /// Spark's groupByKey: one record per distinct key of the batch, with its
   /// values in batch order. T must be word_pair, keyed_double or int_pair.
@@ -477,11 +504,12 @@ class dstream {
   }
   /// Spark's cogroup: one record per key present in either batch, with its
   /// values in this stream and in `other` (each in batch order; empty on a
-  /// side without the key). T must be word_pair, keyed_double or int_pair.
-  template <class P = T>
-  dstream<cogrouped_t<P>> cogroup(const dstream<P>& other) const {
-    static_assert(std::is_same_v<P, T> && detail::is_keyed_value_v<T>, "cogroup needs a dstream of pairs");
-    return dstream<cogrouped_t<P>>{detail::make_cogroup(node_, other.node_)};
+  /// side without the key). T and P as for join.
+  template <class P = T, class Self = T>
+  dstream<cogrouped_t<Self, P>> cogroup(const dstream<P>& other) const {
+    static_assert(std::is_same_v<Self, T> && detail::joinable_v<T, P>,
+                  "cogroup needs two dstreams of pairs with keys of one type");
+    return dstream<cogrouped_t<Self, P>>{detail::make_cogroup(node_, other.node_)};
   }
 
   // ---- windows (length and slide: multiples of the batch interval; slide
