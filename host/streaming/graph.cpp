@@ -526,8 +526,8 @@ class input_node final : public node {
 /// are the tokens of its lines.
 class reduce_node final : public node {
  public:
-  reduce_node(const node_ptr& parent, aggregation agg)
-      : node{parent->context(), parent->kind(), {parent}}, agg_{agg} {
+  reduce_node(const node_ptr& parent, aggregation agg, reduce_algorithm word_count_algorithm)
+      : node{parent->context(), parent->kind(), {parent}}, agg_{agg}, algorithm_{word_count_algorithm} {
     set_slide_ms(parent->slide_ms());
   }
 
@@ -539,7 +539,7 @@ class reduce_node final : public node {
       auto out = std::make_shared<batch_data>();
       out->kind = record_kind::pairs;
       const std::shared_ptr<column<char>>& text = run.inputs->at(input->input_index());
-      const key_value_table& table = out->own(word_count(text->view(), run.s));
+      const key_value_table& table = out->own(word_count(text->view(), run.s, nullptr, algorithm_));
       out->strings = out->own(spans_of(table.keys.view(), run.s)).view();
       out->values = table.values.view();
       return out;
@@ -561,6 +561,7 @@ class reduce_node final : public node {
   }
 
   aggregation agg_;
+  reduce_algorithm algorithm_;
 };
 
 class host_node final : public node {
@@ -657,7 +658,7 @@ node_ptr make_reduce_by_key(const node_ptr& parent, aggregation agg) {
   GPUSTREAM_EXPECTS(k == record_kind::pairs || k == record_kind::keyed_doubles || k == record_kind::int_pairs,
                     "reduce_by_key: needs a dstream of pairs of a string and an integer or a double, or of two "
                     "integers");
-  return std::make_shared<reduce_node>(parent, agg);
+  return std::make_shared<reduce_node>(parent, agg, ctx->options().word_count_algorithm);
 }
 
 node_ptr make_count(const node_ptr& parent) {

@@ -162,6 +162,34 @@ TEST_P(queue_stream_test, host_functors_and_kernels_match_a_host_reference_per_b
   }
 }
 
+// streaming_options::word_count_algorithm: the fused word count gives the
+// reference's counts, in the same order of keys, whichever way it groups words.
+TEST_P(queue_stream_test, the_fused_word_count_is_the_same_with_every_algorithm) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const auto batches = random_batches(gen, 8, 60000);
+  std::vector<std::vector<batch_log<word_pair>::batch>> runs;
+  for (auto algorithm : {reduce_algorithm::automatic, reduce_algorithm::sort, reduce_algorithm::hash}) {
+    SCOPED_TRACE("algorithm " + std::to_string(static_cast<int>(algorithm)));
+    streaming_options o = options(20ms);
+    o.word_count_algorithm = algorithm;
+    streaming_context ctx{o};
+    auto log = log_batches(ctx.queue_stream(batches).flat_map(split_words).map(pair_with_one).reduce_by_key());
+    ctx.start();
+    ASSERT_TRUE(wait_until([&] { return log->size() >= batches.size(); }, 60s));
+    ctx.stop(true);
+    runs.push_back(log->batches());
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      EXPECT_EQ(as_counts(runs.back()[i].records), ref_word_count(joined(batches[i]))) << "batch " << i;
+    }
+  }
+  for (std::size_t r = 1; r < runs.size(); ++r) {
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      EXPECT_TRUE(runs[r][i].records == runs[0][i].records) << "run " << r << ", batch " << i << ": another order";
+    }
+  }
+}
+
 TEST_P(queue_stream_test, one_prepared_batch_per_interval_in_order) {
   std::vector<std::vector<std::string>> batches;
   for (int b = 0; b < 8; ++b) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/core/backend.hpp>
 #include <gpustream/sources/text_generator.hpp>
 #include <gpustream/streaming/dstream.hpp>
@@ -50,6 +51,12 @@ struct streaming_options {
   /// batch runs, so that batches received but not checkpointed are run again
   /// after a crash. Needs checkpoint_directory.
   bool write_ahead_log = false;
+  /// How the fused word count (an input's flat_map(split_words)
+  /// .map(pair_with_one).reduce_by_key()) groups words: `automatic` (the
+  /// backend's default path), `sort`, or `hash` (on CUDA the one-pass table,
+  /// word_count_table; see gpustream::word_count). Every choice gives the same
+  /// counts in the same order.
+  reduce_algorithm word_count_algorithm = reduce_algorithm::automatic;
 };
 
 /// Options of a socket_text_stream.
