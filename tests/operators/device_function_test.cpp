@@ -273,7 +273,26 @@ std::vector<T> sorted(std::vector<T> v) {
   return v;
 }
 
-class device_function_test : public operator_test {};
+class device_function_test : public operator_test {
+ protected:
+  /// The input's lines, and its records as each pair type.
+  struct streams {
+    dstream<std::string> lines;
+    dstream<word_pair> pairs;
+    dstream<keyed_double> doubles;
+    dstream<int_pair> ints;
+  };
+  static streams streams_of(streaming_context& ctx, const batches& input) {
+    auto lines = ctx.queue_stream(input);
+    auto pairs = lines.map(parse);
+    return streams{lines, pairs, pairs.map(quarter), pairs.map(int_key)};
+  }
+  /// Where the functors cannot run in kernels, the context says so (once stopped).
+  void expect_staging_said() const {
+    const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
+    EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+  }
+};
 
 TEST_P(device_function_test, operators_match_the_model) {
   SCOPED_TRACE(seed_trace());
@@ -284,10 +303,7 @@ TEST_P(device_function_test, operators_match_the_model) {
   constexpr int S = 2;
 
   streaming_context ctx{options()};
-  auto lines = ctx.queue_stream(input);
-  dstream<word_pair> pairs = lines.map(parse);
-  dstream<keyed_double> doubles = pairs.map(quarter);
-  dstream<int_pair> ints = pairs.map(int_key);
+  auto [lines, pairs, doubles, ints] = streams_of(ctx, input);
   dstream<std::int64_t> lengths = lines.map([](const std::string& l) { return static_cast<std::int64_t>(l.size()); });
 
   recorder<std::string> all_lines, kept_lines, runs, cut;
@@ -435,9 +451,7 @@ TEST_P(device_function_test, operators_match_the_model) {
     EXPECT_EQ(gcd_state.seen[t], reduced(as_ints(so_far), gcd));
   }
 
-  // Where the functors cannot run in kernels, the context says so.
-  const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
-  EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+  expect_staging_said();
 }
 
 // map(on_device(f)) from each record type to integers and to integer pairs
@@ -449,10 +463,7 @@ TEST_P(device_function_test, maps_of_whole_records_match_the_model) {
   const batches input = random_batches(gen, n);
 
   streaming_context ctx{options()};
-  auto lines = ctx.queue_stream(input);
-  dstream<word_pair> pairs = lines.map(parse);
-  dstream<keyed_double> doubles = pairs.map(quarter);
-  dstream<int_pair> ints = pairs.map(int_key);
+  auto [lines, pairs, doubles, ints] = streams_of(ctx, input);
 
   recorder<std::string> all_lines;
   recorder<int_pair> by_length, swapped_ints, buckets, line_shapes, summed_by_length, lambda_pairs;
@@ -512,8 +523,7 @@ TEST_P(device_function_test, maps_of_whole_records_match_the_model) {
     EXPECT_EQ(summed_by_length.seen[t], std::vector<int_pair>(sums.begin(), sums.end()));
   }
   EXPECT_GT(records, 0u);
-  const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
-  EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+  expect_staging_said();
 }
 
 /// The model of update_state_by_key(f) over batches of `records` up to batch
@@ -556,10 +566,7 @@ TEST_P(device_function_test, general_state_updates_match_the_model) {
   const batches input = random_batches(gen, n);
 
   streaming_context ctx{options()};
-  auto lines = ctx.queue_stream(input);
-  dstream<word_pair> pairs = lines.map(parse);
-  dstream<keyed_double> doubles = pairs.map(quarter);
-  dstream<int_pair> ints = pairs.map(int_key);
+  auto [lines, pairs, doubles, ints] = streams_of(ctx, input);
   recorder<std::string> all_lines;
   recorder<word_pair> counts;
   recorder<keyed_double> folds;
@@ -610,8 +617,7 @@ TEST_P(device_function_test, general_state_updates_match_the_model) {
   }
   EXPECT_GT(removed_by_f + decayed, 0u) << "no key left the state: the input does not test removal";
   EXPECT_GT(previous_keys, 0u);
-  const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
-  EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+  expect_staging_said();
 }
 
 /// The model of map_with_state: per batch, f for each record in order, then
@@ -677,10 +683,7 @@ TEST_P(device_function_test, map_with_state_matches_the_model) {
   const auto timeout = 3 * interval;
 
   streaming_context ctx{options()};
-  auto lines = ctx.queue_stream(input);
-  dstream<word_pair> pairs = lines.map(parse);
-  dstream<keyed_double> doubles = pairs.map(quarter);
-  dstream<int_pair> ints = pairs.map(int_key);
+  auto [lines, pairs, doubles, ints] = streams_of(ctx, input);
   recorder<std::string> all_lines;
   recorder<word_pair> sums, sums_no_timeout, sum_state;
   recorder<int_pair> int_sums, int_state;
@@ -776,8 +779,7 @@ TEST_P(device_function_test, map_with_state_matches_the_model) {
   }
   EXPECT_GT(timeouts, 0u) << "no key timed out: the input does not test timeouts";
   EXPECT_GT(removals, 0u) << "no key was removed by f: the input does not test removal";
-  const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
-  EXPECT_EQ(log_.str().find("was not compiled by nvcc") != std::string::npos, staged) << log_.str();
+  expect_staging_said();
 }
 
 TEST_P(device_function_test, bad_windows_and_record_types_are_errors_at_graph_building) {
