@@ -614,6 +614,77 @@ node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter
   });
 }
 
+namespace {
+
+/// flat_map(on_device(f)) of one batch to integers or int_pair records: f
+/// counts each record's outputs, the counts are scanned into offsets, then f
+/// writes them. Staged through host memory where f runs on the host and the
+/// backend is CUDA.
+void record_flat_map_with(const batch_data& in, batch_data& out, const record_flat_map_kernel& k, stream_view s) {
+  const size_type n = in.size();
+  const bool pairs = out.kind == record_kind::int_pairs;
+  const key_columns keys = keys_of(in);
+  const void* values = values_of(in);
+  if (!s.is_cuda() || k.device_count) {
+    column<std::int64_t> counts{n, s};
+    if (n > 0) {
+      if (s.is_cuda()) {
+        k.device_count(keys, values, counts.data(), n, s);
+      } else {
+        k.host_count(keys, values, counts.data(), n);
+      }
+    }
+    const column<std::int64_t> offsets = offsets_of_counts(counts.view(), s);
+    const std::int64_t total = host_copy(offsets.data() + n, 1, s).front();
+    column<std::int64_t> new_keys{pairs ? total : 0, s};
+    column<std::int64_t> new_values{total, s};
+    if (total > 0) {
+      std::int64_t* out_keys = pairs ? new_keys.data() : nullptr;
+      if (s.is_cuda()) {
+        k.device_emit(keys, values, offsets.data(), out_keys, new_values.data(), n, s);
+      } else {
+        k.host_emit(keys, values, offsets.data(), out_keys, new_values.data(), n);
+      }
+    }
+    if (pairs) out.int_keys = out.own(std::move(new_keys)).view();
+    out.values = out.own(std::move(new_values)).view();
+    out.strings = out.own(string_spans{}).view();
+    return;
+  }
+  const staged_records h{keys, in.strings.chars_size(), values, n, s};
+  std::vector<std::int64_t> offsets(static_cast<std::size_t>(n) + 1, 0);
+  k.host_count(h.keys, h.value_data(), offsets.data() + 1, n);
+  for (std::size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
+  const std::int64_t total = offsets.back();
+  std::vector<std::int64_t> new_keys(pairs ? static_cast<std::size_t>(total) : 0);
+  std::vector<std::int64_t> new_values(static_cast<std::size_t>(total));
+  k.host_emit(h.keys, h.value_data(), offsets.data(), pairs ? new_keys.data() : nullptr, new_values.data(), n);
+  column<std::int64_t> d_keys{pairs ? total : 0, s};
+  column<std::int64_t> d_values{total, s};
+  upload_into(d_keys.data(), new_keys, s);
+  upload_into(d_values.data(), new_values, s);
+  if (pairs) out.int_keys = out.own(std::move(d_keys)).view();
+  out.values = out.own(std::move(d_values)).view();
+  out.strings = out.own(string_spans{}).view();
+}
+
+}  // namespace
+
+node_ptr make_device_record_flat_map(const node_ptr& parent, record_kind out,
+                                     std::shared_ptr<const record_flat_map_kernel> k) {
+  auto ctx = building(parent, "flat_map");
+  GPUSTREAM_EXPECTS(k && k->host_count && k->host_emit, "flat_map: an empty function");
+  const record_kind in = parent->kind();
+  GPUSTREAM_EXPECTS(in == record_kind::strings || in == record_kind::integers || is_keyed_value(in),
+                    "flat_map(on_device(f)): needs a dstream of strings, integers or pairs");
+  GPUSTREAM_EXPECTS(out == record_kind::integers || out == record_kind::int_pairs,
+                    "flat_map(on_device(f)): gives integers or pairs of integers");
+  note_staged(parent, static_cast<bool>(k->device_count), "flat_map");
+  return make_unary(parent, out, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
+    record_flat_map_with(src, dst, *k, s);
+  });
+}
+
 node_ptr make_device_record_map(const node_ptr& parent, record_kind out, std::shared_ptr<const record_map_kernel> k) {
   auto ctx = building(parent, "map");
   GPUSTREAM_EXPECTS(k && k->host, "map: an empty function");

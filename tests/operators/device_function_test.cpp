@@ -1,7 +1,8 @@
 // User functors on the backend (on_device) through a streaming_context,
 // against a reference model of Spark's semantics: map_values, map (of
-// integers, and of whole records to integers and to pairs with new keys), flat_map
-// (substrings, cut to their record), filter,
+// integers, and of whole records to integers and to pairs with new keys),
+// flat_map (substrings, cut to their record; whole records to integers and
+// integer pairs), filter,
 // reduce_by_key with user reductions (xor, gcd, max) over the three pair
 // types, their windows and running state, update_state_by_key with updates
 // that are not reductions, reduce and reduce_by_window of
@@ -210,6 +211,50 @@ struct count_as_double {
     if (state.is_timing_out()) return -1.0;
     state.update(state.get() + 1);
     return static_cast<double>(state.get()) + 0.5;
+  }
+};
+
+// flat_map(on_device(f)) of whole records to integers and integer pairs.
+/// Each maximal run of ASCII digits of a line, as a number (at most 15 digits
+/// kept).
+struct numbers_in_line {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref line, integer_sink& emit) const {
+    std::int64_t value = 0;
+    int digits = 0;
+    for (length_type i = 0; i <= line.size; ++i) {
+      const bool digit = i < line.size && line.data[i] >= '0' && line.data[i] <= '9';
+      if (digit) {
+        if (digits < 15) value = value * 10 + (line.data[i] - '0');
+        ++digits;
+      } else if (digits > 0) {
+        emit(value);
+        value = 0;
+        digits = 0;
+      }
+    }
+  }
+};
+/// (key, v) -> |v| % 4 records (key length, v + j) for j = 0, 1, ...
+struct repeated_by_value {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref key, std::int64_t v, int_pair_sink& emit) const {
+    const std::int64_t times = (v < 0 ? -v : v) % 4;
+    for (std::int64_t j = 0; j < times; ++j) emit(key.size, v + j);
+  }
+};
+/// (k, v) -> k and v when they differ, else nothing.
+struct both_unless_equal {
+  GPUSTREAM_HOST_DEVICE void operator()(std::int64_t k, std::int64_t v, integer_sink& emit) const {
+    if (k == v) return;
+    emit(k);
+    emit(v);
+  }
+};
+/// (key, x) -> (first byte, 1) once per whole unit of |x| above 200.
+struct over_two_hundred {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref key, double x, int_pair_sink& emit) const {
+    for (double left = (x < 0 ? -x : x) - 200.0; left >= 1.0; left -= 1.0) {
+      emit(static_cast<unsigned char>(key.data[0]), 1);
+    }
   }
 };
 
@@ -523,6 +568,83 @@ TEST_P(device_function_test, maps_of_whole_records_match_the_model) {
     EXPECT_EQ(summed_by_length.seen[t], std::vector<int_pair>(sums.begin(), sums.end()));
   }
   EXPECT_GT(records, 0u);
+  expect_staging_said();
+}
+
+// flat_map(on_device(f)) from strings, pairs of each type and integers to
+// integers and to integer pairs, against the model: zero or more records per
+// input, in order.
+TEST_P(device_function_test, flat_maps_of_whole_records_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+
+  streaming_context ctx{options()};
+  auto [lines, pairs, doubles, ints] = streams_of(ctx, input);
+  recorder<std::string> all_lines;
+  recorder<std::int64_t> numbers, unequal, lengths_of_lines;
+  recorder<int_pair> repeated, big;
+  lines.foreach_batch(all_lines.sink());
+  lines.flat_map(on_device(numbers_in_line{})).foreach_batch(numbers.sink());
+  pairs.flat_map(on_device(repeated_by_value{})).foreach_batch(repeated.sink());
+  ints.flat_map(on_device(both_unless_equal{})).foreach_batch(unequal.sink());
+  doubles.flat_map(on_device(over_two_hundred{})).foreach_batch(big.sink());
+  // Integers to integers: each length, then its half when it is even.
+  lines.map([](const std::string& l) { return static_cast<std::int64_t>(l.size()); })
+      .flat_map(on_device([] TEST_HOST_DEVICE_LAMBDA(std::int64_t x, integer_sink& emit) {
+        emit(x);
+        if (x % 2 == 0) emit(x / 2);
+      }))
+      .foreach_batch(lengths_of_lines.sink());
+  run(ctx, n + 2);
+
+  ASSERT_FALSE(all_lines.seen.empty());
+  const batch_time first = all_lines.seen.begin()->first;
+  const int total = static_cast<int>(all_lines.seen.size());
+  std::size_t emitted = 0;
+  for (int i = 1; i <= total; ++i) {
+    const batch_time t = first + (i - 1) * interval.count();
+    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+    const auto& batch = i <= n ? input[static_cast<std::size_t>(i - 1)] : std::vector<std::string>{};
+    ASSERT_EQ(all_lines.seen[t], batch) << "the queue's batches did not arrive one per interval";
+    std::vector<std::int64_t> want_numbers, want_unequal, want_lengths;
+    std::vector<int_pair> want_repeated, want_big;
+    for (const auto& l : batch) {
+      std::string run;
+      for (char c : l + " ") {
+        if (c >= '0' && c <= '9') {
+          run += c;
+        } else if (!run.empty()) {
+          want_numbers.push_back(std::stoll(run.substr(0, 15)));
+          run.clear();
+        }
+      }
+      const word_pair p = parse(l);
+      for (std::int64_t j = 0; j < std::abs(p.second) % 4; ++j) {
+        want_repeated.emplace_back(static_cast<std::int64_t>(p.first.size()), p.second + j);
+      }
+      const int_pair ip = int_key(p);
+      if (ip.first != ip.second) {
+        want_unequal.push_back(ip.first);
+        want_unequal.push_back(ip.second);
+      }
+      const keyed_double dp = quarter(p);
+      for (double left = std::fabs(dp.second) - 200.0; left >= 1.0; left -= 1.0) {
+        want_big.emplace_back(static_cast<unsigned char>(dp.first[0]), 1);
+      }
+      const auto len = static_cast<std::int64_t>(l.size());
+      want_lengths.push_back(len);
+      if (len % 2 == 0) want_lengths.push_back(len / 2);
+    }
+    emitted += want_repeated.size() + want_big.size();
+    EXPECT_EQ(numbers.seen[t], want_numbers);
+    EXPECT_EQ(repeated.seen[t], want_repeated);
+    EXPECT_EQ(unequal.seen[t], want_unequal);
+    EXPECT_EQ(big.seen[t], want_big);
+    EXPECT_EQ(lengths_of_lines.seen[t], want_lengths);
+  }
+  EXPECT_GT(emitted, 0u);
   expect_staging_said();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
 // User functors that run on the backend: `stream.map_values(on_device(f))`,
-// `map(on_device(f))` of whole records to integers or integer pairs,
+// `map(on_device(f))` and `flat_map(on_device(f))` of whole records to
+// integers or integer pairs,
 // `update_state_by_key(on_device(f))` with a general update function,
 // `map_with_state(on_device(f))`,
 // `flat_map(on_device(f))` over strings, `filter(on_device(pred))`,
@@ -168,6 +169,21 @@ struct record_map_kernel {
       device;
 };
 
+/// flat_map of whole records to integers or int_pair records: the two passes
+/// of record_count_op and record_emit_op (out_keys null for integers).
+struct record_flat_map_kernel {
+  std::function<void(const key_columns& keys, const void* values, std::int64_t* counts, size_type n)> host_count;
+  std::function<void(const key_columns& keys, const void* values, const std::int64_t* offsets,
+                     std::int64_t* out_keys, std::int64_t* out_values, size_type n)>
+      host_emit;
+  std::function<void(const key_columns& keys, const void* values, std::int64_t* counts, size_type n,
+                     stream_view s)>
+      device_count;
+  std::function<void(const key_columns& keys, const void* values, const std::int64_t* offsets,
+                     std::int64_t* out_keys, std::int64_t* out_values, size_type n, stream_view s)>
+      device_emit;
+};
+
 /// update_state_by_key with a general function: key k has the state
 /// values[state_offsets[k], state_offsets[k + 1]) (none or one) and the new
 /// values values[new_offsets[k], new_offsets[k + 1]); keep[k] and out[k] get
@@ -257,6 +273,42 @@ class substring_sink {
   std::int64_t count_ = 0;
 };
 
+/// What flat_map(on_device(f)) to integers hands `f` with each record:
+/// `emit(x)` outputs the integer x as a record. `f` runs twice per record,
+/// once to count and once to write, and must emit the same records both times.
+class integer_sink {
+ public:
+  GPUSTREAM_HOST_DEVICE explicit integer_sink(std::int64_t* out) : out_{out} {}
+  GPUSTREAM_HOST_DEVICE void operator()(std::int64_t x) {
+    if (out_ != nullptr) out_[count_] = x;
+    ++count_;
+  }
+  GPUSTREAM_HOST_DEVICE std::int64_t count() const { return count_; }
+
+ private:
+  std::int64_t* out_;
+  std::int64_t count_ = 0;
+};
+
+/// The same for int_pair records: `emit(key, value)`.
+class int_pair_sink {
+ public:
+  GPUSTREAM_HOST_DEVICE int_pair_sink(std::int64_t* keys, std::int64_t* values) : keys_{keys}, values_{values} {}
+  GPUSTREAM_HOST_DEVICE void operator()(std::int64_t key, std::int64_t value) {
+    if (keys_ != nullptr) {
+      keys_[count_] = key;
+      values_[count_] = value;
+    }
+    ++count_;
+  }
+  GPUSTREAM_HOST_DEVICE std::int64_t count() const { return count_; }
+
+ private:
+  std::int64_t* keys_;
+  std::int64_t* values_;
+  std::int64_t count_ = 0;
+};
+
 namespace detail {
 
 /// flat_map's two passes over record i.
@@ -328,6 +380,61 @@ struct keep_op {
   GPUSTREAM_HOST_DEVICE std::uint8_t operator()(size_type i) const {
     const bool keep = call_on_record<Shape>(pred, keys, values, i);
     return keep ? 1 : 0;
+  }
+};
+
+/// `f` called on record i of a batch, by the shape of its records, with `sink` last.
+template <filter_shape Shape, class F, class Sink>
+GPUSTREAM_HOST_DEVICE void call_with_sink(const F& f, const key_columns& keys, const void* values, size_type i,
+                                          Sink& sink) {
+  if constexpr (Shape == filter_shape::string) {
+    f(keys.strings.element(i), sink);
+  } else if constexpr (Shape == filter_shape::integer) {
+    f(static_cast<const std::int64_t*>(values)[i], sink);
+  } else if constexpr (Shape == filter_shape::string_int) {
+    f(keys.strings.element(i), static_cast<const std::int64_t*>(values)[i], sink);
+  } else if constexpr (Shape == filter_shape::string_double) {
+    f(keys.strings.element(i), static_cast<const double*>(values)[i], sink);
+  } else {
+    f(keys.int_keys[i], static_cast<const std::int64_t*>(values)[i], sink);
+  }
+}
+
+/// flat_map(on_device(f)) to integers (or int_pair, `Pair`): pass 1 counts
+/// record i's outputs, pass 2 writes them from offsets[i].
+template <filter_shape Shape, bool Pair, class F>
+struct record_count_op {
+  F f;
+  key_columns keys;
+  const void* values;
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(size_type i) const {
+    if constexpr (Pair) {
+      int_pair_sink sink{nullptr, nullptr};
+      call_with_sink<Shape>(f, keys, values, i, sink);
+      return sink.count();
+    } else {
+      integer_sink sink{nullptr};
+      call_with_sink<Shape>(f, keys, values, i, sink);
+      return sink.count();
+    }
+  }
+};
+template <filter_shape Shape, bool Pair, class F>
+struct record_emit_op {
+  F f;
+  key_columns keys;
+  const void* values;
+  const std::int64_t* offsets;
+  std::int64_t* out_keys;
+  std::int64_t* out_values;
+  GPUSTREAM_HOST_DEVICE void operator()(size_type i) const {
+    if constexpr (Pair) {
+      int_pair_sink sink{out_keys + offsets[i], out_values + offsets[i]};
+      call_with_sink<Shape>(f, keys, values, i, sink);
+    } else {
+      integer_sink sink{out_values + offsets[i]};
+      call_with_sink<Shape>(f, keys, values, i, sink);
+    }
   }
 };
 
@@ -507,6 +614,38 @@ std::shared_ptr<const record_map_kernel> make_record_map_kernel(F f) {
     on_stream("map", [&] {
       thrust::for_each(device_policy(s), first, first + n,
                        record_map_op<Shape, Pair, F>{f, keys, values, out_keys, out_values});
+    });
+  };
+#endif
+  return k;
+}
+
+template <filter_shape Shape, bool Pair, class F>
+std::shared_ptr<const record_flat_map_kernel> make_record_flat_map_kernel(F f) {
+  auto k = std::make_shared<record_flat_map_kernel>();
+  k->host_count = [f](const key_columns& keys, const void* values, std::int64_t* counts, size_type n) {
+    const record_count_op<Shape, Pair, F> op{f, keys, values};
+    for (size_type i = 0; i < n; ++i) counts[i] = op(i);
+  };
+  k->host_emit = [f](const key_columns& keys, const void* values, const std::int64_t* offsets,
+                     std::int64_t* out_keys, std::int64_t* out_values, size_type n) {
+    const record_emit_op<Shape, Pair, F> op{f, keys, values, offsets, out_keys, out_values};
+    for (size_type i = 0; i < n; ++i) op(i);
+  };
+#if defined(__CUDACC__)
+  k->device_count = [f](const key_columns& keys, const void* values, std::int64_t* counts, size_type n,
+                        stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("flat_map", [&] {
+      thrust::transform(device_policy(s), first, first + n, counts, record_count_op<Shape, Pair, F>{f, keys, values});
+    });
+  };
+  k->device_emit = [f](const key_columns& keys, const void* values, const std::int64_t* offsets,
+                       std::int64_t* out_keys, std::int64_t* out_values, size_type n, stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("flat_map", [&] {
+      thrust::for_each(device_policy(s), first, first + n,
+                       record_emit_op<Shape, Pair, F>{f, keys, values, offsets, out_keys, out_values});
     });
   };
 #endif

@@ -297,6 +297,24 @@ struct record_call_result<keyed_double, F> : std::invoke_result<const F&, string
 template <class F>
 struct record_call_result<int_pair, F> : std::invoke_result<const F&, std::int64_t, std::int64_t> {};
 
+/// Whether `f` takes a record of type T (as record_call_result) and then a Sink&.
+template <class T, class F, class Sink>
+inline constexpr bool record_sink_invocable_v = false;
+template <class F, class Sink>
+inline constexpr bool record_sink_invocable_v<std::string, F, Sink> = std::is_invocable_v<const F&, string_ref, Sink&>;
+template <class F, class Sink>
+inline constexpr bool record_sink_invocable_v<std::int64_t, F, Sink> =
+    std::is_invocable_v<const F&, std::int64_t, Sink&>;
+template <class F, class Sink>
+inline constexpr bool record_sink_invocable_v<word_pair, F, Sink> =
+    std::is_invocable_v<const F&, string_ref, std::int64_t, Sink&>;
+template <class F, class Sink>
+inline constexpr bool record_sink_invocable_v<keyed_double, F, Sink> =
+    std::is_invocable_v<const F&, string_ref, double, Sink&>;
+template <class F, class Sink>
+inline constexpr bool record_sink_invocable_v<int_pair, F, Sink> =
+    std::is_invocable_v<const F&, std::int64_t, std::int64_t, Sink&>;
+
 using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
 using state_update =
@@ -348,6 +366,9 @@ node_ptr make_state_snapshots(const node_ptr& mapped);
 node_ptr make_device_map(const node_ptr& parent, record_kind out, const char* name,
                          std::shared_ptr<const map_kernel> k);
 node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter_kernel> k);
+/// flat_map(on_device(f)) of whole records to integers or integer pairs (`out`).
+node_ptr make_device_record_flat_map(const node_ptr& parent, record_kind out,
+                                     std::shared_ptr<const record_flat_map_kernel> k);
 /// map(on_device(f)) of whole records to integers (`out` integers) or integer pairs (`out` int_pairs).
 node_ptr make_device_record_map(const node_ptr& parent, record_kind out, std::shared_ptr<const record_map_kernel> k);
 node_ptr make_device_flat_map(const node_ptr& parent, std::shared_ptr<const flat_map_kernel> k);
@@ -629,13 +650,33 @@ class dstream {
   /// `f(string_ref record, substring_sink& emit)` calls `emit(start, length)`
   /// for each substring of the record to output, in order (a split on a
   /// delimiter, the fields of a log line). The new records are views into the
-  /// batch's text; see substring_sink. T must be std::string.
+  /// batch's text; see substring_sink (for T std::string).
+  ///
+  /// flat_map(on_device(f)) of whole records to integers or integer pairs:
+  /// `f` takes a record as filter(on_device(pred)) does, then a sink:
+  /// `f(..., integer_sink& emit)` calls emit(x) for each std::int64_t record
+  /// (dstream<std::int64_t>), `f(..., int_pair_sink& emit)` emit(key, value)
+  /// for each int_pair record. T is std::string, std::int64_t or one of the
+  /// three pair types. `f` runs twice per record (count, then write) and must
+  /// emit the same records both times.
   template <class F>
-  dstream<std::string> flat_map(device_function<F> fn) const {
-    static_assert(std::is_same_v<T, std::string>, "flat_map(on_device(f)) needs a dstream<std::string>");
-    static_assert(std::is_invocable_v<const F&, string_ref, substring_sink&>,
-                  "flat_map(on_device(f)): f must take (gpustream::string_ref, gpustream::substring_sink&)");
-    return dstream<std::string>{detail::make_device_flat_map(node_, detail::make_flat_map_kernel(std::move(fn.f)))};
+  auto flat_map(device_function<F> fn) const {
+    static_assert(std::is_same_v<T, std::string> || std::is_same_v<T, std::int64_t> || detail::is_keyed_value_v<T>,
+                  "flat_map(on_device(f)) needs a dstream of strings, integers or pairs");
+    constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
+    if constexpr (std::is_same_v<T, std::string> && std::is_invocable_v<const F&, string_ref, substring_sink&>) {
+      return dstream<std::string>{
+          detail::make_device_flat_map(node_, detail::make_flat_map_kernel(std::move(fn.f)))};
+    } else if constexpr (detail::record_sink_invocable_v<T, F, integer_sink>) {
+      return dstream<std::int64_t>{detail::make_device_record_flat_map(
+          node_, detail::record_kind::integers, detail::make_record_flat_map_kernel<shape, false>(std::move(fn.f)))};
+    } else {
+      static_assert(detail::record_sink_invocable_v<T, F, int_pair_sink>,
+                    "flat_map(on_device(f)): f must take a record and then a gpustream::substring_sink& (strings "
+                    "only), a gpustream::integer_sink& or a gpustream::int_pair_sink&");
+      return dstream<int_pair>{detail::make_device_record_flat_map(
+          node_, detail::record_kind::int_pairs, detail::make_record_flat_map_kernel<shape, true>(std::move(fn.f)))};
+    }
   }
   /// Spark's map with a functor on the backend, from whole records to
   /// integers or to pairs of integers (so keys may change): `f` takes a
