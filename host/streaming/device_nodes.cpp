@@ -196,6 +196,28 @@ key_columns keys_of(const batch_data& b) {
   return keys;
 }
 
+/// Sets `out`'s keys to those at `rows`: strings copied into a column of
+/// their own (so that `out` keeps no buffer of their batch), or integers.
+void set_keys_at(batch_data& out, string_spans_view strings, column_view<row_index> rows, stream_view s) {
+  const string_spans picked = gather(strings, rows, s);
+  const string_column& keys = out.own(concatenate(std::vector<string_spans_view>{picked.view()}, s));
+  out.strings = out.own(spans_of(keys.view(), s)).view();
+}
+void set_keys_at(batch_data& out, column_view<std::int64_t> int_keys, column_view<row_index> rows, stream_view s) {
+  out.int_keys = out.own(gather(int_keys, rows, s)).view();
+  out.strings = out.own(string_spans{}).view();
+}
+
+/// Sets `out`'s values (`doubles` for doubles) to those at `rows`.
+template <class V>
+void set_values_at(batch_data& out, column_view<V> values, column_view<row_index> rows, stream_view s) {
+  if constexpr (std::is_same_v<V, double>) {
+    out.doubles = out.own(gather(values, rows, s)).view();
+  } else {
+    out.values = out.own(gather(values, rows, s)).view();
+  }
+}
+
 /// The two passes of a flat_map kernel over backend memory: on the CUDA
 /// backend its kernels, on the CPU backend its host loops.
 void flat_map_count(const flat_map_kernel& k, spans_device_view in, std::int64_t* counts, stream_view s) {
@@ -385,18 +407,11 @@ class device_map_state_node final : public node, public state_source {
     auto next = std::make_shared<batch_data>();
     next->kind = in_kind_;
     if constexpr (string_keys) {
-      const string_spans kept_keys = gather(key_spans.view(), kept.view(), s);
-      const string_column& copied = next->own(concatenate(std::vector<string_spans_view>{kept_keys.view()}, s));
-      next->strings = next->own(spans_of(copied.view(), s)).view();
+      set_keys_at(*next, key_spans.view(), kept.view(), s);
     } else {
-      next->int_keys = next->own(gather(t.keys.view(), kept.view(), s)).view();
-      next->strings = next->own(string_spans{}).view();
+      set_keys_at(*next, t.keys.view(), kept.view(), s);
     }
-    if constexpr (std::is_same_v<V, double>) {
-      next->doubles = next->own(gather(new_values.view(), kept.view(), s)).view();
-    } else {
-      next->values = next->own(gather(new_values.view(), kept.view(), s)).view();
-    }
+    set_values_at(*next, new_values.view(), kept.view(), s);
     last_ = gather(new_last.view(), kept.view(), s);
     state_ = next;
 
@@ -491,20 +506,11 @@ class device_state_node final : public node {
     const column<row_index> rows = select_rows(keep.view(), s);
     auto out = std::make_shared<batch_data>();
     out->kind = kind();
-    if constexpr (std::is_same_v<V, double>) {
-      out->doubles = out->own(gather(next.view(), rows.view(), s)).view();
-    } else {
-      out->values = out->own(gather(next.view(), rows.view(), s)).view();
-    }
+    set_values_at(*out, next.view(), rows.view(), s);
     if constexpr (std::is_same_v<Keys, string_spans_view>) {
-      // The kept keys are copied out: the state keeps no buffer of this batch.
-      const string_spans all = spans_of(t.keys.view(), s);
-      const string_spans kept = gather(all.view(), rows.view(), s);
-      const string_column& keys = out->own(concatenate(std::vector<string_spans_view>{kept.view()}, s));
-      out->strings = out->own(spans_of(keys.view(), s)).view();
+      set_keys_at(*out, spans_of(t.keys.view(), s).view(), rows.view(), s);
     } else {
-      out->int_keys = out->own(gather(t.keys.view(), rows.view(), s)).view();
-      out->strings = out->own(string_spans{}).view();
+      set_keys_at(*out, t.keys.view(), rows.view(), s);
     }
     // Temporaries of this step (the cogroup, the flags) are freed on return:
     // stream-ordered, after the work above.
@@ -544,13 +550,9 @@ batch_ptr reduce_with(const batch_data& in, const reduce_kernel& k, stream_view 
     out->values = out->own(std::move(r)).view();
   }
   if (in.kind == record_kind::int_pairs) {
-    out->int_keys = out->own(gather(in.int_keys, g.first.view(), s)).view();
-    out->strings = out->own(string_spans{}).view();
+    set_keys_at(*out, in.int_keys, g.first.view(), s);
   } else {
-    // The keys are copied out of `in`'s text: the table keeps none of its buffers.
-    const string_spans firsts = gather(in.strings, g.first.view(), s);
-    const string_column& keys = out->own(concatenate(std::vector<string_spans_view>{firsts.view()}, s));
-    out->strings = out->own(spans_of(keys.view(), s)).view();
+    set_keys_at(*out, in.strings, g.first.view(), s);  // the table keeps none of `in`'s buffers
   }
   return out;
 }
