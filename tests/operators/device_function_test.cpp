@@ -332,6 +332,24 @@ class device_function_test : public operator_test {
     auto pairs = lines.map(parse);
     return streams{lines, pairs, pairs.map(quarter), pairs.map(int_key)};
   }
+  /// Checks that each batch that ran got its input lines whole (empty past
+  /// the input), then runs `check(i, t, batch)` on it: i from 1, its time, its lines.
+  template <class Check>
+  void for_each_batch(const recorder<std::string>& all_lines, const batches& input, Check&& check) const {
+    ASSERT_FALSE(all_lines.seen.empty());
+    const batch_time first = all_lines.seen.begin()->first;
+    const int total = static_cast<int>(all_lines.seen.size());
+    const std::vector<std::string> none;
+    for (int i = 1; i <= total; ++i) {
+      const batch_time t = first + (i - 1) * interval.count();
+      SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
+      const auto& batch = i <= static_cast<int>(input.size()) ? input[static_cast<std::size_t>(i - 1)] : none;
+      const auto seen = all_lines.seen.find(t);
+      ASSERT_TRUE(seen != all_lines.seen.end()) << "no batch at " << t;
+      ASSERT_EQ(seen->second, batch) << "the queue's batches did not arrive one per interval";
+      check(i, t, batch);
+    }
+  }
   /// Where the functors cannot run in kernels, the context says so (once stopped).
   void expect_staging_said() const {
     const bool staged = GetParam() == backend::cuda && !compiled_by_nvcc;
@@ -528,15 +546,8 @@ TEST_P(device_function_test, maps_of_whole_records_match_the_model) {
   ints.map(on_device(key_minus_value{})).foreach_batch(differences.sink());
   run(ctx, n + 2);
 
-  ASSERT_FALSE(all_lines.seen.empty());
-  const batch_time first = all_lines.seen.begin()->first;
-  const int total = static_cast<int>(all_lines.seen.size());
   std::size_t records = 0;
-  for (int i = 1; i <= total; ++i) {
-    const batch_time t = first + (i - 1) * interval.count();
-    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
-    const auto& batch = i <= n ? input[static_cast<std::size_t>(i - 1)] : std::vector<std::string>{};
-    ASSERT_EQ(all_lines.seen[t], batch) << "the queue's batches did not arrive one per interval";
+  for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
     std::vector<int_pair> want_by_length, want_swapped, want_buckets, want_shapes, want_lambda;
     std::vector<std::int64_t> want_digits, want_plus, want_differences;
     for (const auto& l : batch) {
@@ -566,7 +577,7 @@ TEST_P(device_function_test, maps_of_whole_records_match_the_model) {
     std::map<std::int64_t, std::int64_t> sums;
     for (const auto& [k, v] : want_by_length) sums[k] += v;
     EXPECT_EQ(summed_by_length.seen[t], std::vector<int_pair>(sums.begin(), sums.end()));
-  }
+  });
   EXPECT_GT(records, 0u);
   expect_staging_said();
 }
@@ -599,15 +610,8 @@ TEST_P(device_function_test, flat_maps_of_whole_records_match_the_model) {
       .foreach_batch(lengths_of_lines.sink());
   run(ctx, n + 2);
 
-  ASSERT_FALSE(all_lines.seen.empty());
-  const batch_time first = all_lines.seen.begin()->first;
-  const int total = static_cast<int>(all_lines.seen.size());
   std::size_t emitted = 0;
-  for (int i = 1; i <= total; ++i) {
-    const batch_time t = first + (i - 1) * interval.count();
-    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
-    const auto& batch = i <= n ? input[static_cast<std::size_t>(i - 1)] : std::vector<std::string>{};
-    ASSERT_EQ(all_lines.seen[t], batch) << "the queue's batches did not arrive one per interval";
+  for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
     std::vector<std::int64_t> want_numbers, want_unequal, want_lengths;
     std::vector<int_pair> want_repeated, want_big;
     for (const auto& l : batch) {
@@ -643,7 +647,7 @@ TEST_P(device_function_test, flat_maps_of_whole_records_match_the_model) {
     EXPECT_EQ(unequal.seen[t], want_unequal);
     EXPECT_EQ(big.seen[t], want_big);
     EXPECT_EQ(lengths_of_lines.seen[t], want_lengths);
-  }
+  });
   EXPECT_GT(emitted, 0u);
   expect_staging_said();
 }
@@ -707,16 +711,10 @@ TEST_P(device_function_test, general_state_updates_match_the_model) {
     as_doubles.push_back(mapped<keyed_double>(batch, quarter));
     as_ints.push_back(mapped<int_pair>(batch, int_key));
   }
-  ASSERT_FALSE(all_lines.seen.empty());
-  const batch_time first = all_lines.seen.begin()->first;
-  const int total = static_cast<int>(all_lines.seen.size());
   std::size_t removed_by_f = 0;
   std::size_t decayed = 0;
   std::size_t previous_keys = 0;
-  for (int i = 1; i <= total; ++i) {
-    const batch_time t = first + (i - 1) * interval.count();
-    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
-    ASSERT_EQ(all_lines.seen[t], i <= n ? input[static_cast<std::size_t>(i - 1)] : std::vector<std::string>{});
+  for_each_batch(all_lines, input, [&](int i, batch_time t, const std::vector<std::string>&) {
     const auto want_counts = model_state(as_pairs, i, decaying_count{});
     EXPECT_EQ(sorted(counts.seen[t]), std::vector<word_pair>(want_counts.begin(), want_counts.end()));
     const auto want_ints = model_state(as_ints, i, decaying_count{});
@@ -736,7 +734,7 @@ TEST_P(device_function_test, general_state_updates_match_the_model) {
       if (!want_counts.count(k)) ++(v <= 1 ? decayed : removed_by_f);
     }
     previous_keys += before.size();
-  }
+  });
   EXPECT_GT(removed_by_f + decayed, 0u) << "no key left the state: the input does not test removal";
   EXPECT_GT(previous_keys, 0u);
   expect_staging_said();
@@ -865,16 +863,9 @@ TEST_P(device_function_test, map_with_state_matches_the_model) {
     }
   };
 
-  ASSERT_FALSE(all_lines.seen.empty());
-  const batch_time first = all_lines.seen.begin()->first;
-  const int total = static_cast<int>(all_lines.seen.size());
   std::size_t timeouts = 0;
   std::size_t removals = 0;
-  for (int i = 1; i <= total; ++i) {
-    const batch_time t = first + (i - 1) * interval.count();
-    SCOPED_TRACE("batch " + std::to_string(i) + " of " + std::to_string(total));
-    const auto& batch = i <= n ? input[static_cast<std::size_t>(i - 1)] : std::vector<std::string>{};
-    ASSERT_EQ(all_lines.seen[t], batch) << "the queue's batches did not arrive one per interval";
+  for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
     const auto p = mapped<word_pair>(batch, [](word_pair x) { return x; });
     sum_model.run_batch(p, t);
     plain_model.run_batch(p, t);
@@ -898,7 +889,7 @@ TEST_P(device_function_test, map_with_state_matches_the_model) {
       EXPECT_EQ(got_means[j].first, want_means[j].first);
       EXPECT_DOUBLE_EQ(got_means[j].second, want_means[j].second);
     }
-  }
+  });
   EXPECT_GT(timeouts, 0u) << "no key timed out: the input does not test timeouts";
   EXPECT_GT(removals, 0u) << "no key was removed by f: the input does not test removal";
   expect_staging_said();
