@@ -1,5 +1,6 @@
 #include "../common/random_text.hpp"
 #include "../common/reference.hpp"
+#include "../common/table_rows.hpp"
 #include "../common/test_utils.hpp"
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
@@ -11,23 +12,6 @@
 
 namespace gpustream::test {
 namespace {
-
-using counts = std::map<std::string, std::int64_t>;
-
-struct table_rows {
-  std::vector<std::string> keys;
-  std::vector<std::int64_t> values;
-};
-
-table_rows rows_of(const key_value_table& t) { return {t.keys.to_host(), t.values.to_host()}; }
-
-counts as_map(const table_rows& r) {
-  counts m;
-  for (std::size_t i = 0; i < r.keys.size(); ++i) {
-    EXPECT_TRUE(m.emplace(r.keys[i], r.values[i]).second) << "key appears twice: " << r.keys[i];
-  }
-  return m;
-}
 
 /// Rows must come ordered by (hash, bytes) whatever the backend or algorithm.
 void expect_canonical_order(const table_rows& r, hash_function f) {

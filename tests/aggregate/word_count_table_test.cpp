@@ -8,6 +8,7 @@
 
 #include "../common/random_text.hpp"
 #include "../common/reference.hpp"
+#include "../common/table_rows.hpp"
 #include "../common/test_utils.hpp"
 
 #include "kernels/detail/operators.hpp"
@@ -15,31 +16,12 @@
 #include <gpustream/aggregate/reduce_by_key.hpp>
 
 #include <algorithm>
-
 #include <map>
 #include <string>
 #include <vector>
 
 namespace gpustream::test {
 namespace {
-
-using counts = std::map<std::string, std::int64_t>;
-
-struct table_rows {
-  std::vector<std::string> keys;
-  std::vector<std::int64_t> values;
-  bool operator==(const table_rows& o) const { return keys == o.keys && values == o.values; }
-};
-
-table_rows rows_of(const key_value_table& t) { return {t.keys.to_host(), t.values.to_host()}; }
-
-counts as_map(const table_rows& r) {
-  counts m;
-  for (std::size_t i = 0; i < r.keys.size(); ++i) {
-    EXPECT_TRUE(m.emplace(r.keys[i], r.values[i]).second) << "key appears twice: " << r.keys[i];
-  }
-  return m;
-}
 
 class word_count_table_test : public backend_test {
  protected:
