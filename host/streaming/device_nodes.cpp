@@ -1,5 +1,6 @@
 // Nodes that run a user's device_function: map_values and map (of values,
-// and of whole records to integers or integer pairs), flat_map over strings,
+// and of whole records to integers or pairs), flat_map over strings and of
+// whole records,
 // filter, update_state_by_key with a general function, map_with_state, and
 // reduce_with (the reduction behind reduce_by_key(on_device(op)) and the
 // windows and state built on it). The kernels come from the caller's
@@ -26,6 +27,8 @@ namespace {
 // Values are 64-bit integers or doubles: staging moves 8 bytes per value.
 static_assert(sizeof(double) == sizeof(std::int64_t), "values are 8 bytes");
 using value_word = std::int64_t;
+
+bool has_string_keys(record_kind k);
 
 template <class T>
 std::vector<T> host_copy(const T* p, size_type n, stream_view s) {
@@ -88,17 +91,119 @@ void run_filter(const filter_kernel& k, const key_columns& keys, size_type chars
   upload_into(keep, flags, s);
 }
 
+/// The columns that map and flat_map of whole records write, for `n`
+/// records of `kind` (integers, int_pairs, pairs or keyed_doubles), in
+/// backend memory.
+struct record_columns {
+  record_kind kind;
+  column<std::int64_t> int_keys;
+  column<offset_type> starts;
+  column<length_type> lengths;
+  column<std::int64_t> values;
+  column<double> doubles;
+
+  record_columns(record_kind k, size_type n, stream_view s)
+      : kind{k},
+        int_keys{k == record_kind::int_pairs ? n : 0, s},
+        starts{has_string_keys(k) ? n : 0, s},
+        lengths{has_string_keys(k) ? n : 0, s},
+        values{k == record_kind::keyed_doubles ? 0 : n, s},
+        doubles{k == record_kind::keyed_doubles ? n : 0, s} {}
+
+  record_outputs targets() {
+    record_outputs out;
+    if (kind == record_kind::int_pairs) out.int_keys = int_keys.data();
+    if (has_string_keys(kind)) {
+      out.starts = starts.data();
+      out.lengths = lengths.data();
+    }
+    out.values = kind == record_kind::keyed_doubles ? static_cast<void*>(doubles.data()) : values.data();
+    return out;
+  }
+
+  /// Makes them `out`'s records; string keys are spans into `in`'s text,
+  /// which `out` keeps alive.
+  void install(const batch_data& in, batch_data& out) && {
+    if (kind == record_kind::int_pairs) out.int_keys = out.own(std::move(int_keys)).view();
+    if (has_string_keys(kind)) {
+      out.strings = out.own(string_spans{in.strings.chars(), in.strings.chars_size(), std::move(starts),
+                                         std::move(lengths)})
+                        .view();
+    } else {
+      out.strings = out.own(string_spans{}).view();
+    }
+    if (kind == record_kind::keyed_doubles) {
+      out.doubles = out.own(std::move(doubles)).view();
+    } else {
+      out.values = out.own(std::move(values)).view();
+    }
+  }
+};
+
+/// The same columns in host memory, where the functor runs on the host and
+/// the backend is CUDA.
+struct host_record_columns {
+  std::vector<std::int64_t> int_keys;
+  std::vector<offset_type> starts;
+  std::vector<length_type> lengths;
+  std::vector<value_word> values;
+
+  host_record_columns(record_kind k, size_type n)
+      : int_keys(k == record_kind::int_pairs ? static_cast<std::size_t>(n) : 0),
+        starts(has_string_keys(k) ? static_cast<std::size_t>(n) : 0),
+        lengths(has_string_keys(k) ? static_cast<std::size_t>(n) : 0),
+        values(static_cast<std::size_t>(n)) {}
+
+  record_outputs targets() {
+    record_outputs out;
+    if (!int_keys.empty()) out.int_keys = int_keys.data();
+    if (!starts.empty()) {
+      out.starts = starts.data();
+      out.lengths = lengths.data();
+    }
+    out.values = values.data();
+    return out;
+  }
+
+  void upload(record_columns& d, stream_view s) const {
+    upload_into(d.int_keys.data(), int_keys, s);
+    upload_into(d.starts.data(), starts, s);
+    upload_into(d.lengths.data(), lengths, s);
+    upload_into(d.kind == record_kind::keyed_doubles ? static_cast<void*>(d.doubles.data()) : d.values.data(),
+                values, s);
+  }
+};
+
+/// map(on_device(f)) of whole records into `d`: on the backend, or staged
+/// through host memory. Throws where `f` gave a string key outside its record.
 void run_record_map(const record_map_kernel& k, const key_columns& keys, size_type chars_size, const void* values,
-                    std::int64_t* out_keys, std::int64_t* out_values, size_type n, stream_view s) {
+                    record_columns& d, size_type n, stream_view s) {
   if (n == 0) return;
-  if (!s.is_cuda()) return k.host(keys, values, out_keys, out_values, n);
-  if (k.device) return k.device(keys, values, out_keys, out_values, n, s);
-  const staged_records h{keys, chars_size, values, n, s};
-  std::vector<std::int64_t> new_keys(out_keys != nullptr ? static_cast<std::size_t>(n) : 0);
-  std::vector<std::int64_t> new_values(static_cast<std::size_t>(n));
-  k.host(h.keys, h.value_data(), out_keys != nullptr ? new_keys.data() : nullptr, new_values.data(), n);
-  if (out_keys != nullptr) upload_into(out_keys, new_keys, s);
-  upload_into(out_values, new_values, s);
+  std::uint8_t bad_key = 0;
+  if (!s.is_cuda()) {
+    record_outputs out = d.targets();
+    out.bad_key = &bad_key;
+    k.host(keys, values, out, n);
+  } else if (k.device) {
+    // The flag is read back (a synchronization) only where keys are strings.
+    const bool strings = has_string_keys(d.kind);
+    column<std::uint8_t> flag{strings ? 1 : 0, s};
+    if (strings) fill_bytes(flag.data(), 0, 1, s);
+    record_outputs out = d.targets();
+    out.bad_key = flag.data();
+    k.device(keys, values, out, n, s);
+    if (strings) bad_key = host_copy(flag.data(), 1, s).front();
+  } else {
+    const staged_records h{keys, chars_size, values, n, s};
+    host_record_columns staged{d.kind, n};
+    record_outputs out = staged.targets();
+    out.bad_key = &bad_key;
+    k.host(h.keys, h.value_data(), out, n);
+    staged.upload(d, s);
+  }
+  GPUSTREAM_EXPECTS(bad_key == 0,
+                    "map(on_device(f)): f returned a string key that is not a part of its record (keys must be "
+                    "views into the record's bytes, or empty)");
 }
 
 void run_reduce(const reduce_kernel& k, const void* values, const row_groups& g, size_type n, void* out,
@@ -618,13 +723,12 @@ node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter
 
 namespace {
 
-/// flat_map(on_device(f)) of one batch to integers or int_pair records: f
-/// counts each record's outputs, the counts are scanned into offsets, then f
-/// writes them. Staged through host memory where f runs on the host and the
-/// backend is CUDA.
+/// flat_map(on_device(f)) of one batch of whole records: f counts each
+/// record's outputs, the counts are scanned into offsets, then f writes them.
+/// Staged through host memory where f runs on the host and the backend is
+/// CUDA.
 void record_flat_map_with(const batch_data& in, batch_data& out, const record_flat_map_kernel& k, stream_view s) {
   const size_type n = in.size();
-  const bool pairs = out.kind == record_kind::int_pairs;
   const key_columns keys = keys_of(in);
   const void* values = values_of(in);
   if (!s.is_cuda() || k.device_count) {
@@ -638,19 +742,15 @@ void record_flat_map_with(const batch_data& in, batch_data& out, const record_fl
     }
     const column<std::int64_t> offsets = offsets_of_counts(counts.view(), s);
     const std::int64_t total = host_copy(offsets.data() + n, 1, s).front();
-    column<std::int64_t> new_keys{pairs ? total : 0, s};
-    column<std::int64_t> new_values{total, s};
+    record_columns d{out.kind, total, s};
     if (total > 0) {
-      std::int64_t* out_keys = pairs ? new_keys.data() : nullptr;
       if (s.is_cuda()) {
-        k.device_emit(keys, values, offsets.data(), out_keys, new_values.data(), n, s);
+        k.device_emit(keys, values, offsets.data(), d.targets(), n, s);
       } else {
-        k.host_emit(keys, values, offsets.data(), out_keys, new_values.data(), n);
+        k.host_emit(keys, values, offsets.data(), d.targets(), n);
       }
     }
-    if (pairs) out.int_keys = out.own(std::move(new_keys)).view();
-    out.values = out.own(std::move(new_values)).view();
-    out.strings = out.own(string_spans{}).view();
+    std::move(d).install(in, out);
     return;
   }
   const staged_records h{keys, in.strings.chars_size(), values, n, s};
@@ -658,16 +758,28 @@ void record_flat_map_with(const batch_data& in, batch_data& out, const record_fl
   k.host_count(h.keys, h.value_data(), offsets.data() + 1, n);
   for (std::size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
   const std::int64_t total = offsets.back();
-  std::vector<std::int64_t> new_keys(pairs ? static_cast<std::size_t>(total) : 0);
-  std::vector<std::int64_t> new_values(static_cast<std::size_t>(total));
-  k.host_emit(h.keys, h.value_data(), offsets.data(), pairs ? new_keys.data() : nullptr, new_values.data(), n);
-  column<std::int64_t> d_keys{pairs ? total : 0, s};
-  column<std::int64_t> d_values{total, s};
-  upload_into(d_keys.data(), new_keys, s);
-  upload_into(d_values.data(), new_values, s);
-  if (pairs) out.int_keys = out.own(std::move(d_keys)).view();
-  out.values = out.own(std::move(d_values)).view();
-  out.strings = out.own(string_spans{}).view();
+  host_record_columns staged{out.kind, total};
+  k.host_emit(h.keys, h.value_data(), offsets.data(), staged.targets(), n);
+  record_columns d{out.kind, total, s};
+  staged.upload(d, s);
+  std::move(d).install(in, out);
+}
+
+}  // namespace
+
+namespace {
+
+/// The graph-building checks of map and flat_map of whole records.
+void expect_record_kinds(const node_ptr& parent, record_kind out, const char* op) {
+  const record_kind in = parent->kind();
+  const std::string name = std::string{op} + "(on_device(f))";
+  GPUSTREAM_EXPECTS(in == record_kind::strings || in == record_kind::integers || is_keyed_value(in),
+                    name + ": needs a dstream of strings, integers or pairs");
+  GPUSTREAM_EXPECTS(out == record_kind::integers || out == record_kind::int_pairs || out == record_kind::pairs ||
+                        out == record_kind::keyed_doubles,
+                    name + ": gives integers, int_pair, word_pair or keyed_double records");
+  GPUSTREAM_EXPECTS(!has_string_keys(out) || has_string_keys(in),
+                    name + ": string keys can only come from records with strings");
 }
 
 }  // namespace
@@ -676,11 +788,7 @@ node_ptr make_device_record_flat_map(const node_ptr& parent, record_kind out,
                                      std::shared_ptr<const record_flat_map_kernel> k) {
   auto ctx = building(parent, "flat_map");
   GPUSTREAM_EXPECTS(k && k->host_count && k->host_emit, "flat_map: an empty function");
-  const record_kind in = parent->kind();
-  GPUSTREAM_EXPECTS(in == record_kind::strings || in == record_kind::integers || is_keyed_value(in),
-                    "flat_map(on_device(f)): needs a dstream of strings, integers or pairs");
-  GPUSTREAM_EXPECTS(out == record_kind::integers || out == record_kind::int_pairs,
-                    "flat_map(on_device(f)): gives integers or pairs of integers");
+  expect_record_kinds(parent, out, "flat_map");
   note_staged(parent, static_cast<bool>(k->device_count), "flat_map");
   return make_unary(parent, out, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
     record_flat_map_with(src, dst, *k, s);
@@ -690,22 +798,13 @@ node_ptr make_device_record_flat_map(const node_ptr& parent, record_kind out,
 node_ptr make_device_record_map(const node_ptr& parent, record_kind out, std::shared_ptr<const record_map_kernel> k) {
   auto ctx = building(parent, "map");
   GPUSTREAM_EXPECTS(k && k->host, "map: an empty function");
-  const record_kind in = parent->kind();
-  GPUSTREAM_EXPECTS(in == record_kind::strings || in == record_kind::integers || is_keyed_value(in),
-                    "map(on_device(f)): needs a dstream of strings, integers or pairs");
-  GPUSTREAM_EXPECTS(out == record_kind::integers || out == record_kind::int_pairs,
-                    "map(on_device(f)): gives integers or pairs of integers");
+  expect_record_kinds(parent, out, "map");
   note_staged(parent, static_cast<bool>(k->device), "map");
   return make_unary(parent, out, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
     const size_type n = src.size();
-    const bool pairs = dst.kind == record_kind::int_pairs;
-    column<std::int64_t> new_keys{pairs ? n : 0, s};
-    column<std::int64_t> new_values{n, s};
-    run_record_map(*k, keys_of(src), src.strings.chars_size(), values_of(src), pairs ? new_keys.data() : nullptr,
-                   new_values.data(), n, s);
-    if (pairs) dst.int_keys = dst.own(std::move(new_keys)).view();
-    dst.values = dst.own(std::move(new_values)).view();
-    dst.strings = dst.own(string_spans{}).view();
+    record_columns d{dst.kind, n, s};
+    run_record_map(*k, keys_of(src), src.strings.chars_size(), values_of(src), d, n, s);
+    std::move(d).install(src, dst);
   });
 }
 

@@ -21,9 +21,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -255,6 +257,79 @@ struct over_two_hundred {
     for (double left = (x < 0 ? -x : x) - 200.0; left >= 1.0; left -= 1.0) {
       emit(static_cast<unsigned char>(key.data[0]), 1);
     }
+  }
+};
+
+// map and flat_map(on_device(f)) to pairs keyed by parts of the records.
+/// A line's first field (up to its first space) with the line's length; an
+/// empty key with no data pointer where the length is a multiple of 3.
+struct first_field {
+  GPUSTREAM_HOST_DEVICE device_pair<string_ref, std::int64_t> operator()(string_ref line) const {
+    if (line.size % 3 == 0) return {string_ref{nullptr, 0}, line.size};
+    length_type end = 0;
+    while (end < line.size && line.data[end] != ' ') ++end;
+    return {string_ref{line.data, end}, line.size};
+  }
+};
+/// (key, v) -> (the key without its first byte, v / 2 as a double).
+struct tail_and_half {
+  GPUSTREAM_HOST_DEVICE device_pair<string_ref, double> operator()(string_ref key, std::int64_t v) const {
+    return {string_ref{key.data + 1, key.size - 1}, static_cast<double>(v) / 2};
+  }
+};
+/// (key, x) -> (the key's last two bytes, x rounded down).
+struct last_two_floor {
+  GPUSTREAM_HOST_DEVICE device_pair<string_ref, std::int64_t> operator()(string_ref key, double x) const {
+    const length_type n = key.size < 2 ? key.size : 2;
+    const double down = x < 0 && static_cast<double>(static_cast<std::int64_t>(x)) != x
+                            ? static_cast<double>(static_cast<std::int64_t>(x)) - 1
+                            : static_cast<double>(static_cast<std::int64_t>(x));
+    return {string_ref{key.data + key.size - n, n}, static_cast<std::int64_t>(down)};
+  }
+};
+/// A key one byte longer than its record: not a part of it.
+struct past_the_end {
+  GPUSTREAM_HOST_DEVICE device_pair<string_ref, std::int64_t> operator()(string_ref line) const {
+    return {string_ref{line.data, line.size + 1}, 1};
+  }
+};
+/// The words of a line (split on spaces), each with 1: the word count's
+/// flatMap and map in one.
+struct words_with_one {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref line, word_pair_sink& emit) const {
+    length_type start = 0;
+    for (length_type i = 0; i <= line.size; ++i) {
+      if (i == line.size || line.data[i] == ' ') {
+        if (i > start) emit(start, i - start, 1);
+        start = i + 1;
+      }
+    }
+  }
+};
+/// Each run of digits of a line, with its length / 4 as a double; then the
+/// whole line cut from 2 bytes before its start (cut to the line: the whole
+/// line) and an empty key past its end, each with -1.5.
+struct digit_runs_scored {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref line, keyed_double_sink& emit) const {
+    length_type start = -1;
+    for (length_type i = 0; i <= line.size; ++i) {
+      const bool digit = i < line.size && line.data[i] >= '0' && line.data[i] <= '9';
+      if (digit && start < 0) start = i;
+      if (!digit && start >= 0) {
+        emit(start, i - start, static_cast<double>(i - start) / 4);
+        start = -1;
+      }
+    }
+    emit(-2, line.size + 2, -1.5);
+    emit(line.size + 3, 4, -1.5);
+  }
+};
+/// (key, v) -> the key's prefixes of 1 to 3 bytes (as long as the key), with
+/// v, v + 1, v + 2; nothing where v is a multiple of 5.
+struct prefixes {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref key, std::int64_t v, word_pair_sink& emit) const {
+    if (v % 5 == 0) return;
+    for (length_type j = 1; j <= 3 && j <= key.size; ++j) emit(0, j, v + j - 1);
   }
 };
 
@@ -650,6 +725,87 @@ TEST_P(device_function_test, flat_maps_of_whole_records_match_the_model) {
   });
   EXPECT_GT(emitted, 0u);
   expect_staging_said();
+}
+
+// map and flat_map(on_device(f)) from records with strings to word_pair and
+// keyed_double records keyed by parts of them, against the model; then a
+// device-made word count reduced by key, and a key outside its record.
+TEST_P(device_function_test, maps_and_flat_maps_to_string_keys_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+
+  streaming_context ctx{options()};
+  auto [lines, pairs, doubles, ints] = streams_of(ctx, input);
+  recorder<std::string> all_lines;
+  recorder<word_pair> fields, floors, words, word_counts, prefixed;
+  recorder<keyed_double> tails, runs;
+  lines.foreach_batch(all_lines.sink());
+  lines.map(on_device(first_field{})).foreach_batch(fields.sink());
+  pairs.map(on_device(tail_and_half{})).foreach_batch(tails.sink());
+  doubles.map(on_device(last_two_floor{})).foreach_batch(floors.sink());
+  lines.flat_map(on_device(words_with_one{})).foreach_batch(words.sink());
+  lines.flat_map(on_device(words_with_one{})).reduce_by_key().foreach_batch(word_counts.sink());
+  lines.flat_map(on_device(digit_runs_scored{})).foreach_batch(runs.sink());
+  pairs.flat_map(on_device(prefixes{})).foreach_batch(prefixed.sink());
+  run(ctx, n + 2);
+
+  std::size_t records = 0;
+  for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
+    std::vector<word_pair> want_fields, want_floors, want_words, want_prefixed;
+    std::vector<keyed_double> want_tails, want_runs;
+    for (const auto& l : batch) {
+      const auto len = static_cast<std::int64_t>(l.size());
+      want_fields.emplace_back(len % 3 == 0 ? "" : l.substr(0, l.find(' ')), len);
+      const word_pair p = parse(l);
+      want_tails.emplace_back(p.first.substr(1), static_cast<double>(p.second) / 2);
+      const keyed_double dp = quarter(p);
+      want_floors.emplace_back(dp.first.substr(dp.first.size() - std::min<std::size_t>(2, dp.first.size())),
+                               static_cast<std::int64_t>(std::floor(dp.second)));
+      std::istringstream split{l};
+      for (std::string w; split >> w;) want_words.emplace_back(w, 1);
+      std::string digits;
+      for (char c : l + " ") {
+        if (c >= '0' && c <= '9') {
+          digits += c;
+        } else if (!digits.empty()) {
+          want_runs.emplace_back(digits, static_cast<double>(digits.size()) / 4);
+          digits.clear();
+        }
+      }
+      want_runs.emplace_back(l, -1.5);
+      want_runs.emplace_back("", -1.5);
+      if (p.second % 5 != 0) {
+        for (std::size_t j = 1; j <= 3 && j <= p.first.size(); ++j) {
+          want_prefixed.emplace_back(p.first.substr(0, j), p.second + static_cast<std::int64_t>(j) - 1);
+        }
+      }
+    }
+    records += batch.size();
+    EXPECT_EQ(fields.seen[t], want_fields);
+    EXPECT_EQ(tails.seen[t], want_tails);
+    EXPECT_EQ(floors.seen[t], want_floors);
+    EXPECT_EQ(words.seen[t], want_words);
+    EXPECT_EQ(sorted(word_counts.seen[t]), reduced(want_words, std::plus<>{}));
+    EXPECT_EQ(runs.seen[t], want_runs);
+    EXPECT_EQ(prefixed.seen[t], want_prefixed);
+  });
+  EXPECT_GT(records, 0u);
+  expect_staging_said();
+
+  // A key that is not a part of its record stops the context with an error
+  // that says so.
+  streaming_context bad{options()};
+  bad.queue_stream({{}, {"abc", "de f"}}).map(on_device(past_the_end{})).print();
+  bad.start();
+  try {
+    EXPECT_FALSE(bad.await_termination_or_timeout(std::chrono::seconds{60})) << "stopped without its error";
+    ADD_FAILURE() << "the context did not stop within 60 s";
+  } catch (const logic_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("not a part of its record"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(bad.batches_completed(), 1u) << "the empty batch runs, the bad one does not";
 }
 
 /// The model of update_state_by_key(f) over batches of `records` up to batch

@@ -158,29 +158,43 @@ struct reduce_kernel {
       device;
 };
 
-/// map of whole records: record i gives out_values[i], and out_keys[i] where
-/// the result is a pair (out_keys is null where it is one integer).
+/// Where map and flat_map of whole records write their records: integer
+/// keys, or string keys as (start, length) spans into the input batch's text,
+/// and the values (std::int64_t, or double for keyed_double). Only the
+/// columns of the output's record type are set. `bad_key` (map only) is set
+/// to 1 where `f` returned a string key that is not part of its record.
+struct record_outputs {
+  std::int64_t* int_keys = nullptr;
+  offset_type* starts = nullptr;
+  length_type* lengths = nullptr;
+  void* values = nullptr;
+  std::uint8_t* bad_key = nullptr;
+};
+
+/// The record types that map and flat_map of whole records give: integers,
+/// int_pair, word_pair and keyed_double.
+enum class out_shape { integer, int_pair, string_int, string_double };
+
+/// map of whole records: record i gives record i of `out`.
 struct record_map_kernel {
-  std::function<void(const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
-                     size_type n)>
-      host;
-  std::function<void(const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
-                     size_type n, stream_view s)>
+  std::function<void(const key_columns& keys, const void* values, const record_outputs& out, size_type n)> host;
+  std::function<void(const key_columns& keys, const void* values, const record_outputs& out, size_type n,
+                     stream_view s)>
       device;
 };
 
-/// flat_map of whole records to integers or int_pair records: the two passes
-/// of record_count_op and record_emit_op (out_keys null for integers).
+/// flat_map of whole records: the two passes of record_count_op and
+/// record_emit_op (record i's outputs from offsets[i] of `out`).
 struct record_flat_map_kernel {
   std::function<void(const key_columns& keys, const void* values, std::int64_t* counts, size_type n)> host_count;
   std::function<void(const key_columns& keys, const void* values, const std::int64_t* offsets,
-                     std::int64_t* out_keys, std::int64_t* out_values, size_type n)>
+                     const record_outputs& out, size_type n)>
       host_emit;
   std::function<void(const key_columns& keys, const void* values, std::int64_t* counts, size_type n,
                      stream_view s)>
       device_count;
   std::function<void(const key_columns& keys, const void* values, const std::int64_t* offsets,
-                     std::int64_t* out_keys, std::int64_t* out_values, size_type n, stream_view s)>
+                     const record_outputs& out, size_type n, stream_view s)>
       device_emit;
 };
 
@@ -309,6 +323,43 @@ class int_pair_sink {
   std::int64_t count_ = 0;
 };
 
+/// What flat_map(on_device(f)) to (string, value) pairs hands `f` with each
+/// record: `emit(start, length, value)` outputs a pair whose key is the
+/// record's bytes [start, start + length) (a view into the batch's text, cut
+/// to the record as substring_sink cuts) and whose value is `value`.
+/// word_pair_sink gives word_pair records, keyed_double_sink keyed_double.
+/// `f` runs twice per record, once to count and once to write, and must emit
+/// the same pairs both times.
+template <class V>
+class keyed_sink {
+ public:
+  GPUSTREAM_HOST_DEVICE keyed_sink(offset_type base, length_type size, offset_type* starts, length_type* lengths,
+                                   V* values)
+      : base_{base}, size_{size}, starts_{starts}, lengths_{lengths}, values_{values} {}
+  GPUSTREAM_HOST_DEVICE void operator()(length_type start, length_type length, V value) {
+    offset_type from = start < 0 ? 0 : (start > size_ ? size_ : start);
+    offset_type to = static_cast<offset_type>(start) + (length < 0 ? 0 : length);
+    to = to < from ? from : (to > size_ ? size_ : to);
+    if (starts_ != nullptr) {
+      starts_[count_] = base_ + from;
+      lengths_[count_] = static_cast<length_type>(to - from);
+      values_[count_] = value;
+    }
+    ++count_;
+  }
+  GPUSTREAM_HOST_DEVICE std::int64_t count() const { return count_; }
+
+ private:
+  offset_type base_;
+  length_type size_;
+  offset_type* starts_;
+  length_type* lengths_;
+  V* values_;
+  std::int64_t count_ = 0;
+};
+using word_pair_sink = keyed_sink<std::int64_t>;
+using keyed_double_sink = keyed_sink<double>;
+
 namespace detail {
 
 /// flat_map's two passes over record i.
@@ -400,59 +451,108 @@ GPUSTREAM_HOST_DEVICE void call_with_sink(const F& f, const key_columns& keys, c
   }
 }
 
-/// flat_map(on_device(f)) to integers (or int_pair, `Pair`): pass 1 counts
-/// record i's outputs, pass 2 writes them from offsets[i].
-template <filter_shape Shape, bool Pair, class F>
+/// The sink that flat_map(on_device(f)) to records of shape `Out` hands `f`.
+template <out_shape Out>
+struct sink_of;
+template <>
+struct sink_of<out_shape::integer> {
+  using type = integer_sink;
+};
+template <>
+struct sink_of<out_shape::int_pair> {
+  using type = int_pair_sink;
+};
+template <>
+struct sink_of<out_shape::string_int> {
+  using type = word_pair_sink;
+};
+template <>
+struct sink_of<out_shape::string_double> {
+  using type = keyed_double_sink;
+};
+
+/// The sink for record i: counting only where `out` is null, else writing
+/// from position `at` of `out`.
+template <out_shape Out>
+GPUSTREAM_HOST_DEVICE typename sink_of<Out>::type sink_for(const key_columns& keys, size_type i,
+                                                           const record_outputs* out, std::int64_t at) {
+  if constexpr (Out == out_shape::integer) {
+    return integer_sink{out != nullptr ? static_cast<std::int64_t*>(out->values) + at : nullptr};
+  } else if constexpr (Out == out_shape::int_pair) {
+    if (out == nullptr) return int_pair_sink{nullptr, nullptr};
+    return int_pair_sink{out->int_keys + at, static_cast<std::int64_t*>(out->values) + at};
+  } else {
+    using V = std::conditional_t<Out == out_shape::string_double, double, std::int64_t>;
+    const offset_type base = keys.strings.starts[i];
+    const length_type size = keys.strings.lengths[i];
+    if (out == nullptr) return keyed_sink<V>{base, size, nullptr, nullptr, nullptr};
+    return keyed_sink<V>{base, size, out->starts + at, out->lengths + at, static_cast<V*>(out->values) + at};
+  }
+}
+
+/// flat_map(on_device(f)) to records of shape `Out`: pass 1 counts record
+/// i's outputs, pass 2 writes them from offsets[i].
+template <filter_shape Shape, out_shape Out, class F>
 struct record_count_op {
   F f;
   key_columns keys;
   const void* values;
   GPUSTREAM_HOST_DEVICE std::int64_t operator()(size_type i) const {
-    if constexpr (Pair) {
-      int_pair_sink sink{nullptr, nullptr};
-      call_with_sink<Shape>(f, keys, values, i, sink);
-      return sink.count();
-    } else {
-      integer_sink sink{nullptr};
-      call_with_sink<Shape>(f, keys, values, i, sink);
-      return sink.count();
-    }
+    auto sink = sink_for<Out>(keys, i, nullptr, 0);
+    call_with_sink<Shape>(f, keys, values, i, sink);
+    return sink.count();
   }
 };
-template <filter_shape Shape, bool Pair, class F>
+template <filter_shape Shape, out_shape Out, class F>
 struct record_emit_op {
   F f;
   key_columns keys;
   const void* values;
   const std::int64_t* offsets;
-  std::int64_t* out_keys;
-  std::int64_t* out_values;
+  record_outputs out;
   GPUSTREAM_HOST_DEVICE void operator()(size_type i) const {
-    if constexpr (Pair) {
-      int_pair_sink sink{out_keys + offsets[i], out_values + offsets[i]};
-      call_with_sink<Shape>(f, keys, values, i, sink);
-    } else {
-      integer_sink sink{out_values + offsets[i]};
-      call_with_sink<Shape>(f, keys, values, i, sink);
-    }
+    auto sink = sink_for<Out>(keys, i, &out, offsets[i]);
+    call_with_sink<Shape>(f, keys, values, i, sink);
   }
 };
 
-/// map(on_device(f))'s write of record i: one integer, or a pair of them.
-template <filter_shape Shape, bool Pair, class F>
+/// map(on_device(f))'s write of record i: an integer, a pair of them, or a
+/// (string, value) pair whose key must lie within the record (a string key
+/// outside it is written empty and sets out.bad_key).
+template <filter_shape Shape, out_shape Out, class F>
 struct record_map_op {
   F f;
   key_columns keys;
   const void* values;
-  std::int64_t* out_keys;
-  std::int64_t* out_values;
+  record_outputs out;
   GPUSTREAM_HOST_DEVICE void operator()(size_type i) const {
     const auto r = call_on_record<Shape>(f, keys, values, i);
-    if constexpr (Pair) {
-      out_keys[i] = static_cast<std::int64_t>(r.first);
-      out_values[i] = static_cast<std::int64_t>(r.second);
+    if constexpr (Out == out_shape::integer) {
+      static_cast<std::int64_t*>(out.values)[i] = static_cast<std::int64_t>(r);
+    } else if constexpr (Out == out_shape::int_pair) {
+      out.int_keys[i] = static_cast<std::int64_t>(r.first);
+      static_cast<std::int64_t*>(out.values)[i] = static_cast<std::int64_t>(r.second);
     } else {
-      out_values[i] = static_cast<std::int64_t>(r);
+      using V = std::conditional_t<Out == out_shape::string_double, double, std::int64_t>;
+      const string_ref record = keys.strings.element(i);
+      const string_ref key = r.first;
+      offset_type start = keys.strings.starts[i];
+      length_type length = 0;
+      if (key.size != 0) {
+        // Compared as addresses: the key may point anywhere.
+        const auto from = reinterpret_cast<std::uintptr_t>(record.data);
+        const auto at = reinterpret_cast<std::uintptr_t>(key.data);
+        if (key.size > 0 && at >= from && key.size <= record.size &&
+            at - from <= static_cast<std::uintptr_t>(record.size - key.size)) {
+          start += static_cast<offset_type>(at - from);
+          length = key.size;
+        } else {
+          *out.bad_key = 1;
+        }
+      }
+      out.starts[i] = start;
+      out.lengths[i] = length;
+      static_cast<V*>(out.values)[i] = static_cast<V>(r.second);
     }
   }
 };
@@ -533,6 +633,15 @@ struct is_integer_pair<R, std::void_t<decltype(std::declval<R>().first), decltyp
     : std::bool_constant<std::is_integral_v<std::decay_t<decltype(std::declval<R>().first)>> &&
                          std::is_integral_v<std::decay_t<decltype(std::declval<R>().second)>>> {};
 
+/// Whether R is a (string_ref, number) pair: map(on_device(f)) to word_pair
+/// (integer second) or keyed_double (floating-point second).
+template <class R, class = void>
+struct is_string_keyed_pair : std::false_type {};
+template <class R>
+struct is_string_keyed_pair<R, std::void_t<decltype(std::declval<R>().first), decltype(std::declval<R>().second)>>
+    : std::bool_constant<std::is_same_v<std::decay_t<decltype(std::declval<R>().first)>, string_ref> &&
+                         std::is_arithmetic_v<std::decay_t<decltype(std::declval<R>().second)>>> {};
+
 #if defined(__CUDACC__)
 /// Thrust's temporary storage from the stream-ordered device pool: no
 /// cudaMalloc per batch.
@@ -599,37 +708,35 @@ std::shared_ptr<const filter_kernel> make_filter_kernel(P pred) {
   return k;
 }
 
-template <filter_shape Shape, bool Pair, class F>
+template <filter_shape Shape, out_shape Out, class F>
 std::shared_ptr<const record_map_kernel> make_record_map_kernel(F f) {
   auto k = std::make_shared<record_map_kernel>();
-  k->host = [f](const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
-                size_type n) {
-    const record_map_op<Shape, Pair, F> op{f, keys, values, out_keys, out_values};
+  k->host = [f](const key_columns& keys, const void* values, const record_outputs& out, size_type n) {
+    const record_map_op<Shape, Out, F> op{f, keys, values, out};
     for (size_type i = 0; i < n; ++i) op(i);
   };
 #if defined(__CUDACC__)
-  k->device = [f](const key_columns& keys, const void* values, std::int64_t* out_keys, std::int64_t* out_values,
-                  size_type n, stream_view s) {
+  k->device = [f](const key_columns& keys, const void* values, const record_outputs& out, size_type n,
+                  stream_view s) {
     thrust::counting_iterator<size_type> first(0);
     on_stream("map", [&] {
-      thrust::for_each(device_policy(s), first, first + n,
-                       record_map_op<Shape, Pair, F>{f, keys, values, out_keys, out_values});
+      thrust::for_each(device_policy(s), first, first + n, record_map_op<Shape, Out, F>{f, keys, values, out});
     });
   };
 #endif
   return k;
 }
 
-template <filter_shape Shape, bool Pair, class F>
+template <filter_shape Shape, out_shape Out, class F>
 std::shared_ptr<const record_flat_map_kernel> make_record_flat_map_kernel(F f) {
   auto k = std::make_shared<record_flat_map_kernel>();
   k->host_count = [f](const key_columns& keys, const void* values, std::int64_t* counts, size_type n) {
-    const record_count_op<Shape, Pair, F> op{f, keys, values};
+    const record_count_op<Shape, Out, F> op{f, keys, values};
     for (size_type i = 0; i < n; ++i) counts[i] = op(i);
   };
   k->host_emit = [f](const key_columns& keys, const void* values, const std::int64_t* offsets,
-                     std::int64_t* out_keys, std::int64_t* out_values, size_type n) {
-    const record_emit_op<Shape, Pair, F> op{f, keys, values, offsets, out_keys, out_values};
+                     const record_outputs& out, size_type n) {
+    const record_emit_op<Shape, Out, F> op{f, keys, values, offsets, out};
     for (size_type i = 0; i < n; ++i) op(i);
   };
 #if defined(__CUDACC__)
@@ -637,15 +744,15 @@ std::shared_ptr<const record_flat_map_kernel> make_record_flat_map_kernel(F f) {
                         stream_view s) {
     thrust::counting_iterator<size_type> first(0);
     on_stream("flat_map", [&] {
-      thrust::transform(device_policy(s), first, first + n, counts, record_count_op<Shape, Pair, F>{f, keys, values});
+      thrust::transform(device_policy(s), first, first + n, counts, record_count_op<Shape, Out, F>{f, keys, values});
     });
   };
   k->device_emit = [f](const key_columns& keys, const void* values, const std::int64_t* offsets,
-                       std::int64_t* out_keys, std::int64_t* out_values, size_type n, stream_view s) {
+                       const record_outputs& out, size_type n, stream_view s) {
     thrust::counting_iterator<size_type> first(0);
     on_stream("flat_map", [&] {
       thrust::for_each(device_policy(s), first, first + n,
-                       record_emit_op<Shape, Pair, F>{f, keys, values, offsets, out_keys, out_values});
+                       record_emit_op<Shape, Out, F>{f, keys, values, offsets, out});
     });
   };
 #endif

@@ -282,6 +282,12 @@ constexpr filter_shape filter_shape_of() {
   else return filter_shape::int_int;
 }
 
+/// Whether records of type T carry strings that kernels see (the record,
+/// or its key).
+template <class T>
+inline constexpr bool has_string_keys_v =
+    std::is_same_v<T, std::string> || std::is_same_v<T, word_pair> || std::is_same_v<T, keyed_double>;
+
 /// What `f` returns when called on a record of type T as filter and map
 /// (on_device) call it.
 template <class T, class F>
@@ -652,39 +658,67 @@ class dstream {
   /// delimiter, the fields of a log line). The new records are views into the
   /// batch's text; see substring_sink (for T std::string).
   ///
-  /// flat_map(on_device(f)) of whole records to integers or integer pairs:
+  /// flat_map(on_device(f)) of whole records to integers or pairs:
   /// `f` takes a record as filter(on_device(pred)) does, then a sink:
   /// `f(..., integer_sink& emit)` calls emit(x) for each std::int64_t record
   /// (dstream<std::int64_t>), `f(..., int_pair_sink& emit)` emit(key, value)
-  /// for each int_pair record. T is std::string, std::int64_t or one of the
-  /// three pair types. `f` runs twice per record (count, then write) and must
-  /// emit the same records both times.
+  /// for each int_pair record. From records with string keys (std::string,
+  /// word_pair, keyed_double), `f(..., word_pair_sink& emit)` calls
+  /// emit(start, length, value) for each word_pair whose key is the record's
+  /// (or its key's) bytes [start, start + length), a view into the batch's
+  /// text (dstream<word_pair>); keyed_double_sink gives keyed_double records.
+  /// T is std::string, std::int64_t or one of the three pair types. `f` runs
+  /// twice per record (count, then write) and must emit the same records both
+  /// times.
   template <class F>
   auto flat_map(device_function<F> fn) const {
     static_assert(std::is_same_v<T, std::string> || std::is_same_v<T, std::int64_t> || detail::is_keyed_value_v<T>,
                   "flat_map(on_device(f)) needs a dstream of strings, integers or pairs");
     constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
+    using detail::out_shape;
     if constexpr (std::is_same_v<T, std::string> && std::is_invocable_v<const F&, string_ref, substring_sink&>) {
       return dstream<std::string>{
           detail::make_device_flat_map(node_, detail::make_flat_map_kernel(std::move(fn.f)))};
     } else if constexpr (detail::record_sink_invocable_v<T, F, integer_sink>) {
       return dstream<std::int64_t>{detail::make_device_record_flat_map(
-          node_, detail::record_kind::integers, detail::make_record_flat_map_kernel<shape, false>(std::move(fn.f)))};
-    } else {
-      static_assert(detail::record_sink_invocable_v<T, F, int_pair_sink>,
-                    "flat_map(on_device(f)): f must take a record and then a gpustream::substring_sink& (strings "
-                    "only), a gpustream::integer_sink& or a gpustream::int_pair_sink&");
+          node_, detail::record_kind::integers,
+          detail::make_record_flat_map_kernel<shape, out_shape::integer>(std::move(fn.f)))};
+    } else if constexpr (detail::record_sink_invocable_v<T, F, int_pair_sink>) {
       return dstream<int_pair>{detail::make_device_record_flat_map(
-          node_, detail::record_kind::int_pairs, detail::make_record_flat_map_kernel<shape, true>(std::move(fn.f)))};
+          node_, detail::record_kind::int_pairs,
+          detail::make_record_flat_map_kernel<shape, out_shape::int_pair>(std::move(fn.f)))};
+    } else if constexpr (detail::record_sink_invocable_v<T, F, word_pair_sink>) {
+      static_assert(detail::has_string_keys_v<T>, "flat_map(on_device(f)): a word_pair_sink needs records with "
+                                                  "strings (std::string, word_pair or keyed_double)");
+      return dstream<word_pair>{detail::make_device_record_flat_map(
+          node_, detail::record_kind::pairs,
+          detail::make_record_flat_map_kernel<shape, out_shape::string_int>(std::move(fn.f)))};
+    } else {
+      static_assert(detail::record_sink_invocable_v<T, F, keyed_double_sink>,
+                    "flat_map(on_device(f)): f must take a record and then a gpustream::substring_sink& (strings "
+                    "only), an integer_sink&, an int_pair_sink&, a word_pair_sink& or a keyed_double_sink&");
+      static_assert(detail::has_string_keys_v<T>, "flat_map(on_device(f)): a keyed_double_sink needs records with "
+                                                  "strings (std::string, word_pair or keyed_double)");
+      return dstream<keyed_double>{detail::make_device_record_flat_map(
+          node_, detail::record_kind::keyed_doubles,
+          detail::make_record_flat_map_kernel<shape, out_shape::string_double>(std::move(fn.f)))};
     }
   }
   /// Spark's map with a functor on the backend, from whole records to
-  /// integers or to pairs of integers (so keys may change): `f` takes a
+  /// integers or to pairs (so keys may change): `f` takes a
   /// record as filter(on_device(pred)) does (string_ref; std::int64_t;
   /// (string_ref, std::int64_t); (string_ref, double); (std::int64_t,
-  /// std::int64_t)) and returns an integer, giving dstream<std::int64_t>, or
-  /// a pair of two integers (gpustream::device_pair{key, value}, or any type
-  /// with integer members `first` and `second`), giving dstream<int_pair>.
+  /// std::int64_t)) and returns
+  /// - an integer, giving dstream<std::int64_t>;
+  /// - a pair of two integers (gpustream::device_pair{key, value}, or any
+  ///   type with integer members `first` and `second`), giving
+  ///   dstream<int_pair>;
+  /// - from records with strings (std::string, word_pair, keyed_double), a
+  ///   pair of a string_ref and a number, giving dstream<word_pair> (integer
+  ///   value) or dstream<keyed_double> (floating-point value). The key must
+  ///   be a part of the record's string (`string_ref{s.data + i, n}`) or
+  ///   empty: it stays a view into the batch's text. A key outside it stops
+  ///   the context with a gpustream::logic_error.
   /// T must be std::string, std::int64_t, word_pair, keyed_double or int_pair
   /// (map_values(on_device(f)) maps values and keeps string keys).
   template <class F>
@@ -693,18 +727,35 @@ class dstream {
                   "map(on_device(f)) needs a dstream of strings, integers or pairs");
     using R = std::decay_t<typename detail::record_call_result<T, F>::type>;
     constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
+    using detail::out_shape;
     if constexpr (std::is_same_v<T, std::int64_t> && detail::is_integer_v<R>) {
       return dstream<std::int64_t>{detail::make_device_map(node_, detail::record_kind::integers, "map",
                                                            detail::make_map_kernel<std::int64_t, std::int64_t>(
                                                                std::move(fn.f)))};
     } else if constexpr (detail::is_integer_v<R>) {
       return dstream<std::int64_t>{detail::make_device_record_map(
-          node_, detail::record_kind::integers, detail::make_record_map_kernel<shape, false>(std::move(fn.f)))};
+          node_, detail::record_kind::integers,
+          detail::make_record_map_kernel<shape, out_shape::integer>(std::move(fn.f)))};
+    } else if constexpr (detail::is_string_keyed_pair<R>::value) {
+      static_assert(detail::has_string_keys_v<T>, "map(on_device(f)): string keys can only come from records with "
+                                                  "strings (std::string, word_pair or keyed_double)");
+      using V = std::decay_t<decltype(std::declval<R>().second)>;
+      if constexpr (std::is_floating_point_v<V>) {
+        return dstream<keyed_double>{detail::make_device_record_map(
+            node_, detail::record_kind::keyed_doubles,
+            detail::make_record_map_kernel<shape, out_shape::string_double>(std::move(fn.f)))};
+      } else {
+        return dstream<word_pair>{detail::make_device_record_map(
+            node_, detail::record_kind::pairs,
+            detail::make_record_map_kernel<shape, out_shape::string_int>(std::move(fn.f)))};
+      }
     } else {
       static_assert(detail::is_integer_pair<R>::value,
-                    "map(on_device(f)): f must return an integer or a pair of two integers (gpustream::device_pair)");
+                    "map(on_device(f)): f must return an integer, a pair of two integers (gpustream::device_pair) "
+                    "or a pair of a string_ref and a number");
       return dstream<int_pair>{detail::make_device_record_map(
-          node_, detail::record_kind::int_pairs, detail::make_record_map_kernel<shape, true>(std::move(fn.f)))};
+          node_, detail::record_kind::int_pairs,
+          detail::make_record_map_kernel<shape, out_shape::int_pair>(std::move(fn.f)))};
     }
   }
   /// Records for which `pred` is true, tested on the backend: pred(string_ref)
