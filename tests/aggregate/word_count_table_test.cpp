@@ -4,7 +4,8 @@
 // kind of whitespace, CRLF), sizes around the 256-byte chunks each thread
 // scans and across many of them, tokens that span chunks, a 1 MiB token, a
 // hash that sends every key of one length to the same slot, and tables too
-// small for the text's keys (the sort path takes over).
+// small for the text's keys (the sort path takes over), and blocks of text
+// with more keys than a block's own table holds.
 
 #include "../common/random_text.hpp"
 #include "../common/reference.hpp"
@@ -103,6 +104,30 @@ TEST_P(word_count_table_test, colliding_slot_hashes_never_merge_keys) {
   expect_counts("ab cd ab ef cd ab", "hand-made collisions", 16, hash_function::length_only);
 }
 
+// Each 64 KiB block counts its keys in a table of 2048 slots first: blocks
+// with more distinct keys than that, and keys in every block, hot and rare,
+// reach the backend's table from many blocks.
+TEST_P(word_count_table_test, more_keys_per_block_than_its_table_holds) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  std::string text;
+  while (text.size() < 700000) {
+    const auto r = gen();
+    if (r % 3 == 0) {
+      text += "hot ";
+    } else if (r % 3 == 1) {
+      text += "k" + std::to_string(gen() % 60000) + (r % 7 == 0 ? "\n" : " ");
+    } else {
+      text += "w" + std::to_string(gen() % 40) + "\t";
+    }
+  }
+  expect_counts(text, "hot, rare and medium keys");
+  // Every key distinct: no key is met twice in a block.
+  std::string distinct;
+  for (int i = 0; distinct.size() < 300000; ++i) distinct += std::to_string(i * 7919 + 13) + " ";
+  expect_counts(distinct, "all keys distinct");
+}
+
 // A table with fewer free slots than the text has keys gives up, and the sort
 // path counts instead: the result is the same.
 TEST_P(word_count_table_test, a_full_table_falls_back_to_the_sort_path) {
@@ -120,6 +145,7 @@ TEST_P(word_count_table_test, bad_arguments_are_errors) {
   const auto input = upload("a b");
   EXPECT_THROW(word_count_table(input.view(), s(), nullptr, 1000), logic_error);
   EXPECT_THROW(word_count_table(input.view(), s(), nullptr, 8), logic_error);
+  EXPECT_THROW(word_count_table(input.view(), s(), nullptr, size_type{1} << 32), logic_error);
   const std::string text = "a b";
   const column_view<char> elsewhere{text.data(), 3, GetParam() == backend::cpu ? backend::cuda : backend::cpu};
   EXPECT_THROW(word_count_table(elsewhere, s()), logic_error);
