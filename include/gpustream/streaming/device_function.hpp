@@ -335,27 +335,16 @@ class keyed_sink {
  public:
   GPUSTREAM_HOST_DEVICE keyed_sink(offset_type base, length_type size, offset_type* starts, length_type* lengths,
                                    V* values)
-      : base_{base}, size_{size}, starts_{starts}, lengths_{lengths}, values_{values} {}
+      : keys_{base, size, starts, lengths}, values_{values} {}
   GPUSTREAM_HOST_DEVICE void operator()(length_type start, length_type length, V value) {
-    offset_type from = start < 0 ? 0 : (start > size_ ? size_ : start);
-    offset_type to = static_cast<offset_type>(start) + (length < 0 ? 0 : length);
-    to = to < from ? from : (to > size_ ? size_ : to);
-    if (starts_ != nullptr) {
-      starts_[count_] = base_ + from;
-      lengths_[count_] = static_cast<length_type>(to - from);
-      values_[count_] = value;
-    }
-    ++count_;
+    if (values_ != nullptr) values_[keys_.count()] = value;
+    keys_(start, length);
   }
-  GPUSTREAM_HOST_DEVICE std::int64_t count() const { return count_; }
+  GPUSTREAM_HOST_DEVICE std::int64_t count() const { return keys_.count(); }
 
  private:
-  offset_type base_;
-  length_type size_;
-  offset_type* starts_;
-  length_type* lengths_;
+  substring_sink keys_;
   V* values_;
-  std::int64_t count_ = 0;
 };
 using word_pair_sink = keyed_sink<std::int64_t>;
 using keyed_double_sink = keyed_sink<double>;
