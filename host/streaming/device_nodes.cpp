@@ -244,6 +244,7 @@ void run_map_state(const map_state_kernel& k, const map_state_args& a, size_type
   if (m == 0) return;
   if (!s.is_cuda()) return k.host(a, m);
   if (k.device) return k.device(a, m, s);
+  std::vector<std::uint8_t> misuse(a.misuse != nullptr ? 1 : 0, 0);
   const staged_records keys{a.keys, chars_size, nullptr, m, s};
   const auto state_offsets = host_copy(a.state_offsets, m + 1, s);
   const auto batch_offsets = host_copy(a.batch_offsets, m + 1, s);
@@ -273,7 +274,9 @@ void run_map_state(const map_state_kernel& k, const map_state_args& a, size_type
   h.keep = keep.data();
   h.new_values = new_values.data();
   h.new_last = new_last.data();
+  h.misuse = misuse.empty() ? nullptr : misuse.data();
   k.host(h, m);
+  if (a.misuse != nullptr) upload_into(a.misuse, misuse, s);
   upload_into(a.out_values, out, s);
   upload_into(a.timeout_values, timeout_values, s);
   upload_into(a.timed_out, timed_out, s);
@@ -488,6 +491,9 @@ class device_map_state_node final : public node, public state_source {
     column<std::uint8_t> keep{m, s};
     column<V> new_values{m, s};
     column<std::int64_t> new_last{m, s};
+    // Read back (a synchronization) only where keys can time out.
+    column<std::uint8_t> misuse{timeout_ > 0 ? 1 : 0, s};
+    if (timeout_ > 0) fill_bytes(misuse.data(), 0, 1, s);
     map_state_args a{keys,
                      t.left.offsets.data(),
                      t.left.values.data(),
@@ -504,8 +510,14 @@ class device_map_state_node final : public node, public state_source {
                      timed_out.data(),
                      keep.data(),
                      new_values.data(),
-                     new_last.data()};
+                     new_last.data(),
+                     timeout_ > 0 ? misuse.data() : nullptr};
     run_map_state(*k_, a, m, m0, n, string_keys ? key_spans.view().chars_size() : 0, s);
+    if (timeout_ > 0 && m > 0) {
+      GPUSTREAM_EXPECTS(host_copy(misuse.data(), 1, s).front() == 0,
+                        "map_with_state(on_device(f)): f updated the state of a key that is timing out (as in "
+                        "Spark, a key timing out can only be read or removed)");
+    }
 
     // The next state: the keys kept, their values and times.
     const column<row_index> kept = select_rows(keep.view(), s);

@@ -216,6 +216,15 @@ struct count_as_double {
   }
 };
 
+/// Counts a key's records, and (wrongly) updates its state when it times out.
+struct updates_when_timing_out {
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(string_ref, device_optional<std::int64_t>,
+                                                device_state<std::int64_t>& state) const {
+    state.update(state.get() + 1);
+    return state.get();
+  }
+};
+
 // flat_map(on_device(f)) of whole records to integers and integer pairs.
 /// Each maximal run of ASCII digits of a line, as a number (at most 15 digits
 /// kept).
@@ -1049,6 +1058,30 @@ TEST_P(device_function_test, map_with_state_matches_the_model) {
   EXPECT_GT(timeouts, 0u) << "no key timed out: the input does not test timeouts";
   EXPECT_GT(removals, 0u) << "no key was removed by f: the input does not test removal";
   expect_staging_said();
+}
+
+// As in Spark, a key timing out can be read or removed, not updated: the
+// batch where that happens stops the context with an error that says so.
+TEST_P(device_function_test, updating_a_key_timing_out_is_an_error) {
+  streaming_context ctx{options()};
+  recorder<word_pair> seen;
+  ctx.queue_stream({{"a 1", "b 2", "a 3"}, {}, {}, {}, {}, {}, {}, {}})
+      .map(parse)
+      .map_with_state(on_device(updates_when_timing_out{}), 2 * interval)
+      .foreach_batch(seen.sink());
+  ctx.start();
+  try {
+    EXPECT_FALSE(ctx.await_termination_or_timeout(std::chrono::seconds{60})) << "stopped without its error";
+    ADD_FAILURE() << "the context did not stop within 60 s";
+  } catch (const logic_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("timing out"), std::string::npos) << e.what();
+  }
+  // The first batch counted its records; the keys then timed out after two
+  // idle intervals, and that batch failed.
+  ASSERT_FALSE(seen.seen.empty());
+  EXPECT_EQ(seen.seen.begin()->second, (std::vector<word_pair>{{"a", 1}, {"b", 1}, {"a", 2}}));
+  EXPECT_LT(ctx.batches_completed(), 8u);
+  EXPECT_GE(ctx.batches_completed(), 2u);
 }
 
 TEST_P(device_function_test, bad_windows_and_record_types_are_errors_at_graph_building) {

@@ -93,7 +93,9 @@ struct device_optional {
 
 /// The state of one key inside map_with_state(on_device(f)) (Spark's
 /// State[V] in device code): exists, get, update, remove, is_timing_out. In
-/// the last call of a key timing out, update() is ignored (Spark throws).
+/// the last call of a key timing out, update() is an error, as in Spark: the
+/// call is ignored, and the batch then stops the context with a
+/// gpustream::logic_error.
 template <class V>
 class device_state {
  public:
@@ -103,17 +105,23 @@ class device_state {
   /// The state (V{} where there is none).
   GPUSTREAM_HOST_DEVICE V get() const { return exists_ ? value_ : V{}; }
   GPUSTREAM_HOST_DEVICE void update(V value) {
-    if (timing_out_) return;
+    if (timing_out_) {
+      updated_while_timing_out_ = true;
+      return;
+    }
     value_ = value;
     exists_ = true;
   }
   GPUSTREAM_HOST_DEVICE void remove() { exists_ = false; }
   GPUSTREAM_HOST_DEVICE bool is_timing_out() const { return timing_out_; }
+  /// Whether update() was called while the key was timing out.
+  GPUSTREAM_HOST_DEVICE bool updated_while_timing_out() const { return updated_while_timing_out_; }
 
  private:
   V value_;
   bool exists_;
   bool timing_out_;
+  bool updated_while_timing_out_ = false;
 };
 
 template <class T>
@@ -236,6 +244,8 @@ struct map_state_args {
   std::uint8_t* keep;
   void* new_values;
   std::int64_t* new_last;
+  /// Set to 1 where f updated the state of a key timing out (null without timeouts).
+  std::uint8_t* misuse;
 };
 struct map_state_kernel {
   std::function<void(const map_state_args& a, size_type keys)> host;
@@ -606,6 +616,7 @@ struct map_state_op {
         timeout_out[k] = static_cast<U>(f(a.keys.int_keys[k], device_optional<V>{}, st));
       }
       a.timed_out[k] = 1;
+      if (st.updated_while_timing_out() && a.misuse != nullptr) *a.misuse = 1;
       exists = false;
     }
     a.keep[k] = exists ? 1 : 0;
