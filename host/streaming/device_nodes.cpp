@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -794,6 +795,77 @@ void expect_record_kinds(const node_ptr& parent, record_kind out, const char* op
                     name + ": string keys can only come from records with strings");
 }
 
+/// map(on_device(f)) of one batch to new strings (and values, for pairs):
+/// f measures each record's string, the sizes are scanned into offsets, then
+/// f writes the bytes into one new chars buffer that the batch owns. Staged
+/// through host memory where f runs on the host and the backend is CUDA.
+void string_map_with(const batch_data& in, batch_data& out, const string_map_kernel& k, stream_view s) {
+  const size_type n = in.size();
+  const key_columns keys = keys_of(in);
+  const void* values = values_of(in);
+  const bool pairs = out.kind != record_kind::strings;
+  column<std::int64_t> new_values{out.kind == record_kind::pairs ? n : 0, s};
+  column<double> new_doubles{out.kind == record_kind::keyed_doubles ? n : 0, s};
+  void* out_values = out.kind == record_kind::keyed_doubles ? static_cast<void*>(new_doubles.data())
+                                                             : static_cast<void*>(new_values.data());
+  column<std::int64_t> sizes{n, s};
+  std::int64_t largest = -1;  // the longest string, where known on the host
+  column<offset_type> offsets;
+  column<char> chars;
+  if (!s.is_cuda() || k.device_count) {
+    if (n > 0) {
+      if (s.is_cuda()) {
+        k.device_count(keys, values, sizes.data(), n, s);
+      } else {
+        k.host_count(keys, values, sizes.data(), n);
+      }
+    }
+    offsets = offsets_of_counts(sizes.view(), s);
+    const std::int64_t total = host_copy(offsets.data() + n, 1, s).front();
+    chars = column<char>{total, s};
+    if (n > 0) {
+      if (s.is_cuda()) {
+        k.device_emit(keys, values, offsets.data(), chars.data(), out_values, n, s);
+      } else {
+        k.host_emit(keys, values, offsets.data(), chars.data(), out_values, n);
+      }
+    }
+  } else {
+    const staged_records h{keys, in.strings.chars_size(), values, n, s};
+    std::vector<std::int64_t> h_offsets(static_cast<std::size_t>(n) + 1, 0);
+    k.host_count(h.keys, h.value_data(), h_offsets.data() + 1, n);
+    for (std::size_t i = 1; i < h_offsets.size(); ++i) {
+      largest = std::max(largest, h_offsets[i]);
+      h_offsets[i] += h_offsets[i - 1];
+    }
+    std::vector<char> h_chars(static_cast<std::size_t>(h_offsets.back()));
+    std::vector<value_word> h_values(pairs ? static_cast<std::size_t>(n) : 0);
+    k.host_emit(h.keys, h.value_data(), h_offsets.data(), h_chars.data(), pairs ? h_values.data() : nullptr, n);
+    offsets = column<offset_type>{n + 1, s};
+    chars = column<char>{h_offsets.back(), s};
+    upload_into(offsets.data(), h_offsets, s);
+    upload_into(chars.data(), h_chars, s);
+    if (pairs) upload_into(out_values, h_values, s);
+  }
+  // A string's length must fit a length_type: only a batch of 2 GiB or more
+  // of new bytes can hold one that does not.
+  if (chars.size() > std::numeric_limits<length_type>::max()) {
+    if (largest < 0) {
+      const std::vector<std::int64_t> h_sizes = host_copy(sizes.data(), n, s);
+      largest = *std::max_element(h_sizes.begin(), h_sizes.end());
+    }
+    GPUSTREAM_EXPECTS(largest <= std::numeric_limits<length_type>::max(),
+                      "map(on_device(f)): f built a string of 2 GiB or more");
+  }
+  const string_column& built = out.own(string_column{std::move(chars), std::move(offsets)});
+  out.strings = out.own(spans_of(built.view(), s)).view();
+  if (out.kind == record_kind::keyed_doubles) {
+    out.doubles = out.own(std::move(new_doubles)).view();
+  } else if (pairs) {
+    out.values = out.own(std::move(new_values)).view();
+  }
+}
+
 }  // namespace
 
 node_ptr make_device_record_flat_map(const node_ptr& parent, record_kind out,
@@ -817,6 +889,20 @@ node_ptr make_device_record_map(const node_ptr& parent, record_kind out, std::sh
     record_columns d{dst.kind, n, s};
     run_record_map(*k, keys_of(src), src.strings.chars_size(), values_of(src), d, n, s);
     std::move(d).install(src, dst);
+  });
+}
+
+node_ptr make_device_string_map(const node_ptr& parent, record_kind out, std::shared_ptr<const string_map_kernel> k) {
+  auto ctx = building(parent, "map");
+  GPUSTREAM_EXPECTS(k && k->host_count && k->host_emit, "map: an empty function");
+  const record_kind in = parent->kind();
+  GPUSTREAM_EXPECTS(in == record_kind::strings || in == record_kind::integers || is_keyed_value(in),
+                    "map(on_device(f)): needs a dstream of strings, integers or pairs");
+  GPUSTREAM_EXPECTS(out == record_kind::strings || out == record_kind::pairs || out == record_kind::keyed_doubles,
+                    "map(on_device(f)) with a string_builder: gives strings, word_pair or keyed_double records");
+  note_staged(parent, static_cast<bool>(k->device_count), "map");
+  return make_unary(parent, out, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
+    string_map_with(src, dst, *k, s);
   });
 }
 

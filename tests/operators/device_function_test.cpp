@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -339,6 +340,48 @@ struct prefixes {
   GPUSTREAM_HOST_DEVICE void operator()(string_ref key, std::int64_t v, word_pair_sink& emit) const {
     if (v % 5 == 0) return;
     for (length_type j = 1; j <= 3 && j <= key.size; ++j) emit(0, j, v + j - 1);
+  }
+};
+
+// map(on_device(f)) to new strings built by f.
+/// The line with ASCII letters upper-cased.
+struct upper_cased {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref line, string_builder& b) const {
+    for (length_type i = 0; i < line.size; ++i) {
+      const char c = line.data[i];
+      b.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+    }
+  }
+};
+/// (key, v) -> ("k:" key "#" v, 3 v).
+struct tagged_key {
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(string_ref key, std::int64_t v, string_builder& b) const {
+    b.append("k:");
+    b.append(key);
+    b.push_back('#');
+    b.append_integer(v);
+    return v * 3;
+  }
+};
+/// (k, v) -> (k in decimal, v / 8): integer keys made string keys.
+struct decimal_key {
+  GPUSTREAM_HOST_DEVICE double operator()(std::int64_t k, std::int64_t v, string_builder& b) const {
+    b.append_integer(k);
+    return static_cast<double>(v) / 8;
+  }
+};
+/// x -> "" for even x, else x * 1000 in decimal.
+struct odd_thousands {
+  GPUSTREAM_HOST_DEVICE void operator()(std::int64_t x, string_builder& b) const {
+    if (x % 2 != 0) b.append_integer(x * 1000);
+  }
+};
+/// (key, x) -> the key twice, with the sign of x between.
+struct doubled_key {
+  GPUSTREAM_HOST_DEVICE void operator()(string_ref key, double x, string_builder& b) const {
+    b.append(key.data, key.size);
+    b.push_back(x < 0 ? '-' : '+');
+    b.append(key);
   }
 };
 
@@ -815,6 +858,79 @@ TEST_P(device_function_test, maps_and_flat_maps_to_string_keys_match_the_model) 
     EXPECT_NE(std::string{e.what()}.find("not a part of its record"), std::string::npos) << e.what();
   }
   EXPECT_EQ(bad.batches_completed(), 1u) << "the empty batch runs, the bad one does not";
+}
+
+// map(on_device(f)) with a string_builder, from each record type to new
+// strings and to pairs keyed by them, against the model; the new pairs
+// reduced by key downstream.
+TEST_P(device_function_test, maps_to_new_strings_match_the_model) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const int n = 24;
+  const batches input = random_batches(gen, n);
+
+  streaming_context ctx{options()};
+  auto [lines, pairs, doubles, ints] = streams_of(ctx, input);
+  recorder<std::string> all_lines, upper, thousands, doubled;
+  recorder<word_pair> tagged, tagged_sums;
+  recorder<keyed_double> decimal;
+  lines.foreach_batch(all_lines.sink());
+  lines.map(on_device(upper_cased{})).foreach_batch(upper.sink());
+  pairs.map(on_device(tagged_key{})).foreach_batch(tagged.sink());
+  pairs.map(on_device(tagged_key{})).reduce_by_key().foreach_batch(tagged_sums.sink());
+  ints.map(on_device(decimal_key{})).foreach_batch(decimal.sink());
+  lines.map([](const std::string& l) { return static_cast<std::int64_t>(l.size()); })
+      .map(on_device(odd_thousands{}))
+      .foreach_batch(thousands.sink());
+  doubles.map(on_device(doubled_key{})).foreach_batch(doubled.sink());
+  run(ctx, n + 2);
+
+  std::size_t records = 0;
+  for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
+    std::vector<std::string> want_upper, want_thousands, want_doubled;
+    std::vector<word_pair> want_tagged;
+    std::vector<keyed_double> want_decimal;
+    for (const auto& l : batch) {
+      std::string u = l;
+      for (char& c : u) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+      want_upper.push_back(u);
+      const word_pair p = parse(l);
+      want_tagged.emplace_back("k:" + p.first + "#" + std::to_string(p.second), p.second * 3);
+      const int_pair ip = int_key(p);
+      want_decimal.emplace_back(std::to_string(ip.first), static_cast<double>(ip.second) / 8);
+      const auto len = static_cast<std::int64_t>(l.size());
+      want_thousands.push_back(len % 2 != 0 ? std::to_string(len * 1000) : "");
+      const keyed_double dp = quarter(p);
+      want_doubled.push_back(dp.first + (dp.second < 0 ? "-" : "+") + dp.first);
+    }
+    records += batch.size();
+    EXPECT_EQ(upper.seen[t], want_upper);
+    EXPECT_EQ(tagged.seen[t], want_tagged);
+    EXPECT_EQ(sorted(tagged_sums.seen[t]), reduced(want_tagged, std::plus<>{}));
+    EXPECT_EQ(decimal.seen[t], want_decimal);
+    EXPECT_EQ(thousands.seen[t], want_thousands);
+    EXPECT_EQ(doubled.seen[t], want_doubled);
+  });
+  EXPECT_GT(records, 0u);
+  expect_staging_said();
+}
+
+// string_builder's decimal integers, at the extremes and at random.
+TEST_P(device_function_test, string_builder_writes_integers_in_decimal) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  std::vector<std::int64_t> xs{0, 1, -1, 9, 10, -10, std::numeric_limits<std::int64_t>::max(),
+                               std::numeric_limits<std::int64_t>::min()};
+  for (int i = 0; i < 1000; ++i) xs.push_back(static_cast<std::int64_t>(gen()) >> (gen() % 64));
+  for (const std::int64_t x : xs) {
+    string_builder measure{nullptr};
+    measure.append_integer(x);
+    std::string out(static_cast<std::size_t>(measure.size()), '?');
+    string_builder write{out.data()};
+    write.append_integer(x);
+    EXPECT_EQ(out, std::to_string(x));
+    EXPECT_EQ(write.size(), measure.size());
+  }
 }
 
 /// The model of update_state_by_key(f) over batches of `records` up to batch

@@ -180,8 +180,8 @@ struct record_outputs {
 };
 
 /// The record types that map and flat_map of whole records give: integers,
-/// int_pair, word_pair and keyed_double.
-enum class out_shape { integer, int_pair, string_int, string_double };
+/// int_pair, word_pair, keyed_double, and strings (map to new strings only).
+enum class out_shape { integer, int_pair, string_int, string_double, strings };
 
 /// map of whole records: record i gives record i of `out`.
 struct record_map_kernel {
@@ -262,6 +262,21 @@ struct flat_map_kernel {
   std::function<void(spans_device_view in, std::int64_t* counts, stream_view s)> device_count;
   std::function<void(spans_device_view in, const std::int64_t* offsets, offset_type* starts, length_type* lengths,
                      stream_view s)>
+      device_emit;
+};
+
+/// map(on_device(f)) to new strings: pass 1 sets sizes[i] to the bytes f
+/// builds for record i; pass 2 writes them at chars + offsets[i], and record
+/// i's value (where the result is a pair) at values[i].
+struct string_map_kernel {
+  std::function<void(const key_columns& keys, const void* values, std::int64_t* sizes, size_type n)> host_count;
+  std::function<void(const key_columns& keys, const void* values, const std::int64_t* offsets, char* chars,
+                     void* out_values, size_type n)>
+      host_emit;
+  std::function<void(const key_columns& keys, const void* values, std::int64_t* sizes, size_type n, stream_view s)>
+      device_count;
+  std::function<void(const key_columns& keys, const void* values, const std::int64_t* offsets, char* chars,
+                     void* out_values, size_type n, stream_view s)>
       device_emit;
 };
 
@@ -359,6 +374,48 @@ class keyed_sink {
 using word_pair_sink = keyed_sink<std::int64_t>;
 using keyed_double_sink = keyed_sink<double>;
 
+/// What map(on_device(f)) to new strings hands `f` with each record: `f`
+/// appends the bytes of the new string (a copy: any bytes, from the record or
+/// not). `f` runs twice per record, once to measure and once to write, and
+/// must build the same bytes both times.
+class string_builder {
+ public:
+  GPUSTREAM_HOST_DEVICE explicit string_builder(char* out) : out_{out} {}
+  GPUSTREAM_HOST_DEVICE void push_back(char c) {
+    if (out_ != nullptr) out_[size_] = c;
+    ++size_;
+  }
+  GPUSTREAM_HOST_DEVICE void append(const char* p, length_type n) {
+    for (length_type i = 0; i < n; ++i) push_back(p[i]);
+  }
+  GPUSTREAM_HOST_DEVICE void append(string_ref s) { append(s.data, s.size); }
+  /// Appends a NUL-terminated string (a literal).
+  GPUSTREAM_HOST_DEVICE void append(const char* c_string) {
+    while (*c_string != '\0') push_back(*c_string++);
+  }
+  /// Appends `x` in decimal.
+  GPUSTREAM_HOST_DEVICE void append_integer(std::int64_t x) {
+    char digits[20];
+    int n = 0;
+    // Negated digit by digit, so that the smallest integer prints too.
+    const bool negative = x < 0;
+    do {
+      const std::int64_t q = x / 10;
+      const auto d = static_cast<int>(x - q * 10);
+      digits[n++] = static_cast<char>('0' + (d < 0 ? -d : d));
+      x = q;
+    } while (x != 0);
+    if (negative) push_back('-');
+    while (n > 0) push_back(digits[--n]);
+  }
+  /// The bytes appended so far.
+  GPUSTREAM_HOST_DEVICE std::int64_t size() const { return size_; }
+
+ private:
+  char* out_;
+  std::int64_t size_ = 0;
+};
+
 namespace detail {
 
 /// flat_map's two passes over record i.
@@ -435,18 +492,18 @@ struct keep_op {
 
 /// `f` called on record i of a batch, by the shape of its records, with `sink` last.
 template <filter_shape Shape, class F, class Sink>
-GPUSTREAM_HOST_DEVICE void call_with_sink(const F& f, const key_columns& keys, const void* values, size_type i,
-                                          Sink& sink) {
+GPUSTREAM_HOST_DEVICE decltype(auto) call_with_sink(const F& f, const key_columns& keys, const void* values,
+                                                    size_type i, Sink& sink) {
   if constexpr (Shape == filter_shape::string) {
-    f(keys.strings.element(i), sink);
+    return f(keys.strings.element(i), sink);
   } else if constexpr (Shape == filter_shape::integer) {
-    f(static_cast<const std::int64_t*>(values)[i], sink);
+    return f(static_cast<const std::int64_t*>(values)[i], sink);
   } else if constexpr (Shape == filter_shape::string_int) {
-    f(keys.strings.element(i), static_cast<const std::int64_t*>(values)[i], sink);
+    return f(keys.strings.element(i), static_cast<const std::int64_t*>(values)[i], sink);
   } else if constexpr (Shape == filter_shape::string_double) {
-    f(keys.strings.element(i), static_cast<const double*>(values)[i], sink);
+    return f(keys.strings.element(i), static_cast<const double*>(values)[i], sink);
   } else {
-    f(keys.int_keys[i], static_cast<const std::int64_t*>(values)[i], sink);
+    return f(keys.int_keys[i], static_cast<const std::int64_t*>(values)[i], sink);
   }
 }
 
@@ -552,6 +609,41 @@ struct record_map_op {
       out.starts[i] = start;
       out.lengths[i] = length;
       static_cast<V*>(out.values)[i] = static_cast<V>(r.second);
+    }
+  }
+};
+
+/// map(on_device(f)) to new strings: pass 1 measures record i's string,
+/// pass 2 writes it, and f's result as the value of a (string, value) pair
+/// unless `Out` is strings (then f returns nothing).
+template <filter_shape Shape, class F>
+struct string_count_op {
+  F f;
+  key_columns keys;
+  const void* values;
+  GPUSTREAM_HOST_DEVICE std::int64_t operator()(size_type i) const {
+    string_builder b{nullptr};
+    call_with_sink<Shape>(f, keys, values, i, b);
+    return b.size();
+  }
+};
+template <filter_shape Shape, out_shape Out, class F>
+struct string_emit_op {
+  F f;
+  key_columns keys;
+  const void* values;
+  const std::int64_t* offsets;
+  char* chars;
+  void* out_values;
+  GPUSTREAM_HOST_DEVICE void operator()(size_type i) const {
+    string_builder b{chars + offsets[i]};
+    if constexpr (Out == out_shape::string_double) {
+      static_cast<double*>(out_values)[i] = static_cast<double>(call_with_sink<Shape>(f, keys, values, i, b));
+    } else if constexpr (Out == out_shape::string_int) {
+      static_cast<std::int64_t*>(out_values)[i] =
+          static_cast<std::int64_t>(call_with_sink<Shape>(f, keys, values, i, b));
+    } else {
+      call_with_sink<Shape>(f, keys, values, i, b);
     }
   }
 };
@@ -753,6 +845,38 @@ std::shared_ptr<const record_flat_map_kernel> make_record_flat_map_kernel(F f) {
     on_stream("flat_map", [&] {
       thrust::for_each(device_policy(s), first, first + n,
                        record_emit_op<Shape, Out, F>{f, keys, values, offsets, out});
+    });
+  };
+#endif
+  return k;
+}
+
+template <filter_shape Shape, out_shape Out, class F>
+std::shared_ptr<const string_map_kernel> make_string_map_kernel(F f) {
+  auto k = std::make_shared<string_map_kernel>();
+  k->host_count = [f](const key_columns& keys, const void* values, std::int64_t* sizes, size_type n) {
+    const string_count_op<Shape, F> op{f, keys, values};
+    for (size_type i = 0; i < n; ++i) sizes[i] = op(i);
+  };
+  k->host_emit = [f](const key_columns& keys, const void* values, const std::int64_t* offsets, char* chars,
+                     void* out_values, size_type n) {
+    const string_emit_op<Shape, Out, F> op{f, keys, values, offsets, chars, out_values};
+    for (size_type i = 0; i < n; ++i) op(i);
+  };
+#if defined(__CUDACC__)
+  k->device_count = [f](const key_columns& keys, const void* values, std::int64_t* sizes, size_type n,
+                        stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("map", [&] {
+      thrust::transform(device_policy(s), first, first + n, sizes, string_count_op<Shape, F>{f, keys, values});
+    });
+  };
+  k->device_emit = [f](const key_columns& keys, const void* values, const std::int64_t* offsets, char* chars,
+                       void* out_values, size_type n, stream_view s) {
+    thrust::counting_iterator<size_type> first(0);
+    on_stream("map", [&] {
+      thrust::for_each(device_policy(s), first, first + n,
+                       string_emit_op<Shape, Out, F>{f, keys, values, offsets, chars, out_values});
     });
   };
 #endif

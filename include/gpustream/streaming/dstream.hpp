@@ -321,6 +321,21 @@ template <class F, class Sink>
 inline constexpr bool record_sink_invocable_v<int_pair, F, Sink> =
     std::is_invocable_v<const F&, std::int64_t, std::int64_t, Sink&>;
 
+/// What `f` returns when called on a record of type T (as
+/// record_call_result) and then a Sink&.
+template <class T, class F, class Sink>
+struct record_sink_result;
+template <class F, class Sink>
+struct record_sink_result<std::string, F, Sink> : std::invoke_result<const F&, string_ref, Sink&> {};
+template <class F, class Sink>
+struct record_sink_result<std::int64_t, F, Sink> : std::invoke_result<const F&, std::int64_t, Sink&> {};
+template <class F, class Sink>
+struct record_sink_result<word_pair, F, Sink> : std::invoke_result<const F&, string_ref, std::int64_t, Sink&> {};
+template <class F, class Sink>
+struct record_sink_result<keyed_double, F, Sink> : std::invoke_result<const F&, string_ref, double, Sink&> {};
+template <class F, class Sink>
+struct record_sink_result<int_pair, F, Sink> : std::invoke_result<const F&, std::int64_t, std::int64_t, Sink&> {};
+
 using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
 using state_update =
@@ -378,6 +393,8 @@ node_ptr make_device_record_flat_map(const node_ptr& parent, record_kind out,
 /// map(on_device(f)) of whole records to integers (`out` integers) or integer pairs (`out` int_pairs).
 node_ptr make_device_record_map(const node_ptr& parent, record_kind out, std::shared_ptr<const record_map_kernel> k);
 node_ptr make_device_flat_map(const node_ptr& parent, std::shared_ptr<const flat_map_kernel> k);
+/// map(on_device(f)) to strings (`out` strings) or to pairs keyed by them.
+node_ptr make_device_string_map(const node_ptr& parent, record_kind out, std::shared_ptr<const string_map_kernel> k);
 node_ptr make_device_reduce_by_key(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k);
 node_ptr make_device_reduce_by_key_and_window(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k,
                                               std::chrono::milliseconds length, std::chrono::milliseconds slide);
@@ -719,12 +736,49 @@ class dstream {
   ///   be a part of the record's string (`string_ref{s.data + i, n}`) or
   ///   empty: it stays a view into the batch's text. A key outside it stops
   ///   the context with a gpustream::logic_error.
+  ///
+  /// New strings: `f` takes a record and then a gpustream::string_builder&,
+  /// appends the bytes of a new string to it (any bytes: `b.append("user=")`,
+  /// `b.push_back(c)`, `b.append_integer(k)`), and returns nothing, giving
+  /// dstream<std::string>, or a number, giving (new string, number) records:
+  /// dstream<word_pair> for an integer, dstream<keyed_double> for a
+  /// floating-point one. `f` runs twice per record (measure, then write) and
+  /// must build the same bytes both times.
+  ///
   /// T must be std::string, std::int64_t, word_pair, keyed_double or int_pair
   /// (map_values(on_device(f)) maps values and keeps string keys).
   template <class F>
   auto map(device_function<F> fn) const {
     static_assert(std::is_same_v<T, std::string> || std::is_same_v<T, std::int64_t> || detail::is_keyed_value_v<T>,
                   "map(on_device(f)) needs a dstream of strings, integers or pairs");
+    constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
+    using detail::out_shape;
+    if constexpr (detail::record_sink_invocable_v<T, F, string_builder>) {
+      using B = std::decay_t<typename detail::record_sink_result<T, F, string_builder>::type>;
+      if constexpr (std::is_void_v<B>) {
+        return dstream<std::string>{detail::make_device_string_map(
+            node_, detail::record_kind::strings,
+            detail::make_string_map_kernel<shape, out_shape::strings>(std::move(fn.f)))};
+      } else if constexpr (std::is_floating_point_v<B>) {
+        return dstream<keyed_double>{detail::make_device_string_map(
+            node_, detail::record_kind::keyed_doubles,
+            detail::make_string_map_kernel<shape, out_shape::string_double>(std::move(fn.f)))};
+      } else {
+        static_assert(detail::is_integer_v<B>,
+                      "map(on_device(f)) with a string_builder: f must return nothing, an integer or a double");
+        return dstream<word_pair>{detail::make_device_string_map(
+            node_, detail::record_kind::pairs,
+            detail::make_string_map_kernel<shape, out_shape::string_int>(std::move(fn.f)))};
+      }
+    } else {
+      return map_records(std::move(fn));
+    }
+  }
+
+ private:
+  /// map(on_device(f)) where `f` takes a record alone.
+  template <class F>
+  auto map_records(device_function<F> fn) const {
     using R = std::decay_t<typename detail::record_call_result<T, F>::type>;
     constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
     using detail::out_shape;
@@ -758,6 +812,8 @@ class dstream {
           detail::make_record_map_kernel<shape, out_shape::int_pair>(std::move(fn.f)))};
     }
   }
+
+ public:
   /// Records for which `pred` is true, tested on the backend: pred(string_ref)
   /// for std::string (a pointer and a length: the bytes of the record),
   /// pred(std::int64_t) for integers, pred(string_ref key, value) for
