@@ -580,12 +580,17 @@ class device_map_state_node final : public node, public state_source {
 /// state, are the next state and the output.
 class device_state_node final : public node {
  public:
-  device_state_node(const node_ptr& parent, std::shared_ptr<const state_kernel> k)
-      : node{parent->context(), parent->kind(), {parent}}, k_{std::move(k)} {}
+  /// `state`: the kind of the state's records (the parent's, or the pair
+  /// type with its keys and the other value type).
+  device_state_node(const node_ptr& parent, record_kind state, std::shared_ptr<const state_kernel> k)
+      : node{parent->context(), state, {parent}}, k_{std::move(k)}, in_kind_{parent->kind()} {}
 
   std::uint64_t state_keys() const override { return state_ ? static_cast<std::uint64_t>(state_->size()) : 0; }
   std::string checkpoint_tag() const override {
-    return "update_state_by_key/device_function " + std::to_string(static_cast<int>(kind()));
+    std::string tag = "update_state_by_key/device_function " + std::to_string(static_cast<int>(kind()));
+    // A state of the input's own type keeps the tag it always had.
+    if (in_kind_ != kind()) tag += " from " + std::to_string(static_cast<int>(in_kind_));
+    return tag;
   }
   void save_state(byte_writer& w, stream_view s) const override { write_batch(w, state_, s); }
   void load_state(byte_reader& r, stream_view s) override {
@@ -597,28 +602,35 @@ class device_state_node final : public node {
   batch_ptr compute(batch_run& run) override {
     batch_ptr in = parent()->evaluate(run);
     if (!empty_) empty_ = upload(empty_records(kind()), run.s);
+    if (!empty_input_) empty_input_ = upload(empty_records(in_kind_), run.s);
     if (!state_) state_ = empty_;
-    const batch_data& now = in ? *in : *empty_;
-    switch (kind()) {
+    const batch_data& now = in ? *in : *empty_input_;
+    const bool double_state = kind() == record_kind::keyed_doubles;
+    switch (in_kind_) {
       case record_kind::keyed_doubles:
-        state_ = step(state_->strings, state_->doubles, now.strings, now.doubles, run.s);
+        state_ = double_state ? step(state_->strings, state_->doubles, now.strings, now.doubles, run.s)
+                              : step(state_->strings, state_->values, now.strings, now.doubles, run.s);
         break;
       case record_kind::int_pairs:
         state_ = step(state_->int_keys, state_->values, now.int_keys, now.values, run.s);
         break;
-      default: state_ = step(state_->strings, state_->values, now.strings, now.values, run.s); break;
+      default:
+        state_ = double_state ? step(state_->strings, state_->doubles, now.strings, now.values, run.s)
+                              : step(state_->strings, state_->values, now.strings, now.values, run.s);
+        break;
     }
     return state_;
   }
 
  private:
-  template <class Keys, class V>
-  batch_ptr step(Keys state_keys, column_view<V> state_values, Keys new_keys, column_view<V> new_values,
+  /// One batch: state values of type S, new values of type V.
+  template <class Keys, class S, class V>
+  batch_ptr step(Keys state_keys, column_view<S> state_values, Keys new_keys, column_view<V> new_values,
                  stream_view s) const {
     const auto t = cogroup(state_keys, state_values, new_keys, new_values, hash_function::mix64, s);
     const size_type m = t.size();
     column<std::uint8_t> keep{m, s};
-    column<V> next{m, s};
+    column<S> next{m, s};
     run_state(*k_, t.left.offsets.data(), t.left.values.data(), t.right.offsets.data(), t.right.values.data(), m,
               keep.data(), next.data(), s);
     const column<row_index> rows = select_rows(keep.view(), s);
@@ -636,8 +648,10 @@ class device_state_node final : public node {
   }
 
   std::shared_ptr<const state_kernel> k_;
+  record_kind in_kind_;
   batch_ptr state_;
-  batch_ptr empty_;  // an empty batch of this kind, made once
+  batch_ptr empty_;        // an empty batch of this kind, made once
+  batch_ptr empty_input_;  // and of the parent's
 };
 
 }  // namespace
@@ -917,15 +931,18 @@ node_ptr make_device_flat_map(const node_ptr& parent, std::shared_ptr<const flat
                     });
 }
 
-node_ptr make_device_state_update(const node_ptr& parent, std::shared_ptr<const state_kernel> k) {
+node_ptr make_device_state_update(const node_ptr& parent, record_kind state, std::shared_ptr<const state_kernel> k) {
   auto ctx = building(parent, "update_state_by_key");
   GPUSTREAM_EXPECTS(k && k->host, "update_state_by_key: an empty function");
   GPUSTREAM_EXPECTS(is_keyed_value(parent->kind()),
                     "update_state_by_key: needs a dstream of pairs of a string and an integer or a double, or of "
                     "two integers");
+  GPUSTREAM_EXPECTS(state == parent->kind() || (has_string_keys(parent->kind()) && is_keyed_value(state) &&
+                                                has_string_keys(state)),
+                    "update_state_by_key: a state of another type needs string keys");
   GPUSTREAM_EXPECTS(parent->slide_ms() == 0, "update_state_by_key: the parent must have data every batch");
   note_staged(parent, static_cast<bool>(k->device), "update_state_by_key");
-  node_ptr n = std::make_shared<device_state_node>(parent, std::move(k));
+  node_ptr n = std::make_shared<device_state_node>(parent, state, std::move(k));
   ctx->add_per_batch_node(n);
   return n;
 }

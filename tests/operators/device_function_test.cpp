@@ -180,6 +180,28 @@ struct halving_fold {
   }
 };
 
+/// A state of another type than the values. Integers to a double: the state
+/// halved each batch plus the number of new values; gone below 0.2.
+struct decayed_count {
+  GPUSTREAM_HOST_DEVICE device_optional<double> operator()(device_span<std::int64_t> values,
+                                                           device_optional<double> state) const {
+    const double s = (state.has_value() ? *state / 2 : 0.0) + static_cast<double>(values.size);
+    if (s < 0.2) return {};
+    return {true, s};
+  }
+};
+/// Doubles to an integer: the running count of positive minus negative
+/// values; a key whose count comes back to 0 with new values goes.
+struct sign_balance {
+  GPUSTREAM_HOST_DEVICE device_optional<std::int64_t> operator()(device_span<double> values,
+                                                                 device_optional<std::int64_t> state) const {
+    std::int64_t s = state.has_value() ? *state : 0;
+    for (size_type i = 0; i < values.size; ++i) s += values[i] > 0 ? 1 : (values[i] < 0 ? -1 : 0);
+    if (!values.empty() && s == 0) return {};
+    return {true, s};
+  }
+};
+
 // map_with_state(on_device(f)): a running sum per key, removed past +-2000,
 // that reports the key's weight (string length, or the integer key mod 5).
 GPUSTREAM_HOST_DEVICE inline std::int64_t key_weight(string_ref key) { return key.size; }
@@ -936,26 +958,25 @@ TEST_P(device_function_test, string_builder_writes_integers_in_decimal) {
 /// The model of update_state_by_key(f) over batches of `records` up to batch
 /// `upto` (1-based): every key in the state or the batch, f over its new
 /// values in batch order and its state.
-template <class P, class F>
-std::map<typename P::first_type, typename P::second_type> model_state(const std::vector<std::vector<P>>& records,
-                                                                      int upto, F f) {
+template <class P, class F, class S = typename P::second_type>
+std::map<typename P::first_type, S> model_state(const std::vector<std::vector<P>>& records, int upto, F f) {
   using K = typename P::first_type;
   using V = typename P::second_type;
-  std::map<K, V> state;
+  std::map<K, S> state;
   for (int b = 0; b < upto; ++b) {
     std::map<K, std::vector<V>> fresh;
     if (b < static_cast<int>(records.size())) {
       for (const auto& [k, v] : records[static_cast<std::size_t>(b)]) fresh[k].push_back(v);
     }
-    std::map<K, V> next;
+    std::map<K, S> next;
     std::set<K> keys;
     for (const auto& [k, v] : state) keys.insert(k);
     for (const auto& [k, v] : fresh) keys.insert(k);
     for (const K& k : keys) {
       const std::vector<V>& values = fresh[k];
-      device_optional<V> before{};
-      if (state.count(k)) before = device_optional<V>{true, state.at(k)};
-      const device_optional<V> after = f(device_span<V>{values.data(), static_cast<size_type>(values.size())}, before);
+      device_optional<S> before{};
+      if (state.count(k)) before = device_optional<S>{true, state.at(k)};
+      const device_optional<S> after = f(device_span<V>{values.data(), static_cast<size_type>(values.size())}, before);
       if (after.has_value()) next[k] = *after;
     }
     state = std::move(next);
@@ -982,6 +1003,10 @@ TEST_P(device_function_test, general_state_updates_match_the_model) {
   pairs.update_state_by_key(on_device(decaying_count{})).foreach_batch(counts.sink());
   doubles.update_state_by_key(on_device(halving_fold{})).foreach_batch(folds.sink());
   ints.update_state_by_key(on_device(decaying_count{})).foreach_batch(int_counts.sink());
+  recorder<keyed_double> decayed_counts;
+  recorder<word_pair> balances;
+  pairs.update_state_by_key(on_device(decayed_count{})).foreach_batch(decayed_counts.sink());
+  doubles.update_state_by_key(on_device(sign_balance{})).foreach_batch(balances.sink());
   run(ctx, n + 6);
 
   std::vector<std::vector<word_pair>> as_pairs;
@@ -1009,6 +1034,18 @@ TEST_P(device_function_test, general_state_updates_match_the_model) {
       EXPECT_DOUBLE_EQ(v, it->second) << k;
       ++it;
     }
+    // States of the other value type.
+    const auto want_decayed = model_state<word_pair, decayed_count, double>(as_pairs, i, decayed_count{});
+    const auto got_decayed = sorted(decayed_counts.seen[t]);
+    ASSERT_EQ(got_decayed.size(), want_decayed.size());
+    auto at = want_decayed.begin();
+    for (const auto& [k, v] : got_decayed) {
+      EXPECT_EQ(k, at->first);
+      EXPECT_DOUBLE_EQ(v, at->second) << k;
+      ++at;
+    }
+    const auto want_balances = model_state<keyed_double, sign_balance, std::int64_t>(as_doubles, i, sign_balance{});
+    EXPECT_EQ(sorted(balances.seen[t]), std::vector<word_pair>(want_balances.begin(), want_balances.end()));
     // The input must exercise removal by f and decay to nothing.
     const auto before = model_state(as_pairs, i - 1, decaying_count{});
     for (const auto& [k, v] : before) {

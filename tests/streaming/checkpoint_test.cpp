@@ -142,6 +142,7 @@ class checkpoint_test : public streaming_test {
     std::shared_ptr<batch_log<int_pair>> device_lengths;  // update_state_by_key(on_device(f)), integer keys
     std::shared_ptr<batch_log<keyed_double>> device_quarters;  // the same over doubles
     std::shared_ptr<batch_log<int_pair>> device_mapped_lengths;  // map_with_state(on_device(f))'s snapshots
+    std::shared_ptr<batch_log<keyed_double>> device_quarter_totals;  // a double state of integer values
   };
   /// map_with_state on the backend: a running total per key.
   struct total_state {
@@ -157,6 +158,15 @@ class checkpoint_test : public streaming_test {
     GPUSTREAM_HOST_DEVICE device_optional<V> operator()(device_span<V> values, device_optional<V> state) const {
       V total = state.has_value() ? *state : V{0};
       for (size_type i = 0; i < values.size; ++i) total += values[i];
+      return {true, total};
+    }
+  };
+  /// A state of another type than the values: a quarter of each count, as a double.
+  struct quarter_total {
+    GPUSTREAM_HOST_DEVICE device_optional<double> operator()(device_span<std::int64_t> values,
+                                                             device_optional<double> state) const {
+      double total = state.has_value() ? *state : 0.0;
+      for (size_type i = 0; i < values.size; ++i) total += 0.25 * static_cast<double>(values[i]);
       return {true, total};
     }
   };
@@ -207,6 +217,7 @@ class checkpoint_test : public streaming_test {
     s.device_lengths = log_batches(lengths.update_state_by_key(on_device(running_total<std::int64_t>{})));
     s.device_quarters = log_batches(quarters.update_state_by_key(on_device(running_total<double>{})));
     s.device_mapped_lengths = log_batches(lengths.map_with_state(on_device(total_state{})).state_snapshots());
+    s.device_quarter_totals = log_batches(pairs.update_state_by_key(on_device(quarter_total{})));
     return s;
   }
   streaming_options checkpointed(const fs::path& dir) {
@@ -299,6 +310,10 @@ TEST_P(checkpoint_test, a_context_stopped_at_once_goes_on_from_its_checkpoint_an
   auto device_quarters = s.device_quarters->batches().back().records;
   std::sort(device_quarters.begin(), device_quarters.end());
   EXPECT_EQ(device_quarters, quarters);
+  ASSERT_FALSE(s.device_quarter_totals->batches().empty());
+  auto quarter_totals = s.device_quarter_totals->batches().back().records;
+  std::sort(quarter_totals.begin(), quarter_totals.end());
+  EXPECT_EQ(quarter_totals, quarters);
   EXPECT_EQ(s.counts->batches().front().time, *ctx.recovered_from() + interval.count())
       << "the batches after the checkpoint run again, from the first on";
   EXPECT_LE(s.counts->batches().front().time, last_of_first_run);

@@ -648,24 +648,25 @@ struct string_emit_op {
   }
 };
 
-/// update_state_by_key(on_device(f))'s call of `f` for key k.
-template <class V, class F>
+/// update_state_by_key(on_device(f))'s call of `f` for key k: values of
+/// type V, state of type S.
+template <class S, class V, class F>
 struct state_op {
   F f;
   const offset_type* state_offsets;
-  const V* state_values;
+  const S* state_values;
   const offset_type* new_offsets;
   const V* new_values;
   std::uint8_t* keep;
-  V* out;
+  S* out;
   GPUSTREAM_HOST_DEVICE void operator()(size_type k) const {
-    device_optional<V> previous{};
-    if (state_offsets[k + 1] > state_offsets[k]) previous = device_optional<V>{true, state_values[state_offsets[k]]};
+    device_optional<S> previous{};
+    if (state_offsets[k + 1] > state_offsets[k]) previous = device_optional<S>{true, state_values[state_offsets[k]]};
     const device_span<V> values{new_values + new_offsets[k],
                                 static_cast<size_type>(new_offsets[k + 1] - new_offsets[k])};
-    const device_optional<V> next = f(values, previous);
+    const device_optional<S> next = f(values, previous);
     keep[k] = next.present ? 1 : 0;
-    out[k] = next.present ? next.value : V{};
+    out[k] = next.present ? next.value : S{};
   }
 };
 
@@ -883,13 +884,13 @@ std::shared_ptr<const string_map_kernel> make_string_map_kernel(F f) {
   return k;
 }
 
-template <class V, class F>
+template <class S, class V, class F>
 std::shared_ptr<const state_kernel> make_state_kernel(F f) {
   auto k = std::make_shared<state_kernel>();
   k->host = [f](const offset_type* so, const void* sv, const offset_type* no, const void* nv, size_type keys,
                 std::uint8_t* keep, void* out) {
-    const state_op<V, F> op{f, so, static_cast<const V*>(sv), no, static_cast<const V*>(nv),
-                            keep, static_cast<V*>(out)};
+    const state_op<S, V, F> op{f, so, static_cast<const S*>(sv), no, static_cast<const V*>(nv),
+                               keep, static_cast<S*>(out)};
     for (size_type i = 0; i < keys; ++i) op(i);
   };
 #if defined(__CUDACC__)
@@ -898,8 +899,8 @@ std::shared_ptr<const state_kernel> make_state_kernel(F f) {
     thrust::counting_iterator<size_type> first(0);
     on_stream("update_state_by_key", [&] {
       thrust::for_each(device_policy(s), first, first + keys,
-                       state_op<V, F>{f, so, static_cast<const V*>(sv), no, static_cast<const V*>(nv), keep,
-                                      static_cast<V*>(out)});
+                       state_op<S, V, F>{f, so, static_cast<const S*>(sv), no, static_cast<const V*>(nv), keep,
+                                         static_cast<S*>(out)});
     });
   };
 #endif

@@ -403,7 +403,9 @@ node_ptr make_device_update_state_by_key(const node_ptr& parent, std::shared_ptr
 node_ptr make_device_map_with_state(const node_ptr& parent, record_kind out, std::shared_ptr<const map_state_kernel> k,
                                     std::chrono::milliseconds timeout);
 /// update_state_by_key(on_device(f)) with a general update function.
-node_ptr make_device_state_update(const node_ptr& parent, std::shared_ptr<const state_kernel> k);
+/// Its state (and output) records are of kind `state`: the parent's, or a
+/// pair type with the same keys and the other value type.
+node_ptr make_device_state_update(const node_ptr& parent, record_kind state, std::shared_ptr<const state_kernel> k);
 /// reduce (not `windowed`: length and slide unused) or reduce_by_window of integers.
 node_ptr make_device_reduce(const node_ptr& parent, std::shared_ptr<const reduce_kernel> k, bool windowed,
                             std::chrono::milliseconds length, std::chrono::milliseconds slide);
@@ -856,21 +858,37 @@ class dstream {
   ///   device_optional<V>`: any update. It is called once per key in the
   ///   state or in the batch, with the key's new values in batch order (empty
   ///   for a key without any) and its state; returning `{}` removes the key.
-  ///   Each key's call runs in its own thread of a kernel.
+  ///   Each key's call runs in its own thread of a kernel. For string keys
+  ///   the state may be of the other value type S (Spark's
+  ///   updateStateByKey[S]): `f(device_span<V>, device_optional<S>) ->
+  ///   device_optional<S>`, a word_pair stream with a double state giving
+  ///   dstream<keyed_double> (a decayed count), a keyed_double stream with an
+  ///   integer state dstream<word_pair>.
   /// The state is kept in backend memory; every key in it is output every
   /// batch, string keys in the order of reduce_by_key, integer keys ascending.
   template <class F>
-  dstream<T> update_state_by_key(device_function<F> fn) const {
+  auto update_state_by_key(device_function<F> fn) const {
     static_assert(detail::is_keyed_value_v<T>,
                   "update_state_by_key needs a dstream<word_pair>, dstream<keyed_double> or dstream<int_pair>");
     using V = detail::value_of_t<T>;
+    // The other value type, for a state of another type than the values.
+    using W = std::conditional_t<std::is_same_v<V, double>, std::int64_t, double>;
     if constexpr (std::is_invocable_v<const F&, device_span<V>, device_optional<V>>) {
       static_assert(std::is_same_v<std::decay_t<std::invoke_result_t<const F&, device_span<V>, device_optional<V>>>,
                                    device_optional<V>>,
                     "update_state_by_key(on_device(f)): f(device_span<V>, device_optional<V>) must return "
                     "device_optional<V>");
-      return dstream<T>{
-          detail::make_device_state_update(node_, detail::make_state_kernel<V>(std::move(fn.f)))};
+      return dstream<T>{detail::make_device_state_update(node_, detail::kind_of<T>(),
+                                                         detail::make_state_kernel<V, V>(std::move(fn.f)))};
+    } else if constexpr (detail::has_string_keys_v<T> &&
+                         std::is_invocable_v<const F&, device_span<V>, device_optional<W>>) {
+      static_assert(std::is_same_v<std::decay_t<std::invoke_result_t<const F&, device_span<V>, device_optional<W>>>,
+                                   device_optional<W>>,
+                    "update_state_by_key(on_device(f)): f(device_span<V>, device_optional<S>) must return "
+                    "device_optional<S>");
+      using S = std::conditional_t<std::is_same_v<W, double>, keyed_double, word_pair>;
+      return dstream<S>{detail::make_device_state_update(node_, detail::kind_of<S>(),
+                                                         detail::make_state_kernel<W, V>(std::move(fn.f)))};
     } else {
       return dstream<T>{detail::make_device_update_state_by_key(node_, reduced_by(std::move(fn)))};
     }
