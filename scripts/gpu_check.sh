@@ -65,6 +65,8 @@ run_apps() {
   timeout 120 python3 "$here/wordcount_check.py" example "$here/bin/network_wordcount" || rc=1
   echo "-- field-example"
   timeout 120 python3 "$here/wordcount_check.py" field-example "$here/bin/network_field_count" || rc=1
+  echo "-- trending-example"
+  timeout 120 python3 "$here/wordcount_check.py" trending-example "$here/bin/network_trending_words" || rc=1
   return $rc
 }
 

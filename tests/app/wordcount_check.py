@@ -8,6 +8,7 @@
     wordcount_check.py socket         GPUSTREAM WORK_DIR
     wordcount_check.py example        NETWORK_WORDCOUNT
     wordcount_check.py field-example  NETWORK_FIELD_COUNT
+    wordcount_check.py trending-example NETWORK_TRENDING_WORDS
 
 Each runs the program on known input and compares what it wrote with word
 counts computed here, independently: words are runs of bytes between ASCII
@@ -366,6 +367,63 @@ def check_field_example(program):
                 collections.Counter({"a": 2, "b": 2, "c": 2}))
 
 
+def check_trending_example(program):
+    """network_trending_words HOST PORT --decay 0.5 --min-score 1: one line, in any case, arrives in one
+    batch; that batch prints each word (lower case) with its count as its score, the next batch half of it,
+    and the one after that neither (0.75 and 0.5 are below 1); SIGINT stops it gracefully."""
+    data = b"GPU gpu Stream gpu STREAM\n"
+    server = OneShotServer(data, close=False)
+    p = None
+    try:
+        p = Program([program, "127.0.0.1", str(server.port), "--batch", "300ms", "--decay", "0.5", "--min-score",
+                     "1"], stdout=subprocess.PIPE)
+        out = []
+
+        def read_stdout():
+            for line in p.proc.stdout:
+                out.append(line)
+
+        threading.Thread(target=read_stdout, daemon=True).start()
+
+        def batches():
+            """The printed batches, each a dict of word -> score, in order."""
+            text = b"".join(list(out))
+            parts = re.split(rb"-+\nTime: [0-9]+ ms\n-+\n", text)[1:]
+            result = []
+            for part in parts:
+                records = {}
+                for line in part.splitlines():
+                    m = re.fullmatch(rb"\((.+),([0-9.E-]+)\)", line)
+                    if m:
+                        records[m.group(1).decode()] = float(m.group(2))
+                result.append(records)
+            return result
+
+        deadline = time.monotonic() + 15
+        seen = []
+        while time.monotonic() < deadline and p.proc.poll() is None:
+            seen = batches()
+            first = next((i for i, b in enumerate(seen) if b), None)
+            if first is not None and len(seen) >= first + 4:  # the batch after the third is whole
+                break
+            time.sleep(0.2)
+        expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
+        first = next((i for i, b in enumerate(seen) if b), None)
+        expect(first is not None and len(seen) >= first + 4, "too few batches printed: %r" % seen)
+        expect(seen[first] == {"gpu": 3.0, "stream": 2.0}, "the batch with data printed %r" % seen[first])
+        expect(seen[first + 1] == {"gpu": 1.5, "stream": 1.0}, "the next batch printed %r" % seen[first + 1])
+        expect(seen[first + 2] == {}, "the batch after it printed %r" % seen[first + 2])
+        p.proc.send_signal(signal.SIGINT)
+        rc = p.wait(10)
+    finally:
+        server.close()
+        if p is not None:
+            p.kill()
+    expect(rc == 0, "exit status %d after SIGINT; stderr:\n%s" % (rc, p.stderr()))
+    expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
+    print("printed the decayed scores batch by batch, stopped on SIGINT")
+
+
 def run_example(program, args, data, want):
     """Runs a network example against a server that sends `data`, until the printed counts sum to
     `want`; then SIGINT must stop it gracefully."""
@@ -415,6 +473,7 @@ def main(argv):
         "socket": (check_socket, 2),
         "example": (check_example, 1),
         "field-example": (check_field_example, 1),
+        "trending-example": (check_trending_example, 1),
     }
     if len(argv) < 2 or argv[1] not in checks or len(argv) - 2 != checks[argv[1]][1]:
         print(__doc__, file=sys.stderr)
