@@ -2,7 +2,7 @@
 # Builds what a GPU host needs to run the whole test suite and the benchmarks
 # on the CUDA backend, small enough to copy there (under 64 MiB): a shared
 # libgpustream.so for one architecture (default sm_90), the test binaries, the
-# benchmark programs, the command-line program and two examples, and the
+# benchmark programs, the command-line program and three examples, and the
 # scripts that run them, stripped, in gpu-bundle/.
 #   scripts/gpu_bundle.sh [CUDA_ARCH]        e.g. 90 (H100/H200), 80 (A100)
 # On the GPU host: gpu-bundle/gpu_check.sh (see there).
@@ -24,7 +24,8 @@ mkdir -p gpu-bundle/tests gpu-bundle/bin
 cp build-gpu/libgpustream.so* gpu-bundle/
 cp build-gpu/tests/*_test build-gpu/tests/fault_crash_app gpu-bundle/tests/
 cp build-gpu/bin/word_count_bench build-gpu/bin/stream_bench build-gpu/bin/socket_bench gpu-bundle/bin/
-cp build-gpu/bin/gpustream build-gpu/bin/network_wordcount build-gpu/bin/network_field_count gpu-bundle/bin/
+cp build-gpu/bin/gpustream build-gpu/bin/network_wordcount build-gpu/bin/network_field_count \
+  build-gpu/bin/network_trending_words gpu-bundle/bin/
 strip --strip-unneeded gpu-bundle/libgpustream.so* gpu-bundle/tests/* gpu-bundle/bin/*
 # The programs find the library one folder up: their run path is $ORIGIN/..
 cp scripts/gpu_test.sh scripts/gpu_check.sh bench/run_suite.py tests/fault/crash_test.py tests/app/wordcount_check.py \

@@ -822,11 +822,12 @@ void string_map_with(const batch_data& in, batch_data& out, const string_map_ker
   column<double> new_doubles{out.kind == record_kind::keyed_doubles ? n : 0, s};
   void* out_values = out.kind == record_kind::keyed_doubles ? static_cast<void*>(new_doubles.data())
                                                              : static_cast<void*>(new_values.data());
-  column<std::int64_t> sizes{n, s};
-  std::int64_t largest = -1;  // the longest string, where known on the host
+  column<std::int64_t> sizes;  // each string's bytes, on the backend (not where staged)
+  std::int64_t largest = -1;    // the longest string, where known on the host
   column<offset_type> offsets;
   column<char> chars;
   if (!s.is_cuda() || k.device_count) {
+    sizes = column<std::int64_t>{n, s};
     if (n > 0) {
       if (s.is_cuda()) {
         k.device_count(keys, values, sizes.data(), n, s);
