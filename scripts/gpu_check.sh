@@ -47,7 +47,7 @@ run_apps() {
     echo "gpu_check: python3 not found; program checks skipped"
     return 0
   fi
-  for check in generator-json generator-text directory checkpoint socket; do
+  for check in generator-json generator-text directory checkpoint socket socket-algorithms; do
     args=("$here/bin/gpustream")
     [[ $check == generator-json ]] || args+=("$work/apps/$check")
     echo "-- $check"

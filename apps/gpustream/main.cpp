@@ -105,6 +105,13 @@ int main(int argc, char** argv) {
                                      "Generator rate in MiB/s, 0 for as fast as possible (generator sources)")
                       ->check(CLI::Range(0.0, 1e6))
                       ->capture_default_str();
+  std::string wc_algorithm = "auto";
+  wc_cmd->add_option("--algorithm", wc_algorithm,
+                     "How each batch's words are grouped and counted: auto (the backend's default path), sort (by "
+                     "hash, then bytes), or hash (on CUDA the one-pass hash table, on the CPU its hash path); "
+                     "every choice gives the same counts")
+      ->check(CLI::IsMember({"auto", "sort", "hash"}))
+      ->capture_default_str();
   wc_cmd->add_flag("--quiet", wc.quiet, "No per-batch log line on stderr");
   std::string wc_checkpoint_interval;
   wc_cmd->add_option("--checkpoint", wc.checkpoint,
@@ -142,6 +149,9 @@ int main(int argc, char** argv) {
       wc.batch_interval = gpustream::app::parse_duration(wc_batch, "batch interval");
       wc.requested = parse_backend_option(wc_backend);
       wc.output = gpustream::app::parse_output(wc_output);
+      wc.algorithm = wc_algorithm == "sort"   ? gpustream::reduce_algorithm::sort
+                     : wc_algorithm == "hash" ? gpustream::reduce_algorithm::hash
+                                              : gpustream::reduce_algorithm::automatic;
       if (!wc_duration.empty()) wc.duration = gpustream::app::parse_duration(wc_duration, "duration");
       if (wc_rate->count() > 0 && wc.source.type != gpustream::app::source_spec::kind::generator) {
         return usage_error("--rate-mib applies only to a generator source");

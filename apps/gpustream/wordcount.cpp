@@ -173,6 +173,7 @@ int run_wordcount(const wordcount_options& o) {
   so.checkpoint_directory = o.checkpoint;
   so.checkpoint_interval = o.checkpoint_interval;
   so.write_ahead_log = o.write_ahead_log;
+  so.word_count_algorithm = o.algorithm;
   streaming_context ctx{so};
 
   const source_spec& src = o.source;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/core/backend.hpp>
 #include <gpustream/sources/text_generator.hpp>
 
@@ -41,6 +42,7 @@ struct wordcount_options {
   std::string checkpoint;  // directory; empty: no checkpoints
   std::chrono::milliseconds checkpoint_interval{0};
   bool write_ahead_log = false;
+  reduce_algorithm algorithm = reduce_algorithm::automatic;  // how words are grouped
 };
 
 /// "socket:HOST:PORT", "HOST:PORT", "dir:PATH", "generator", "generator:words"

@@ -6,6 +6,7 @@
     wordcount_check.py directory      GPUSTREAM WORK_DIR
     wordcount_check.py checkpoint     GPUSTREAM WORK_DIR
     wordcount_check.py socket         GPUSTREAM WORK_DIR
+    wordcount_check.py socket-algorithms GPUSTREAM WORK_DIR
     wordcount_check.py example        NETWORK_WORDCOUNT
     wordcount_check.py field-example  NETWORK_FIELD_COUNT
     wordcount_check.py trending-example NETWORK_TRENDING_WORDS
@@ -330,7 +331,7 @@ class OneShotServer:
             c.close()
 
 
-def check_socket(program, work):
+def check_socket(program, work, extra=()):
     """`--source socket:127.0.0.1:PORT --duration 3s --output json:FILE`: the summed counts equal the
     reference, the last line without newline included (it ends with the connection)."""
     fresh_dir(work)
@@ -340,7 +341,7 @@ def check_socket(program, work):
     server = OneShotServer(data, close=True)
     try:
         p = Program([program, "wordcount", "--source", "socket:127.0.0.1:%d" % server.port, "--duration", "3s",
-                     "--output", "json:" + output])
+                     "--output", "json:" + output] + list(extra))
         rc = p.wait(20)
     finally:
         server.close()
@@ -349,6 +350,12 @@ def check_socket(program, work):
     got, n = parse_json_lines(read_file(output), 1000)
     compare(got, want)
     print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
+
+
+def check_socket_each_algorithm(program, work):
+    """The same, with `--algorithm sort` and with `--algorithm hash`: the same counts."""
+    for algorithm in ("sort", "hash"):
+        check_socket(program, os.path.join(work, algorithm), ["--algorithm", algorithm])
 
 
 def check_example(program):
@@ -471,6 +478,7 @@ def main(argv):
         "directory": (check_directory, 2),
         "checkpoint": (check_checkpoint, 2),
         "socket": (check_socket, 2),
+        "socket-algorithms": (check_socket_each_algorithm, 2),
         "example": (check_example, 1),
         "field-example": (check_field_example, 1),
         "trending-example": (check_trending_example, 1),
