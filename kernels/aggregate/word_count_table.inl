@@ -25,7 +25,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 namespace {
@@ -244,10 +243,11 @@ struct count_tokens_of_block {
   count_tokens_of_chunk op;
   size_type chunks;
   void operator()(size_type block) const {
-    std::vector<slot_word> words(local_slots, 0);
-    std::vector<unsigned int> at(local_slots, 0);
-    std::vector<unsigned int> counts(local_slots, 0);
-    const local_table local{words.data(), at.data(), counts.data()};
+    // On the task's stack (32 KiB): no allocation per block.
+    slot_word words[local_slots] = {};
+    unsigned int at[local_slots] = {};
+    unsigned int counts[local_slots] = {};
+    const local_table local{words, at, counts};
     const size_type first = block * block_chunks;
     const size_type last = first + block_chunks < chunks ? first + block_chunks : chunks;
     for (size_type chunk = first; chunk < last; ++chunk) op(chunk, local);

@@ -362,7 +362,7 @@ def check_example(program):
     """network_wordcount HOST PORT: pprint batches with the counts of the text sent; SIGINT stops it
     gracefully."""
     data = b"gpu stream gpu\nbatch gpu stream\n"
-    run_example(program, [], data, reference_counts(data))
+    check_counts_example(program, [], data, reference_counts(data))
 
 
 def check_field_example(program):
@@ -370,74 +370,74 @@ def check_field_example(program):
     thresholded by the user's functors; "d" (once) is left out. Every field that is kept occurs twice
     within one line, so a batch boundary between the lines changes nothing."""
     data = b"a,a;b,b\nc;c,d\n"
-    run_example(program, ["--delimiters", ",;", "--min-count", "2"], data,
-                collections.Counter({"a": 2, "b": 2, "c": 2}))
+    check_counts_example(program, ["--delimiters", ",;", "--min-count", "2"], data,
+                         collections.Counter({"a": 2, "b": 2, "c": 2}))
 
 
 def check_trending_example(program):
     """network_trending_words HOST PORT --decay 0.5 --min-score 1: one line, in any case, arrives in one
     batch; that batch prints each word (lower case) with its count as its score, the next batch half of it,
     and the one after that neither (0.75 and 0.5 are below 1); SIGINT stops it gracefully."""
-    data = b"GPU gpu Stream gpu STREAM\n"
-    server = OneShotServer(data, close=False)
-    p = None
-    try:
-        p = Program([program, "127.0.0.1", str(server.port), "--batch", "300ms", "--decay", "0.5", "--min-score",
-                     "1"], stdout=subprocess.PIPE)
-        out = []
 
-        def read_stdout():
-            for line in p.proc.stdout:
-                out.append(line)
+    def first_with_data(batches):
+        return next((i for i, b in enumerate(batches) if b), None)
 
-        threading.Thread(target=read_stdout, daemon=True).start()
+    def ready(text):
+        seen = printed_batches(text)
+        first = first_with_data(seen)
+        return first is not None and len(seen) >= first + 4  # the batch after the third is whole
 
-        def batches():
-            """The printed batches, each a dict of word -> score, in order."""
-            text = b"".join(list(out))
-            parts = re.split(rb"-+\nTime: [0-9]+ ms\n-+\n", text)[1:]
-            result = []
-            for part in parts:
-                records = {}
-                for line in part.splitlines():
-                    m = re.fullmatch(rb"\((.+),([0-9.E-]+)\)", line)
-                    if m:
-                        records[m.group(1).decode()] = float(m.group(2))
-                result.append(records)
-            return result
-
-        deadline = time.monotonic() + 15
-        seen = []
-        while time.monotonic() < deadline and p.proc.poll() is None:
-            seen = batches()
-            first = next((i for i, b in enumerate(seen) if b), None)
-            if first is not None and len(seen) >= first + 4:  # the batch after the third is whole
-                break
-            time.sleep(0.2)
-        expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
-        first = next((i for i, b in enumerate(seen) if b), None)
-        expect(first is not None and len(seen) >= first + 4, "too few batches printed: %r" % seen)
-        expect(seen[first] == {"gpu": 3.0, "stream": 2.0}, "the batch with data printed %r" % seen[first])
-        expect(seen[first + 1] == {"gpu": 1.5, "stream": 1.0}, "the next batch printed %r" % seen[first + 1])
-        expect(seen[first + 2] == {}, "the batch after it printed %r" % seen[first + 2])
-        p.proc.send_signal(signal.SIGINT)
-        rc = p.wait(10)
-    finally:
-        server.close()
-        if p is not None:
-            p.kill()
-    expect(rc == 0, "exit status %d after SIGINT; stderr:\n%s" % (rc, p.stderr()))
-    expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
+    text = run_example(program, ["--batch", "300ms", "--decay", "0.5", "--min-score", "1"],
+                       b"GPU gpu Stream gpu STREAM\n", ready, timeout=15)
+    seen = printed_batches(text)
+    first = first_with_data(seen)
+    expect(first is not None and len(seen) >= first + 4, "too few batches printed: %r" % seen)
+    expect(seen[first] == {"gpu": 3.0, "stream": 2.0}, "the batch with data printed %r" % seen[first])
+    expect(seen[first + 1] == {"gpu": 1.5, "stream": 1.0}, "the next batch printed %r" % seen[first + 1])
+    expect(seen[first + 2] == {}, "the batch after it printed %r" % seen[first + 2])
     print("printed the decayed scores batch by batch, stopped on SIGINT")
 
 
-def run_example(program, args, data, want):
-    """Runs a network example against a server that sends `data`, until the printed counts sum to
-    `want`; then SIGINT must stop it gracefully."""
+PPRINT_HEADER = rb"-+\nTime: [0-9]+ ms\n-+\n"
+
+
+def printed_counts(text):
+    """The (word,count) records of pprint output, summed over its batches."""
+    got = collections.Counter()
+    for line in text.splitlines():
+        m = re.fullmatch(rb"\((.+),([0-9]+)\)", line)
+        if m:
+            got[m.group(1).decode()] += int(m.group(2))
+    return got
+
+
+def printed_batches(text):
+    """The batches of pprint output, each a dict of key -> number (a (key,value) record each), in order."""
+    result = []
+    for part in re.split(PPRINT_HEADER, text)[1:]:
+        records = {}
+        for line in part.splitlines():
+            m = re.fullmatch(rb"\((.+),([0-9.E-]+)\)", line)
+            if m:
+                records[m.group(1).decode()] = float(m.group(2))
+        result.append(records)
+    return result
+
+
+def check_counts_example(program, args, data, want):
+    """A network example whose printed counts, summed over its batches, must come to `want`."""
+    text = run_example(program, ["--batch", "500ms"] + args, data, lambda t: printed_counts(t) == want)
+    compare(printed_counts(text), want)
+    print("printed the expected counts, stopped on SIGINT")
+
+
+def run_example(program, args, data, ready, timeout=10):
+    """Runs a network example against a server that sends `data`, until `ready(what it printed so far)`
+    holds or `timeout` seconds pass; then SIGINT must stop it gracefully. Returns what it had printed."""
     server = OneShotServer(data, close=False)
     p = None
     try:
-        p = Program([program, "127.0.0.1", str(server.port), "--batch", "500ms"] + args, stdout=subprocess.PIPE)
+        p = Program([program, "127.0.0.1", str(server.port)] + args, stdout=subprocess.PIPE)
         out = []
 
         def read_stdout():
@@ -445,19 +445,11 @@ def run_example(program, args, data, want):
                 out.append(line)
 
         threading.Thread(target=read_stdout, daemon=True).start()
-        deadline = time.monotonic() + 10
-        got = collections.Counter()
-        while time.monotonic() < deadline and p.proc.poll() is None:
-            got = collections.Counter()
-            for line in list(out):
-                m = re.fullmatch(rb"\((.+),([0-9]+)\)\n", line)
-                if m:
-                    got[m.group(1).decode()] += int(m.group(2))
-            if got == want:
-                break
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and p.proc.poll() is None and not ready(b"".join(list(out))):
             time.sleep(0.2)
         expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
-        compare(got, want)
+        text = b"".join(list(out))
         p.proc.send_signal(signal.SIGINT)
         rc = p.wait(10)
     finally:
@@ -466,9 +458,8 @@ def run_example(program, args, data, want):
             p.kill()
     expect(rc == 0, "exit status %d after SIGINT; stderr:\n%s" % (rc, p.stderr()))
     expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
-    text = b"".join(out)
-    expect(re.search(rb"-+\nTime: [0-9]+ ms\n-+\n", text), "no pprint header on stdout")
-    print("printed the expected counts, stopped on SIGINT")
+    expect(re.search(PPRINT_HEADER, text), "no pprint header on stdout")
+    return text
 
 
 def main(argv):
