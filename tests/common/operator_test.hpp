@@ -10,6 +10,7 @@
 #include <gpustream/gpustream.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -50,17 +51,40 @@ class operator_test : public backend_test {
     o.log_batches = false;
     return o;
   }
-  /// Starts the context, waits until `batches` batches have run, stops.
+  /// How long run() waits for its batches: 60 s, or GPUSTREAM_TEST_WAIT_SECONDS
+  /// where every kernel runs many times slower (compute-sanitizer, valgrind).
+  static std::chrono::milliseconds batch_wait() {
+    if (const char* s = std::getenv("GPUSTREAM_TEST_WAIT_SECONDS")) {
+      const double seconds = std::strtod(s, nullptr);
+      if (seconds > 0) return std::chrono::milliseconds{static_cast<std::int64_t>(seconds * 1000)};
+    }
+    return std::chrono::seconds{60};
+  }
+  /// Starts the context, waits until `batches` batches have run, stops. A
+  /// fatal failure (so call it under ASSERT_NO_FATAL_FAILURE, and the model
+  /// is not compared with a run cut short) when the context stopped with an
+  /// error, which it names, or when the batches did not complete in time: a
+  /// graceful stop ends the queue's batches not yet cut, so later batches
+  /// would differ from the model for that reason alone.
   static void run(streaming_context& ctx, int batches) {
     using namespace std::chrono_literals;
     ctx.start();
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    const auto wait = batch_wait();
+    const auto deadline = std::chrono::steady_clock::now() + wait;
     while (ctx.batches_completed() < static_cast<std::uint64_t>(batches) &&
-           std::chrono::steady_clock::now() < deadline) {
+           ctx.current_state() != streaming_context::state::stopped && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(5ms);
     }
+    const std::uint64_t completed = ctx.batches_completed();
     ctx.stop(true);
-    ASSERT_GE(ctx.batches_completed(), static_cast<std::uint64_t>(batches)) << "batches did not complete in time";
+    try {
+      ctx.await_termination();
+    } catch (const std::exception& e) {
+      FAIL() << "the context stopped with an error after " << completed << " batch(es): " << e.what();
+    }
+    ASSERT_GE(completed, static_cast<std::uint64_t>(batches))
+        << "only " << completed << " of " << batches << " batches completed in " << wait.count()
+        << " ms; set GPUSTREAM_TEST_WAIT_SECONDS to wait longer";
   }
 
   mutable std::ostringstream log_;

@@ -550,7 +550,7 @@ TEST_P(device_function_test, operators_match_the_model) {
   lengths.filter(on_device(odd{})).foreach_batch(odd_lengths.sink());
   lengths.reduce(on_device(bit_xor{})).foreach_batch(xor_lengths.sink());
   lengths.reduce_by_window(on_device(bit_xor{}), L * interval, S * interval).foreach_batch(max_lengths.sink());
-  run(ctx, n + 3);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 3));
 
   ASSERT_FALSE(all_lines.seen.empty());
   const batch_time first = all_lines.seen.begin()->first;
@@ -693,7 +693,7 @@ TEST_P(device_function_test, maps_of_whole_records_match_the_model) {
   lines.map(on_device(digit_count{})).foreach_batch(digits.sink());
   pairs.map(on_device(length_plus_value{})).foreach_batch(length_plus.sink());
   ints.map(on_device(key_minus_value{})).foreach_batch(differences.sink());
-  run(ctx, n + 2);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 2));
 
   std::size_t records = 0;
   for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
@@ -757,7 +757,7 @@ TEST_P(device_function_test, flat_maps_of_whole_records_match_the_model) {
         if (x % 2 == 0) emit(x / 2);
       }))
       .foreach_batch(lengths_of_lines.sink());
-  run(ctx, n + 2);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 2));
 
   std::size_t emitted = 0;
   for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
@@ -823,7 +823,7 @@ TEST_P(device_function_test, maps_and_flat_maps_to_string_keys_match_the_model) 
   lines.flat_map(on_device(words_with_one{})).reduce_by_key().foreach_batch(word_counts.sink());
   lines.flat_map(on_device(digit_runs_scored{})).foreach_batch(runs.sink());
   pairs.flat_map(on_device(prefixes{})).foreach_batch(prefixed.sink());
-  run(ctx, n + 2);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 2));
 
   std::size_t records = 0;
   for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
@@ -905,7 +905,7 @@ TEST_P(device_function_test, maps_to_new_strings_match_the_model) {
       .map(on_device(odd_thousands{}))
       .foreach_batch(thousands.sink());
   doubles.map(on_device(doubled_key{})).foreach_batch(doubled.sink());
-  run(ctx, n + 2);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 2));
 
   std::size_t records = 0;
   for_each_batch(all_lines, input, [&](int, batch_time t, const std::vector<std::string>& batch) {
@@ -1007,7 +1007,7 @@ TEST_P(device_function_test, general_state_updates_match_the_model) {
   recorder<word_pair> balances;
   pairs.update_state_by_key(on_device(decayed_count{})).foreach_batch(decayed_counts.sink());
   doubles.update_state_by_key(on_device(sign_balance{})).foreach_batch(balances.sink());
-  run(ctx, n + 6);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 6));
 
   std::vector<std::vector<word_pair>> as_pairs;
   std::vector<std::vector<keyed_double>> as_doubles;
@@ -1138,7 +1138,7 @@ TEST_P(device_function_test, map_with_state_matches_the_model) {
   averaged.foreach_batch(means.sink());
   averaged.state_snapshots().foreach_batch(mean_state.sink());
   pairs.map_with_state(on_device(count_as_double{}), 2 * interval).foreach_batch(counts.sink());
-  run(ctx, n + 6);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 6));
 
   auto as_ref = [](const std::string& k) { return string_ref{k.data(), static_cast<length_type>(k.size())}; };
   auto same = [](std::int64_t k) { return k; };

@@ -123,7 +123,7 @@ TEST_P(int_pair_test, operators_match_the_model) {
       .foreach_batch(inverse_dropped.sink());
   pairs.window(L * interval, S * interval).foreach_batch(window.sink());
   pairs.union_with(narrow).foreach_batch(both.sink());
-  run(ctx, n + 3);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 3));
 
   ASSERT_FALSE(all_lines.seen.empty());
   const batch_time first = all_lines.seen.begin()->first;
@@ -232,7 +232,7 @@ TEST_P(int_pair_test, map_with_state_over_integer_keys_matches_the_model) {
   static_assert(std::is_same_v<decltype(m.state_snapshots()), dstream<int_pair>>);
   m.foreach_batch(mapped.sink());
   m.state_snapshots().foreach_batch(snapshots.sink());
-  run(ctx, n + 3);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 3));
 
   ASSERT_FALSE(all_lines.seen.empty());
   const batch_time first = all_lines.seen.begin()->first;
@@ -300,7 +300,7 @@ TEST_P(int_pair_test, print_and_save_write_sparks_form) {
   pairs.print();
   pairs.save_as_text_files((root / "out").string());
   pairs.foreach_batch(done.sink());
-  run(ctx, 1);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, 1));
   ASSERT_FALSE(done.seen.empty());
   const std::string t = std::to_string(done.seen.begin()->first);
   const std::vector<std::string> want{"(7,3)", "(-9223372036854775808,-1)", "(9223372036854775807,0)"};

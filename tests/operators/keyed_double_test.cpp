@@ -147,7 +147,7 @@ TEST_P(keyed_double_test, operators_match_the_model) {
   pairs.update_state_by_key(decay).foreach_batch(fn_state.sink());
   pairs.window(L * interval, S * interval).foreach_batch(window.sink());
   pairs.union_with(negated).foreach_batch(both.sink());
-  run(ctx, n + 3);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 3));
 
   ASSERT_FALSE(all_lines.seen.empty());
   const batch_time first = all_lines.seen.begin()->first;
@@ -249,7 +249,7 @@ TEST_P(keyed_double_test, map_with_state_over_doubles_matches_the_model) {
   static_assert(std::is_same_v<decltype(m.state_snapshots()), dstream<keyed_double>>);
   m.foreach_batch(mapped.sink());
   m.state_snapshots().foreach_batch(snapshots.sink());
-  run(ctx, n + 3);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n + 3));
 
   ASSERT_FALSE(all_lines.seen.empty());
   const batch_time first = all_lines.seen.begin()->first;
@@ -344,7 +344,7 @@ TEST_P(keyed_double_test, print_and_save_write_sparks_form) {
   pairs.print();
   pairs.save_as_text_files((root / "out").string(), "txt");
   pairs.foreach_batch(done.sink());
-  run(ctx, 1);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, 1));
   ASSERT_FALSE(done.seen.empty());
   const std::string t = std::to_string(done.seen.begin()->first);
   const std::vector<std::string> want{"(a,1.5)", "(b,2.0)", "(c,1.0E7)", "(d,-0.001)", "(e,1.0E-4)"};

@@ -130,7 +130,7 @@ TEST_P(window_state_test, windows_and_state_match_the_model) {
   };
   auto sizes = std::make_shared<state_sizes>();
   ctx.add_listener(sizes);
-  run(ctx, n);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n));
 
   ASSERT_FALSE(all_lines.seen.empty());
   const batch_time first = all_lines.seen.begin()->first;
@@ -260,7 +260,7 @@ TEST_P(window_state_test, union_of_two_streams) {
   recorder<word_pair> both;
   sa.foreach_batch(all_lines.sink());
   sa.union_with(sb.repartition(4)).flat_map(split_words).map(pair_with_one).reduce_by_key().foreach_batch(both.sink());
-  run(ctx, n);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n));
   const batch_time first = all_lines.seen.begin()->first;
   for (int i = 1; i <= n; ++i) {
     const batch_time t = first + (i - 1) * interval.count();
@@ -295,7 +295,7 @@ TEST_P(window_state_test, transform_joins_each_batch_with_a_static_table) {
         return out;
       })
       .foreach_batch(joined.sink());
-  run(ctx, n);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n));
   const batch_time first = all_lines.seen.begin()->first;
   for (int i = 1; i <= n; ++i) {
     counts expected;
@@ -337,7 +337,7 @@ TEST_P(window_state_test, map_with_state_matches_the_model) {
                    timeout_batches * interval);
   m.foreach_batch(mapped.sink());
   m.state_snapshots().foreach_batch(snapshots.sink());
-  run(ctx, n);
+  ASSERT_NO_FATAL_FAILURE(run(ctx, n));
 
   const batch_time first = all_lines.seen.begin()->first;
   const int total = static_cast<int>(all_lines.seen.size());
