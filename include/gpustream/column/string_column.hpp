@@ -39,8 +39,11 @@ struct strings_device_view {
 
 /// Non-owning view of strings that are (offset, length) spans into one chars
 /// buffer: the lines of a batch, or the tokens of those lines. No bytes are
-/// copied to make them. Spans produced by gpustream operators are sorted by
-/// offset and do not overlap.
+/// copied to make them. The lines of a batch and the tokens of split_words
+/// are sorted by offset and do not overlap (tokenize needs its lines so); other
+/// spans may come in any order and may overlap: a user's flat_map or map may
+/// take the same bytes twice, and a reduction keeps one occurrence of each
+/// key, wherever it is.
 class string_spans_view {
  public:
   string_spans_view() = default;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -288,53 +289,46 @@ template <class T>
 inline constexpr bool has_string_keys_v =
     std::is_same_v<T, std::string> || std::is_same_v<T, word_pair> || std::is_same_v<T, keyed_double>;
 
-/// What `f` returns when called on a record of type T as filter and map
-/// (on_device) call it.
-template <class T, class F>
-struct record_call_result;
-template <class F>
-struct record_call_result<std::string, F> : std::invoke_result<const F&, string_ref> {};
-template <class F>
-struct record_call_result<std::int64_t, F> : std::invoke_result<const F&, std::int64_t> {};
-template <class F>
-struct record_call_result<word_pair, F> : std::invoke_result<const F&, string_ref, std::int64_t> {};
-template <class F>
-struct record_call_result<keyed_double, F> : std::invoke_result<const F&, string_ref, double> {};
-template <class F>
-struct record_call_result<int_pair, F> : std::invoke_result<const F&, std::int64_t, std::int64_t> {};
+/// The arguments an on_device functor takes for a record of type T, as
+/// filter and map call it: the string or integer, or a pair's key and value.
+template <class T>
+struct record_arguments;
+template <>
+struct record_arguments<std::string> {
+  using type = std::tuple<string_ref>;
+};
+template <>
+struct record_arguments<std::int64_t> {
+  using type = std::tuple<std::int64_t>;
+};
+template <>
+struct record_arguments<word_pair> {
+  using type = std::tuple<string_ref, std::int64_t>;
+};
+template <>
+struct record_arguments<keyed_double> {
+  using type = std::tuple<string_ref, double>;
+};
+template <>
+struct record_arguments<int_pair> {
+  using type = std::tuple<std::int64_t, std::int64_t>;
+};
 
-/// Whether `f` takes a record of type T (as record_call_result) and then a Sink&.
-template <class T, class F, class Sink>
-inline constexpr bool record_sink_invocable_v = false;
-template <class F, class Sink>
-inline constexpr bool record_sink_invocable_v<std::string, F, Sink> = std::is_invocable_v<const F&, string_ref, Sink&>;
-template <class F, class Sink>
-inline constexpr bool record_sink_invocable_v<std::int64_t, F, Sink> =
-    std::is_invocable_v<const F&, std::int64_t, Sink&>;
-template <class F, class Sink>
-inline constexpr bool record_sink_invocable_v<word_pair, F, Sink> =
-    std::is_invocable_v<const F&, string_ref, std::int64_t, Sink&>;
-template <class F, class Sink>
-inline constexpr bool record_sink_invocable_v<keyed_double, F, Sink> =
-    std::is_invocable_v<const F&, string_ref, double, Sink&>;
-template <class F, class Sink>
-inline constexpr bool record_sink_invocable_v<int_pair, F, Sink> =
-    std::is_invocable_v<const F&, std::int64_t, std::int64_t, Sink&>;
+template <class F, class Arguments, class... Extra>
+struct record_call;
+template <class F, class... A, class... Extra>
+struct record_call<F, std::tuple<A...>, Extra...> {
+  static constexpr bool invocable = std::is_invocable_v<const F&, A..., Extra...>;
+  using result = std::invoke_result<const F&, A..., Extra...>;
+};
 
-/// What `f` returns when called on a record of type T (as
-/// record_call_result) and then a Sink&.
-template <class T, class F, class Sink>
-struct record_sink_result;
-template <class F, class Sink>
-struct record_sink_result<std::string, F, Sink> : std::invoke_result<const F&, string_ref, Sink&> {};
-template <class F, class Sink>
-struct record_sink_result<std::int64_t, F, Sink> : std::invoke_result<const F&, std::int64_t, Sink&> {};
-template <class F, class Sink>
-struct record_sink_result<word_pair, F, Sink> : std::invoke_result<const F&, string_ref, std::int64_t, Sink&> {};
-template <class F, class Sink>
-struct record_sink_result<keyed_double, F, Sink> : std::invoke_result<const F&, string_ref, double, Sink&> {};
-template <class F, class Sink>
-struct record_sink_result<int_pair, F, Sink> : std::invoke_result<const F&, std::int64_t, std::int64_t, Sink&> {};
+/// Whether `f` takes a record of type T and then `Extra...` (a sink, say).
+template <class T, class F, class... Extra>
+inline constexpr bool record_invocable_v = record_call<F, typename record_arguments<T>::type, Extra...>::invocable;
+/// What `f` returns when called on a record of type T and then `Extra...`:
+/// an std::invoke_result, with no `type` where `f` takes no such call.
+template <class T, class F, class... Extra>
+using record_result = typename record_call<F, typename record_arguments<T>::type, Extra...>::result;
 
 using host_transform = std::function<host_records(host_records&&)>;
 using host_sink = std::function<void(host_records&&, batch_time)>;
@@ -695,25 +689,25 @@ class dstream {
                   "flat_map(on_device(f)) needs a dstream of strings, integers or pairs");
     constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
     using detail::out_shape;
-    if constexpr (std::is_same_v<T, std::string> && std::is_invocable_v<const F&, string_ref, substring_sink&>) {
+    if constexpr (std::is_same_v<T, std::string> && detail::record_invocable_v<T, F, substring_sink&>) {
       return dstream<std::string>{
           detail::make_device_flat_map(node_, detail::make_flat_map_kernel(std::move(fn.f)))};
-    } else if constexpr (detail::record_sink_invocable_v<T, F, integer_sink>) {
+    } else if constexpr (detail::record_invocable_v<T, F, integer_sink&>) {
       return dstream<std::int64_t>{detail::make_device_record_flat_map(
           node_, detail::record_kind::integers,
           detail::make_record_flat_map_kernel<shape, out_shape::integer>(std::move(fn.f)))};
-    } else if constexpr (detail::record_sink_invocable_v<T, F, int_pair_sink>) {
+    } else if constexpr (detail::record_invocable_v<T, F, int_pair_sink&>) {
       return dstream<int_pair>{detail::make_device_record_flat_map(
           node_, detail::record_kind::int_pairs,
           detail::make_record_flat_map_kernel<shape, out_shape::int_pair>(std::move(fn.f)))};
-    } else if constexpr (detail::record_sink_invocable_v<T, F, word_pair_sink>) {
+    } else if constexpr (detail::record_invocable_v<T, F, word_pair_sink&>) {
       static_assert(detail::has_string_keys_v<T>, "flat_map(on_device(f)): a word_pair_sink needs records with "
                                                   "strings (std::string, word_pair or keyed_double)");
       return dstream<word_pair>{detail::make_device_record_flat_map(
           node_, detail::record_kind::pairs,
           detail::make_record_flat_map_kernel<shape, out_shape::string_int>(std::move(fn.f)))};
     } else {
-      static_assert(detail::record_sink_invocable_v<T, F, keyed_double_sink>,
+      static_assert(detail::record_invocable_v<T, F, keyed_double_sink&>,
                     "flat_map(on_device(f)): f must take a record and then a gpustream::substring_sink& (strings "
                     "only), an integer_sink&, an int_pair_sink&, a word_pair_sink& or a keyed_double_sink&");
       static_assert(detail::has_string_keys_v<T>, "flat_map(on_device(f)): a keyed_double_sink needs records with "
@@ -755,8 +749,8 @@ class dstream {
                   "map(on_device(f)) needs a dstream of strings, integers or pairs");
     constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
     using detail::out_shape;
-    if constexpr (detail::record_sink_invocable_v<T, F, string_builder>) {
-      using B = std::decay_t<typename detail::record_sink_result<T, F, string_builder>::type>;
+    if constexpr (detail::record_invocable_v<T, F, string_builder&>) {
+      using B = std::decay_t<typename detail::record_result<T, F, string_builder&>::type>;
       if constexpr (std::is_void_v<B>) {
         return dstream<std::string>{detail::make_device_string_map(
             node_, detail::record_kind::strings,
@@ -781,7 +775,7 @@ class dstream {
   /// map(on_device(f)) where `f` takes a record alone.
   template <class F>
   auto map_records(device_function<F> fn) const {
-    using R = std::decay_t<typename detail::record_call_result<T, F>::type>;
+    using R = std::decay_t<typename detail::record_result<T, F>::type>;
     constexpr detail::filter_shape shape = detail::filter_shape_of<T>();
     using detail::out_shape;
     if constexpr (std::is_same_v<T, std::int64_t> && detail::is_integer_v<R>) {
