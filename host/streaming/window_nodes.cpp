@@ -351,11 +351,13 @@ class reduce_state_node final : public node {
   batch_ptr state_;
 };
 
-/// Writes and reads a state value of a checkpoint: an integer, or a double
-/// by its bits.
+/// Writes and reads a state key or value of a checkpoint: a string, an
+/// integer, or a double by its bits.
 template <class V>
-void write_value(byte_writer& w, V v) {
-  if constexpr (std::is_same_v<V, double>) {
+void write_value(byte_writer& w, const V& v) {
+  if constexpr (std::is_same_v<V, std::string>) {
+    w.bytes(v);
+  } else if constexpr (std::is_same_v<V, double>) {
     std::uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof bits);
     w.u64(bits);
@@ -365,7 +367,9 @@ void write_value(byte_writer& w, V v) {
 }
 template <class V>
 V read_value(byte_reader& r) {
-  if constexpr (std::is_same_v<V, double>) {
+  if constexpr (std::is_same_v<V, std::string>) {
+    return std::string{r.bytes()};
+  } else if constexpr (std::is_same_v<V, double>) {
     const std::uint64_t bits = r.u64();
     double v = 0;
     std::memcpy(&v, &bits, sizeof v);
@@ -435,11 +439,7 @@ class host_state_node final : public node {
   void save_state(byte_writer& w, stream_view) const override {
     w.u64(state_.size());
     for (const auto& [k, v] : state_) {
-      if constexpr (string_keys) {
-        w.bytes(k);
-      } else {
-        w.i64(k);
-      }
+      write_value(w, k);
       write_value(w, v);
     }
   }
@@ -447,12 +447,7 @@ class host_state_node final : public node {
     state_.clear();
     const std::uint64_t n = r.count(16);
     for (std::uint64_t i = 0; i < n; ++i) {
-      Key k{};
-      if constexpr (string_keys) {
-        k = std::string{r.bytes()};
-      } else {
-        k = r.i64();
-      }
+      Key k = read_value<Key>(r);
       state_[std::move(k)] = read_value<V>(r);
     }
   }
@@ -495,11 +490,7 @@ class map_state_node final : public node {
   void save_state(byte_writer& w, stream_view) const override {
     w.u64(state_.size());
     for (const auto& [k, e] : state_) {
-      if constexpr (string_keys) {
-        w.bytes(k);
-      } else {
-        w.i64(k);
-      }
+      write_value(w, k);
       write_value(w, e.value);
       w.i64(e.last_data);
     }
@@ -508,12 +499,7 @@ class map_state_node final : public node {
     state_.clear();
     const std::uint64_t n = r.count(24);
     for (std::uint64_t i = 0; i < n; ++i) {
-      Key k{};
-      if constexpr (string_keys) {
-        k = std::string{r.bytes()};
-      } else {
-        k = r.i64();
-      }
+      Key k = read_value<Key>(r);
       entry e;
       e.value = read_value<V>(r);
       e.last_data = r.i64();
