@@ -8,22 +8,36 @@
 #  2. then, alone on the machine, the benchmark suite on both backends.
 # Prints each part's report; exits non-zero when a check fails.
 #   gpu-bundle/gpu_check.sh [--no-bench] [--no-sanitizer] [--jobs N] [--logs DIR]
+#                           [--bench-backends LIST] [--bench-repeat N]
 # --logs keeps every binary's whole output and the benchmark table in DIR.
+# --bench-backends (default cuda,cpu) and --bench-repeat (default 3) go to the
+# suite: `--bench-backends cuda --bench-repeat 1` is the shortest full run.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bench=1
 sanitizer=1
 jobs=6
 logs=
+bench_backends=cuda,cpu
+bench_repeat=3
 while [[ $# -gt 0 ]]; do
   case $1 in
     --no-bench) bench=0 ;;
     --no-sanitizer) sanitizer=0 ;;
     --jobs) jobs=${2:?--jobs wants a number}; shift ;;
     --logs) logs=${2:?--logs wants a directory}; shift ;;
+    --bench-backends) bench_backends=${2:?--bench-backends wants a list such as cuda,cpu}; shift ;;
+    --bench-repeat) bench_repeat=${2:?--bench-repeat wants a number}; shift ;;
     *) echo "gpu_check: unknown option $1" >&2; exit 2 ;;
   esac
   shift
+done
+for n in "$jobs" "$bench_repeat"; do
+  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "gpu_check: --jobs and --bench-repeat want a positive number, not '$n'" >&2; exit 2; }
+done
+IFS=, read -ra parts <<<"$bench_backends"
+for b in "${parts[@]}"; do
+  [[ $b == cuda || $b == cpu ]] || { echo "gpu_check: --bench-backends takes cuda and cpu, not '$b'" >&2; exit 2; }
 done
 if [[ -z $logs ]]; then
   logs=$(mktemp -d)
@@ -164,7 +178,7 @@ if [[ $bench -eq 1 ]]; then
   echo "== benchmarks =="
   unset OMP_NUM_THREADS
   start=$SECONDS
-  python3 "$here/run_suite.py" --bin "$here/bin" --backends cuda,cpu --repeat 3 --plot "$logs/results_gpu.png" | tee "$logs/bench.md" || status=1
+  python3 "$here/run_suite.py" --bin "$here/bin" --backends "$bench_backends" --repeat "$bench_repeat" --plot "$logs/results_gpu.png" | tee "$logs/bench.md" || status=1
   echo "benchmarks took $((SECONDS - start)) s"
 fi
 exit $status
