@@ -9,9 +9,14 @@
 # Prints each part's report; exits non-zero when a check fails.
 #   gpu-bundle/gpu_check.sh [--no-bench] [--no-sanitizer] [--jobs N] [--logs DIR]
 #                           [--bench-backends LIST] [--bench-repeat N]
+#                           [--sanitizer-jobs N] [--sanitizer-seconds S] [--sanitizer-budget S]
 # --logs keeps every binary's whole output and the benchmark table in DIR.
 # --bench-backends (default cuda,cpu) and --bench-repeat (default 3) go to the
 # suite: `--bench-backends cuda --bench-repeat 1` is the shortest full run.
+# compute-sanitizer runs each CUDA case of the operator tests alone:
+# --sanitizer-jobs at once per tool (default 6), each for at most
+# --sanitizer-seconds (default 240); none starts after --sanitizer-budget
+# seconds (default 300), and those left are reported as not run.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bench=1
@@ -20,6 +25,9 @@ jobs=6
 logs=
 bench_backends=cuda,cpu
 bench_repeat=3
+san_jobs=6
+san_seconds=240
+san_budget=300
 while [[ $# -gt 0 ]]; do
   case $1 in
     --no-bench) bench=0 ;;
@@ -28,12 +36,15 @@ while [[ $# -gt 0 ]]; do
     --logs) logs=${2:?--logs wants a directory}; shift ;;
     --bench-backends) bench_backends=${2:?--bench-backends wants a list such as cuda,cpu}; shift ;;
     --bench-repeat) bench_repeat=${2:?--bench-repeat wants a number}; shift ;;
+    --sanitizer-jobs) san_jobs=${2:?--sanitizer-jobs wants a number}; shift ;;
+    --sanitizer-seconds) san_seconds=${2:?--sanitizer-seconds wants a number}; shift ;;
+    --sanitizer-budget) san_budget=${2:?--sanitizer-budget wants a number}; shift ;;
     *) echo "gpu_check: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
-for n in "$jobs" "$bench_repeat"; do
-  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "gpu_check: --jobs and --bench-repeat want a positive number, not '$n'" >&2; exit 2; }
+for n in "$jobs" "$bench_repeat" "$san_jobs" "$san_seconds" "$san_budget"; do
+  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "gpu_check: --jobs, --bench-repeat and --sanitizer-* want a positive number, not '$n'" >&2; exit 2; }
 done
 IFS=, read -ra parts <<<"$bench_backends"
 for b in "${parts[@]}"; do
@@ -101,38 +112,71 @@ run_crash() {
   return $rc
 }
 
-run_sanitizer() {  # $1: memcheck or racecheck; the binaries side by side, each stopped after 240 s
-  local cs rc=0 t r pids=() names=()
+# compute-sanitizer runs every CUDA test case of the operator tests in a
+# process of its own, $san_jobs at once per tool, each stopped after
+# $san_seconds; no case starts after $san_budget seconds. Under the tool a
+# kernel runs many times slower, so one slow case no longer holds back or
+# hides the rest of its binary.
+# The slowest under the tool come first, so that the budget cuts quick ones.
+san_binaries=(operators_device_function_test aggregate_reduce_by_key_test aggregate_word_count_table_test
+              text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_int_key_test
+              aggregate_top_k_test column_rows_test join_join_test)
+run_sanitizer() {  # $1: memcheck or racecheck
+  local cs rc=0 t c r i log began=$SECONDS cases=() verdicts=()
+  local clean=0 stopped=0 failed=0 not_run=0
   cs=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
   if [[ -z $cs ]]; then
     echo "gpu_check: compute-sanitizer not found; skipped"
     return 0
   fi
-  for t in text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_key_test \
-           aggregate_reduce_by_int_key_test aggregate_top_k_test aggregate_word_count_table_test column_rows_test \
-           join_join_test operators_device_function_test; do
+  for t in "${san_binaries[@]}"; do
     [[ -x $here/tests/$t ]] || continue
-    # Kernels run many times slower under the tool: the streaming tests wait
-    # for their batches up to the binary's own limit, not their usual 60 s.
-    GPUSTREAM_TEST_WAIT_SECONDS=200 timeout 240 "$cs" --tool "$1" --error-exitcode 3 "$here/tests/$t" --gtest_filter='*cuda*' --gtest_brief=1 \
-      >"$work/san_$1_$t.log" 2>&1 &
-    pids+=($!)
-    names+=("$t")
+    # gtest lists "suite." lines, then "  case  # GetParam() = ..." lines.
+    while read -r c; do cases+=("$t $c"); done < <("$here/tests/$t" --gtest_list_tests --gtest_filter='*cuda*' |
+      awk '/^[^ ]/ { suite = $1 } /^  / { print suite $1 }')
   done
-  for i in "${!pids[@]}"; do
-    t=${names[$i]}
-    wait "${pids[$i]}"
-    r=$?
+  mkdir -p "$work/san_$1"
+  for i in "${!cases[@]}"; do
+    if (( SECONDS - began >= san_budget )); then
+      verdicts[i]=not_run
+      continue
+    fi
+    while (( $(jobs -rp | wc -l) >= san_jobs )); do wait -n || true; done
+    read -r t c <<<"${cases[$i]}"
+    log="$work/san_$1/$i.log"
+    # The streaming tests wait for their batches up to the case's own limit.
+    ( GPUSTREAM_TEST_WAIT_SECONDS=$(( san_seconds > 60 ? san_seconds - 30 : san_seconds )) \
+        timeout "$san_seconds" "$cs" --tool "$1" --error-exitcode 3 "$here/tests/$t" --gtest_filter="$c" --gtest_brief=1 \
+        >"$log" 2>&1
+      echo $? >"$log.rc" ) &
+  done
+  wait
+  for i in "${!cases[@]}"; do
+    read -r t c <<<"${cases[$i]}"
+    log="$work/san_$1/$i.log"
+    if [[ ${verdicts[i]:-} == not_run ]]; then
+      not_run=$((not_run + 1))
+      echo "$t $c: not run, the ${san_budget} s budget was spent"
+      continue
+    fi
+    r=$(cat "$log.rc" 2>/dev/null || echo "?")
     case $r in
-      0) echo "$t: clean ($(grep -Eo 'ERROR SUMMARY: [0-9]+ errors?' "$work/san_$1_$t.log" | tail -1))" ;;
-      124) echo "$t: stopped after 240 s, no finding up to then (not a pass)"
-           grep -E 'ERROR SUMMARY|========= [A-Z]' "$work/san_$1_$t.log" | head -20 ;;
+      0) clean=$((clean + 1)) ;;
+      124) stopped=$((stopped + 1))
+           echo "$t $c: stopped after $san_seconds s, no finding up to then (not a pass)"
+           grep -E 'ERROR SUMMARY|========= [A-Z]' "$log" | head -20 ;;
       *) rc=1
-         echo "$t: exit $r"
-         tail -80 "$work/san_$1_$t.log" ;;
+         failed=$((failed + 1))
+         echo "$t $c: exit $r"
+         tail -80 "$log" ;;
     esac
-    cp "$work/san_$1_$t.log" "$logs/sanitizer_$1_$t.log"
+    cat "$log" >>"$logs/sanitizer_$1_$t.log"
   done
+  echo "$1: ${#cases[@]} CUDA test cases of ${#san_binaries[@]} binaries, $san_jobs at once: $clean clean," \
+       "$failed failed, $stopped stopped after $san_seconds s, $not_run not run; $((SECONDS - began)) s"
+  if (( rc == 0 && stopped + not_run > 0 )); then
+    echo "$1: no finding, but not a full pass: raise --sanitizer-seconds or --sanitizer-budget"
+  fi
   return $rc
 }
 
