@@ -144,8 +144,9 @@ run_sanitizer() {  # $1: memcheck or racecheck
     while (( $(jobs -rp | wc -l) >= san_jobs )); do wait -n || true; done
     read -r t c <<<"${cases[$i]}"
     log="$work/san_$1/$i.log"
-    # The streaming tests wait for their batches up to the case's own limit.
-    ( GPUSTREAM_TEST_WAIT_SECONDS=$(( san_seconds > 60 ? san_seconds - 30 : san_seconds )) \
+    # The streaming tests wait for their batches up to the case's own limit,
+    # and sweeps of hundreds of sizes take fewer of them.
+    ( GPUSTREAM_TEST_UNDER_SANITIZER=1 GPUSTREAM_TEST_WAIT_SECONDS=$(( san_seconds > 60 ? san_seconds - 30 : san_seconds )) \
         timeout "$san_seconds" "$cs" --tool "$1" --error-exitcode 3 "$here/tests/$t" --gtest_filter="$c" --gtest_brief=1 \
         >"$log" 2>&1
       echo $? >"$log.rc" ) &

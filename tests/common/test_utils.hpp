@@ -22,6 +22,15 @@ inline std::uint64_t fresh_seed() {
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
+/// Whether the tests run under a tool that makes every kernel launch many
+/// times slower (GPUSTREAM_TEST_UNDER_SANITIZER set and not "0", as the GPU
+/// check sets it under compute-sanitizer): a test that sweeps hundreds of
+/// sizes may then take every few of them.
+inline bool under_sanitizer() {
+  const char* v = std::getenv("GPUSTREAM_TEST_UNDER_SANITIZER");
+  return v != nullptr && *v != '\0' && std::string{v} != "0";
+}
+
 /// Runs a test body once per backend. CUDA cases skip, saying why, where no
 /// GPU is present; they must pass where one is.
 class backend_test : public ::testing::TestWithParam<backend> {
