@@ -69,6 +69,8 @@ int main(int argc, char** argv) {
   std::string wc_backend = "auto";
   std::string wc_output = "print";
   std::string wc_duration;
+  std::string wc_file_pattern;
+  bool wc_read_existing = false;
   auto* wc_cmd = app.add_subcommand(
       "wordcount",
       "Streaming word count (Spark's NetworkWordCount): counts the words of each batch interval's lines; "
@@ -105,6 +107,15 @@ int main(int argc, char** argv) {
                                      "Generator rate in MiB/s, 0 for as fast as possible (generator sources)")
                       ->check(CLI::Range(0.0, 1e6))
                       ->capture_default_str();
+  auto* wc_existing = wc_cmd->add_flag(
+      "--existing-files", wc_read_existing,
+      "With a dir: source, also read the files already in the directory at the first start (Spark's "
+      "newFilesOnly=false); by default only files moved in after it are read");
+  auto* wc_files = wc_cmd->add_option("--files", wc_file_pattern,
+                                      "With a dir: source, read only the files whose names match this shell "
+                                      "pattern, e.g. '*.log' (quoted); hidden files and names ending in .tmp or "
+                                      "._COPYING_ are never read")
+                      ->type_name("PATTERN");
   std::string wc_algorithm = "auto";
   wc_cmd->add_option("--algorithm", wc_algorithm,
                      "How each batch's words are grouped and counted: auto (the backend's default path), sort (by "
@@ -156,6 +167,14 @@ int main(int argc, char** argv) {
       if (wc_rate->count() > 0 && wc.source.type != gpustream::app::source_spec::kind::generator) {
         return usage_error("--rate-mib applies only to a generator source");
       }
+      if ((wc_existing->count() > 0 || wc_files->count() > 0) &&
+          wc.source.type != gpustream::app::source_spec::kind::directory) {
+        return usage_error(std::string{wc_existing->count() > 0 ? "--existing-files" : "--files"} +
+                           " applies only to a dir: source");
+      }
+      if (wc_files->count() > 0 && wc_file_pattern.empty()) return usage_error("--files needs a pattern, e.g. '*.log'");
+      wc.source.read_existing = wc_read_existing;
+      wc.source.file_pattern = wc_file_pattern;
       if (!wc_checkpoint_interval.empty()) {
         if (wc.checkpoint.empty()) return usage_error("--checkpoint-interval needs --checkpoint");
         wc.checkpoint_interval = gpustream::app::parse_duration(wc_checkpoint_interval, "checkpoint interval");

@@ -5,6 +5,8 @@
 #include <gpustream/streaming/dstream.hpp>
 #include <gpustream/streaming/streaming_context.hpp>
 
+#include <fnmatch.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -29,7 +31,8 @@ std::string describe(const source_spec& s) {
     case source_spec::kind::socket:
       return "socket " + s.host + ":" + std::to_string(s.port);
     case source_spec::kind::directory:
-      return "new files in " + s.directory;
+      return (s.read_existing ? "files in " : "new files in ") + s.directory +
+             (s.file_pattern.empty() ? std::string{} : " named " + s.file_pattern);
     case source_spec::kind::generator:
       return s.text == generated_text::logs ? "generated log lines" : "generated words";
   }
@@ -181,8 +184,16 @@ int run_wordcount(const wordcount_options& o) {
     switch (src.type) {
       case source_spec::kind::socket:
         return ctx.socket_text_stream(src.host, src.port);
-      case source_spec::kind::directory:
-        return ctx.text_file_stream(src.directory);
+      case source_spec::kind::directory: {
+        file_stream_options fo;
+        fo.new_files_only = !src.read_existing;
+        if (!src.file_pattern.empty()) {
+          fo.filter = [pattern = src.file_pattern](const std::string& name) {
+            return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+          };
+        }
+        return ctx.text_file_stream(src.directory, std::move(fo));
+      }
       case source_spec::kind::generator:
         break;
     }

@@ -20,6 +20,8 @@ struct source_spec {
   std::string host;        // socket
   std::uint16_t port = 0;  // socket
   std::string directory;   // directory
+  bool read_existing = false;  // directory: the files there at the first start too
+  std::string file_pattern;    // directory: a shell pattern names must match; empty: all
   generated_text text = generated_text::words;  // generator
 };
 

@@ -75,6 +75,21 @@ bool directory_receiver::ignored(const std::string& file_name) {
          ends_with(file_name, ".tmp");
 }
 
+bool directory_receiver::accepted(const fs::path& path, const file_stamp& stamp) {
+  if (!options_.filter) return true;
+  try {
+    return options_.filter(path.filename().string());
+  } catch (const std::exception& e) {
+    report(name() + ": the file filter failed on '" + path.string() + "', skipped: " + e.what());
+  } catch (...) {
+    report(name() + ": the file filter failed on '" + path.string() + "', skipped: an unknown exception");
+  }
+  // Known from now on, so that it is reported once, as an unreadable file is.
+  std::lock_guard lock{assembler_mutex_};
+  seen_[path.string()] = stamp;
+  return false;
+}
+
 void directory_receiver::start(receiver_env env) {
   GPUSTREAM_EXPECTS(env.pool != nullptr && env.queue != nullptr,
                     "directory_receiver: start() needs a block pool and a block queue");
@@ -91,7 +106,7 @@ void directory_receiver::start(receiver_env env) {
 
   {
     std::lock_guard lock{assembler_mutex_};
-    if (!restored_) {
+    if (!restored_ && options_.new_files_only) {
       // Spark reads only new files: note what is here now, before the thread runs.
       std::error_code ec;
       for (fs::directory_iterator it{options_.directory, ec}, end; !ec && it != end; it.increment(ec)) {
@@ -166,11 +181,13 @@ void directory_receiver::poll() {
     file_stamp stamp;
     if (!stamp_of(*it, stamp)) continue;
     std::string key = path.string();
+    bool known = false;
     {
       std::lock_guard lock{assembler_mutex_};
-      const auto known = seen_.find(key);
-      if (known == seen_.end() || !(known->second == stamp)) fresh.push_back({path, stamp});
+      const auto it_seen = seen_.find(key);
+      known = it_seen != seen_.end() && it_seen->second == stamp;
     }
+    if (!known && accepted(path, stamp)) fresh.push_back({path, stamp});
     present.insert(std::move(key));
   }
   if (ec) {

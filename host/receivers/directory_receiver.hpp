@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -15,18 +16,25 @@
 
 namespace gpustream::detail {
 
-/// Which directory a directory_receiver watches, and how often it looks.
+/// Which directory a directory_receiver watches, how often it looks, and
+/// which of its files it reads.
 struct directory_receiver_options {
   std::string directory;
   std::chrono::milliseconds poll_interval{100};
+  /// False: the files present at the first start are read too.
+  bool new_files_only = true;
+  /// Where set, only files whose name (not path) it accepts are read.
+  std::function<bool(const std::string& file_name)> filter;
 };
 
 /// Spark's textFileStream(dir): each regular file that appears in the
 /// directory after start() (moved in atomically by the user) is read once,
 /// whole, in order of modification time then name; a last line without '\n'
-/// is a record. Files present at start() are not read. Hidden files (".name")
-/// and names ending in "._COPYING_" or ".tmp" (files still being written) are
-/// ignored. A file is known by its path and its inode: a file changed in place
+/// is a record. Files present at the first start() are not read, unless
+/// options.new_files_only is false. Hidden files (".name") and names ending in
+/// "._COPYING_" or ".tmp" (files still being written) are ignored, and so
+/// are the names options.filter rejects. A filter that throws skips the file
+/// and reports it once (through on_error). A file is known by its path and its inode: a file changed in place
 /// (appended to, rewritten) is not read again, as in Spark, while a different
 /// file moved in under the same name is read. Runs one polling thread.
 /// Noncopyable.
@@ -42,7 +50,8 @@ class directory_receiver final : public receiver {
 
   /// "directory <path>".
   std::string name() const override;
-  /// Notes the files present now (they are not read), then starts polling.
+  /// Notes the files present now (they are not read, unless
+  /// options.new_files_only is false), then starts polling.
   /// Throws gpustream::logic_error when called twice, after stop(), with an
   /// env lacking a pool or a queue, or when the pool's blocks are smaller than
   /// twice env.max_record_bytes.
@@ -87,6 +96,9 @@ class directory_receiver final : public receiver {
   bool stopping();
   void report(const std::string& message) const;
   static bool ignored(const std::string& file_name);
+  /// options_.filter's verdict on the file at `path` (true without a filter);
+  /// a filter that throws is reported and the file is noted as seen.
+  bool accepted(const std::filesystem::path& path, const file_stamp& stamp);
 
   directory_receiver_options options_;
   receiver_env env_;

@@ -577,9 +577,13 @@ dstream<std::string> streaming_context::socket_text_stream(const std::string& ho
   return dstream<std::string>{impl_->add_input(std::make_unique<detail::socket_receiver>(o))};
 }
 
-dstream<std::string> streaming_context::text_file_stream(const std::string& directory) {
+dstream<std::string> streaming_context::text_file_stream(const std::string& directory,
+                                                         file_stream_options options) {
   detail::directory_receiver_options o;
   o.directory = directory;
+  o.poll_interval = options.poll_interval;
+  o.new_files_only = options.new_files_only;
+  o.filter = std::move(options.filter);
   return dstream<std::string>{impl_->add_input(std::make_unique<detail::directory_receiver>(o))};
 }
 

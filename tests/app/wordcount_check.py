@@ -4,6 +4,7 @@
     wordcount_check.py generator-json GPUSTREAM
     wordcount_check.py generator-text GPUSTREAM WORK_DIR
     wordcount_check.py directory      GPUSTREAM WORK_DIR
+    wordcount_check.py directory-existing GPUSTREAM WORK_DIR
     wordcount_check.py checkpoint     GPUSTREAM WORK_DIR
     wordcount_check.py socket         GPUSTREAM WORK_DIR
     wordcount_check.py socket-algorithms GPUSTREAM WORK_DIR
@@ -143,6 +144,20 @@ def read_file(path):
         return b""
 
 
+def wait_for_json_counts(p, output, want, interval_ms, timeout=10):
+    """Waits until the whole JSON lines written to `output` sum to `want`, while `p` runs."""
+    deadline = time.monotonic() + timeout
+    got = collections.Counter()
+    while time.monotonic() < deadline and p.proc.poll() is None:
+        written = read_file(output)
+        got, _ = parse_json_lines(written[:written.rfind(b"\n") + 1], interval_ms)  # whole lines only
+        if got == want:
+            break
+        time.sleep(0.2)
+    expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
+    compare(got, want)
+
+
 # ---- the checks ----
 
 def check_generator_json(program):
@@ -202,16 +217,7 @@ def check_directory(program, work):
             f.write(data)
         os.rename(staged, os.path.join(incoming, "words.txt"))  # moved in whole, as textFileStream expects
 
-        deadline = time.monotonic() + 10
-        got = collections.Counter()
-        while time.monotonic() < deadline and p.proc.poll() is None:
-            written = read_file(output)
-            got, _ = parse_json_lines(written[:written.rfind(b"\n") + 1], 500)  # whole lines only
-            if got == want:
-                break
-            time.sleep(0.2)
-        expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
-        compare(got, want)
+        wait_for_json_counts(p, output, want, 500)
         p.proc.send_signal(signal.SIGTERM)
         rc = p.wait(10)
     finally:
@@ -220,6 +226,43 @@ def check_directory(program, work):
     expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
     got, n = parse_json_lines(read_file(output), 500)
     compare(got, want)  # nothing counted twice, nothing from the file present at the start
+    print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
+
+
+def check_directory_existing(program, work):
+    """`--source dir:PATH --existing-files --files '*.log'`: the .log files present at the start are counted,
+    and those moved in later; other names, hidden files and temporary files are not."""
+    fresh_dir(work)
+    incoming = fresh_dir(os.path.join(work, "incoming"))
+    staging = fresh_dir(os.path.join(work, "staging"))
+    output = os.path.join(work, "counts.json")
+    present = sample_text()
+    for name, data in [("present.log", present), ("present.txt", b"not a log file\n"),
+                       (".hidden.log", b"a hidden file\n"), ("partial.log.tmp", b"being written\n")]:
+        with open(os.path.join(incoming, name), "wb") as f:
+            f.write(data)
+    later = b"\n".join(b"later%d words%d" % (i % 17, i % 5) for i in range(2000))
+
+    p = Program([program, "wordcount", "--source", "dir:" + incoming, "--existing-files", "--files", "*.log",
+                 "--batch", "500ms", "--output", "json:" + output])
+    try:
+        p.wait_started(10)
+        expect("files in %s named *.log" % incoming in p.stderr(), "the source is not described:\n" + p.stderr())
+        wait_for_json_counts(p, output, reference_counts(present), 500)
+        for name, data in [("later.log", later), ("later.txt", b"not a log file either\n")]:
+            staged = os.path.join(staging, name)
+            with open(staged, "wb") as f:
+                f.write(data)
+            os.rename(staged, os.path.join(incoming, name))
+        want = reference_counts(present + b"\n" + later)
+        wait_for_json_counts(p, output, want, 500)
+        p.proc.send_signal(signal.SIGTERM)
+        rc = p.wait(10)
+    finally:
+        p.kill()
+    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
+    got, n = parse_json_lines(read_file(output), 500)
+    compare(got, want)
     print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
 
 
@@ -467,6 +510,7 @@ def main(argv):
         "generator-json": (check_generator_json, 1),
         "generator-text": (check_generator_text, 2),
         "directory": (check_directory, 2),
+        "directory-existing": (check_directory_existing, 2),
         "checkpoint": (check_checkpoint, 2),
         "socket": (check_socket, 2),
         "socket-algorithms": (check_socket_each_algorithm, 2),

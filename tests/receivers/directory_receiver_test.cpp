@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <stdexcept>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -25,6 +26,13 @@ using detail::block_queue;
 using detail::directory_receiver;
 using detail::directory_receiver_options;
 using clock_type = std::chrono::steady_clock;
+
+directory_receiver_options options_at(std::string path, std::chrono::milliseconds poll_interval = 100ms) {
+  directory_receiver_options o;
+  o.directory = std::move(path);
+  o.poll_interval = poll_interval;
+  return o;
+}
 
 directory_receiver_options options_for(const watched_directory& dir) {
   directory_receiver_options o;
@@ -241,25 +249,115 @@ TEST_F(directory_receiver_test, stop_mid_file_with_an_exhausted_pool_does_not_bl
   EXPECT_NE(errors[0].find("stopped while reading"), std::string::npos) << errors[0];
 }
 
+TEST_F(directory_receiver_test, files_present_at_start_are_read_when_not_new_files_only) {
+  SCOPED_TRACE(seed_trace());
+  std::mt19937_64 rng{seed};
+  watched_directory dir;
+  // Present at start, oldest first: read in order of time, and hidden or
+  // temporary ones still not.
+  const auto now = fs::file_time_type::clock::now();
+  std::string expected;
+  const int present = 1 + static_cast<int>(rng() % 5);
+  for (int i = 0; i < present; ++i) {
+    text_options o;
+    o.bytes = 1 + rng() % 100000;
+    o.trailing_newline = rng() % 2 == 0;
+    const std::string text = make_text(rng, o);
+    // Names in the reverse order of times: the time decides.
+    dir.move_in("z" + std::to_string(present - i), text, now - std::chrono::seconds(60 - i));
+    expected += text;
+    if (expected.back() != '\n') expected += '\n';
+  }
+  dir.move_in(".hidden", "hidden\n", now - 120s);
+  dir.move_in("partial.tmp", "temporary\n", now - 120s);
+  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
+  block_queue queue;
+  receiver_events ev;
+  auto opts = options_for(dir);
+  opts.new_files_only = false;
+  directory_receiver r{opts};
+  collector c{r, queue};
+  r.start(ev.env(pool, queue, 16 * 1024));
+  c.start();
+  ASSERT_TRUE(c.wait_for_bytes(expected.size())) << "the files present at start did not arrive";
+  dir.move_in("later", "moved in later\n");
+  expected += "moved in later\n";
+  ASSERT_TRUE(c.wait_for_bytes(expected.size()));
+  std::this_thread::sleep_for(100ms);  // more polls: nothing is read twice
+  c.finish();
+  EXPECT_TRUE(c.text() == expected) << c.text().size() << " bytes, expected " << expected.size();
+  c.expect_whole_lines();
+  EXPECT_TRUE(ev.error_list().empty());
+}
+
+TEST_F(directory_receiver_test, the_filter_chooses_files_by_name_and_a_throwing_one_skips_the_file) {
+  SCOPED_TRACE(seed_trace());
+  std::mt19937_64 rng{seed};
+  watched_directory dir;
+  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
+  block_queue queue;
+  receiver_events ev;
+  auto opts = options_for(dir);
+  std::atomic<int> bad_calls{0};
+  opts.filter = [&bad_calls](const std::string& name) {
+    if (name.find('/') != std::string::npos) throw std::runtime_error{"a path, not a name: " + name};
+    if (name == "bad.log") {
+      ++bad_calls;
+      throw std::runtime_error{"no verdict"};
+    }
+    return name.size() >= 4 && name.compare(name.size() - 4, 4, ".log") == 0;
+  };
+  directory_receiver r{opts};
+  collector c{r, queue};
+  r.start(ev.env(pool, queue, 16 * 1024));
+  c.start();
+  dir.move_in("bad.log", "the filter threw on this file\n");
+  std::string expected;
+  for (int i = 0; i < 8; ++i) {
+    text_options o;
+    o.bytes = 1 + rng() % 20000;
+    const std::string text = make_text(rng, o);
+    const bool wanted = rng() % 2 == 0;
+    dir.move_in("f" + std::to_string(i) + (wanted ? ".log" : ".log.gz"), text);
+    if (wanted) {
+      expected += text;
+      if (expected.back() != '\n') expected += '\n';
+      // One after another, so that the order of arrival is the order of moving in.
+      ASSERT_TRUE(c.wait_for_bytes(expected.size())) << "file " << i << " did not arrive";
+    }
+  }
+  dir.move_in("last.log", "last\n");
+  expected += "last\n";
+  ASSERT_TRUE(c.wait_for_bytes(expected.size()));
+  std::this_thread::sleep_for(100ms);  // more polls
+  c.finish();
+  EXPECT_TRUE(c.text() == expected) << c.text();
+  EXPECT_EQ(bad_calls.load(), 1) << "a file the filter threw on is asked about once";
+  const auto errors = ev.error_list();
+  ASSERT_EQ(errors.size(), 1u) << "reported once, not at every poll";
+  EXPECT_NE(errors[0].find("bad.log"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("no verdict"), std::string::npos) << errors[0];
+}
+
 TEST(directory_receiver, missing_directory_is_rejected) {
   const fs::path missing = fs::temp_directory_path() / "gpustream_no_such_directory_for_tests";
   try {
-    directory_receiver r{directory_receiver_options{missing.string()}};
+    directory_receiver r{options_at(missing.string())};
     ADD_FAILURE() << "no exception";
   } catch (const gpustream::logic_error& e) {
     EXPECT_NE(std::string{e.what()}.find(missing.string()), std::string::npos) << e.what();
   }
-  EXPECT_THROW(directory_receiver(directory_receiver_options{""}), gpustream::logic_error);
+  EXPECT_THROW(directory_receiver(options_at("")), gpustream::logic_error);
   watched_directory dir;
   dir.write_in("plain", "x\n");
-  EXPECT_THROW(directory_receiver(directory_receiver_options{dir.path() + "/plain"}),
+  EXPECT_THROW(directory_receiver(options_at(dir.path() + "/plain")),
                gpustream::logic_error);
-  EXPECT_THROW(directory_receiver(directory_receiver_options{dir.path(), 0ms}), gpustream::logic_error);
+  EXPECT_THROW(directory_receiver(options_at(dir.path(), 0ms)), gpustream::logic_error);
 }
 
 TEST(directory_receiver, lifecycle_without_start_and_twice) {
   watched_directory dir;
-  directory_receiver idle{directory_receiver_options{dir.path()}};
+  directory_receiver idle{options_at(dir.path())};
   idle.seal();
   idle.stop();
   idle.stop();

@@ -1,5 +1,6 @@
 // text_file_stream end to end: files moved into the watched directory while
-// the context runs are counted once, whole; files there before are not read.
+// the context runs are counted once, whole; files there before are not read,
+// unless new_files_only is off, and then once across restarts.
 
 #include "../common/streaming_utils.hpp"
 #include "../common/threads.hpp"
@@ -115,6 +116,80 @@ TEST_P(file_stream_test, stop_while_a_file_waits_for_the_pool) {
     EXPECT_EQ(events->completed_records(), ref_split_lines(processed).size());
     EXPECT_EQ(count_difference(counts->totals(), ref_word_count(processed)), "");
   }
+}
+
+TEST_P(file_stream_test, files_present_before_are_read_once_across_a_restart_when_not_new_files_only) {
+  SCOPED_TRACE(seed_trace());
+  auto rng = this->rng();
+  watched_directory dir;
+  const std::filesystem::path checkpoints = dir.root() / "checkpoints";
+  auto is_log = [](const std::string& name) {
+    return name.size() >= 4 && name.compare(name.size() - 4, 4, ".log") == 0;
+  };
+  // Files present before the first start, some of them not ".log".
+  std::string expected;
+  for (int i = 0; i < 6; ++i) {
+    text_options o;
+    o.bytes = 1 + rng() % 50000;
+    o.trailing_newline = rng() % 2 == 0;
+    const std::string text = make_text(rng, o);
+    const bool wanted = i == 0 || rng() % 3 != 0;
+    dir.write_in("present-" + std::to_string(i) + (wanted ? ".log" : ".txt"), text);
+    if (wanted) expected += terminated(text);
+  }
+  auto build = [&](streaming_context& ctx) {
+    file_stream_options fo;
+    fo.new_files_only = false;
+    fo.filter = is_log;
+    fo.poll_interval = std::chrono::milliseconds{20};
+    return count_words(ctx.text_file_stream(dir.path(), fo));
+  };
+  auto checkpointed = [&] {
+    streaming_options o = options();
+    o.checkpoint_directory = checkpoints.string();
+    o.checkpoint_interval = 2 * o.batch_interval;
+    return o;
+  };
+  {
+    streaming_context ctx{checkpointed()};
+    auto counts = build(ctx);
+    auto events = std::make_shared<recording_listener>();
+    ctx.add_listener(events);
+    ctx.start();
+    EXPECT_TRUE(wait_until([&] { return events->completed_bytes() >= expected.size(); }, 60s))
+        << "processed " << events->completed_bytes() << " of " << expected.size() << " bytes";
+    std::this_thread::sleep_for(300ms);  // several checkpoints after the files were read
+    ctx.stop(true);
+    EXPECT_EQ(events->completed_bytes(), expected.size());
+    EXPECT_EQ(count_difference(counts->totals(), ref_word_count(expected)), "");
+    EXPECT_TRUE(events->receivers(recording_listener::type::receiver_error).empty());
+  }
+  // Moved in while the program was down: read after the restart; the files
+  // read before it are not read again.
+  text_options o;
+  o.bytes = 1 + rng() % 50000;
+  const std::string later = make_text(rng, o);
+  dir.move_in("later.log", later);
+  dir.move_in("later.txt", "not a log file\n");
+  streaming_context ctx{checkpointed()};
+  auto counts = build(ctx);
+  auto events = std::make_shared<recording_listener>();
+  ctx.add_listener(events);
+  ctx.start();
+  ASSERT_TRUE(ctx.recovered_from().has_value()) << "no checkpoint to go on from";
+  EXPECT_TRUE(wait_until([&] { return counts->totals() == ref_word_count(terminated(later)); }, 60s))
+      << count_difference(counts->totals(), ref_word_count(terminated(later)));
+  std::this_thread::sleep_for(150ms);  // more polls: nothing is read twice
+  ctx.stop(true);
+  EXPECT_EQ(count_difference(counts->totals(), ref_word_count(terminated(later))), "");
+}
+
+TEST_P(file_stream_test, a_poll_interval_that_is_not_positive_is_refused) {
+  watched_directory dir;
+  streaming_context ctx{options()};
+  file_stream_options fo;
+  fo.poll_interval = std::chrono::milliseconds{0};
+  EXPECT_THROW(ctx.text_file_stream(dir.path(), fo), gpustream::logic_error);
 }
 
 GPUSTREAM_INSTANTIATE_BACKEND_TEST(file_stream_test);

@@ -67,6 +67,24 @@ struct socket_stream_options {
   std::chrono::milliseconds reconnect_delay{500};
 };
 
+/// Options of a text_file_stream (Spark's fileStream arguments).
+struct file_stream_options {
+  /// Spark's newFilesOnly: true reads only the files moved in after the first
+  /// start(); false reads the files already there too (all of them, where
+  /// Spark still skips those older than its remember window). After a
+  /// recovery the checkpoint decides: files known then are not read again.
+  bool new_files_only = true;
+  /// Spark's filter: where set, only files whose name (without the directory)
+  /// it accepts are read, e.g. those ending in ".log". Called on the
+  /// receiver's thread at each look for every file not read yet, so it must
+  /// be cheap and thread-safe. A filter that throws skips that file and
+  /// reports it once (streaming_listener::on_receiver_error). Hidden files and
+  /// files still being copied in (".tmp", "._COPYING_") are never read.
+  std::function<bool(const std::string& file_name)> filter;
+  /// How often the directory is listed; must be positive.
+  std::chrono::milliseconds poll_interval{100};
+};
+
 /// Options of a generator_stream: synthetic text at a configurable rate.
 struct generator_stream_options {
   text_generator_options text{};
@@ -113,9 +131,12 @@ class streaming_context {
   dstream<std::string> socket_text_stream(const std::string& host, std::uint16_t port,
                                           socket_stream_options options = {});
   /// Lines of the files moved into `directory` after start() (Spark's
-  /// textFileStream): each new file is read once, whole. Throws, naming the
-  /// directory, when it does not exist or cannot be listed.
-  dstream<std::string> text_file_stream(const std::string& directory);
+  /// textFileStream; with options, its fileStream's newFilesOnly and
+  /// filter): each new file is read once, whole, in order of modification
+  /// time then name. Throws, naming the directory, when it does not exist or
+  /// cannot be listed, and gpustream::logic_error for a poll interval that is
+  /// not positive.
+  dstream<std::string> text_file_stream(const std::string& directory, file_stream_options options = {});
   /// Prepared batches of lines, for tests (Spark's queueStream with
   /// oneAtATime): one batch per interval, then empty batches. Each batch must
   /// fit in the receive pool: start() throws gpustream::logic_error, naming
