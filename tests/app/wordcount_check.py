@@ -144,6 +144,14 @@ def read_file(path):
         return b""
 
 
+def move_in(staging, incoming, name, data):
+    """Writes `data` under `staging`, then moves it into `incoming` whole, as textFileStream expects."""
+    staged = os.path.join(staging, name)
+    with open(staged, "wb") as f:
+        f.write(data)
+    os.rename(staged, os.path.join(incoming, name))
+
+
 def wait_for_json_counts(p, output, want, interval_ms, timeout=10):
     """Waits until the whole JSON lines written to `output` sum to `want`, while `p` runs."""
     deadline = time.monotonic() + timeout
@@ -153,7 +161,7 @@ def wait_for_json_counts(p, output, want, interval_ms, timeout=10):
         got, _ = parse_json_lines(written[:written.rfind(b"\n") + 1], interval_ms)  # whole lines only
         if got == want:
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
     compare(got, want)
 
@@ -212,10 +220,7 @@ def check_directory(program, work):
                  "--output", "json:" + output, "--quiet"])
     try:
         p.wait_started(10)
-        staged = os.path.join(staging, "words.txt")
-        with open(staged, "wb") as f:
-            f.write(data)
-        os.rename(staged, os.path.join(incoming, "words.txt"))  # moved in whole, as textFileStream expects
+        move_in(staging, incoming, "words.txt", data)
 
         wait_for_json_counts(p, output, want, 500)
         p.proc.send_signal(signal.SIGTERM)
@@ -249,11 +254,8 @@ def check_directory_existing(program, work):
         p.wait_started(10)
         expect("files in %s named *.log" % incoming in p.stderr(), "the source is not described:\n" + p.stderr())
         wait_for_json_counts(p, output, reference_counts(present), 500)
-        for name, data in [("later.log", later), ("later.txt", b"not a log file either\n")]:
-            staged = os.path.join(staging, name)
-            with open(staged, "wb") as f:
-                f.write(data)
-            os.rename(staged, os.path.join(incoming, name))
+        move_in(staging, incoming, "later.log", later)
+        move_in(staging, incoming, "later.txt", b"not a log file either\n")
         want = reference_counts(present + b"\n" + later)
         wait_for_json_counts(p, output, want, 500)
         p.proc.send_signal(signal.SIGTERM)
@@ -279,38 +281,26 @@ def check_checkpoint(program, work):
     texts = [sample_text() + ("run %d only\n" % i).encode() for i in range(3)]
     want = collections.Counter()
 
-    def move_in(i):
-        staged = os.path.join(staging, "words-%d.txt" % i)
-        with open(staged, "wb") as f:
-            f.write(texts[i])
-        os.rename(staged, os.path.join(incoming, "words-%d.txt" % i))
+    def move_in_text(i):
+        move_in(staging, incoming, "words-%d.txt" % i, texts[i])
         want.update(reference_counts(texts[i]))
 
     def wait_for_want(p):
-        deadline = time.monotonic() + 15
-        got = collections.Counter()
-        while time.monotonic() < deadline and p.proc.poll() is None:
-            written = read_file(output)
-            got, _ = parse_json_lines(written[:written.rfind(b"\n") + 1], 250)
-            if got == want:
-                return
-            time.sleep(0.1)
-        expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
-        compare(got, want)
+        wait_for_json_counts(p, output, want, 250, timeout=15)
 
     p = Program(args)
     try:
         p.wait_started(10)
-        move_in(0)
+        move_in_text(0)
         wait_for_want(p)
         time.sleep(0.3)  # batches after the newest checkpoint: their lines are rolled back at the restart
     finally:
         p.kill()  # SIGKILL
-    move_in(1)  # while the program is down
+    move_in_text(1)  # while the program is down
     p = Program(args)
     try:
         p.wait_started(10)
-        move_in(2)
+        move_in_text(2)
         wait_for_want(p)
         p.proc.send_signal(signal.SIGTERM)
         rc = p.wait(10)
