@@ -92,9 +92,9 @@ void order_colliding_runs(KeyView kv, const hash_type* d_hash, row_index* d_orde
 
 /// Orders the `n` (> 0) keys of `kv` (a view with element(i) -> string_ref)
 /// by (hash `hf`, bytes), rows of one key in input order, and numbers the
-/// distinct keys. Only runs of equal hash with a collision pay for comparing
-/// bytes beyond one check per row. Throws gpustream::logic_error, starting
-/// with `what`, past 2^31 - 1 rows.
+/// distinct keys. Each row's bytes are compared once, with those of the first
+/// row of its hash; only runs of equal hash with a collision pay for more.
+/// Throws gpustream::logic_error, starting with `what`, past 2^31 - 1 rows.
 template <class KeyView>
 key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what, stream_view s) {
   GPUSTREAM_EXPECTS(n <= std::numeric_limits<row_index>::max(),
@@ -110,18 +110,41 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
   thrust::sequence(pol, d_order, d_order + n);
   thrust::stable_sort_by_key(pol, d_hash, d_hash + n, d_order);
 
-  const size_type collisions =
-      thrust::count_if(pol, first + 1, first + n, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
-        return d_hash[i] == d_hash[i - 1] && !bytes_equal(kv.element(d_order[i]), kv.element(d_order[i - 1]));
-      });
-  if (collisions > 0) order_colliding_runs(kv, d_hash, d_order, n, s);
-
+  // Runs of equal hash, numbered from 1 in sorted order.
   row_index* d_group = k.group.data();
-  auto head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
-    return static_cast<row_index>(i == 0 || d_hash[i] != d_hash[i - 1] ||
-                                  !bytes_equal(kv.element(d_order[i]), kv.element(d_order[i - 1])));
+  auto hash_head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+    return static_cast<row_index>(i == 0 || d_hash[i] != d_hash[i - 1]);
   });
-  thrust::inclusive_scan(pol, head, head + n, d_group);
+  thrust::inclusive_scan(pol, hash_head, hash_head + n, d_group);
+  const size_type runs = read_value(d_group + n - 1, s);
+
+  // Confirm every row by bytes against its run's first row, in input order:
+  // each row's own bytes are read in the order they lie in the text, and the
+  // first rows, one per distinct key, are few and stay in cache. (In sorted
+  // order every row's bytes would be a read from anywhere in the text.)
+  column<row_index> first_row{runs, s};
+  row_index* d_first_row = first_row.data();
+  thrust::copy_if(pol, d_order, d_order + n, first, d_first_row,
+                  [=] GPUSTREAM_HOST_DEVICE(size_type i) { return i == 0 || d_hash[i] != d_hash[i - 1]; });
+  column<row_index> run_of_row{n, s};
+  row_index* d_run_of_row = run_of_row.data();
+  thrust::for_each_n(pol, first, n, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+    d_run_of_row[d_order[i]] = d_group[i] - 1;
+  });
+  const size_type collisions = thrust::count_if(pol, first, first + n, [=] GPUSTREAM_HOST_DEVICE(size_type r) {
+    const row_index f = d_first_row[d_run_of_row[r]];
+    return f != r && !bytes_equal(kv.element(r), kv.element(f));
+  });
+  if (collisions > 0) {
+    // Equal hashes of different strings: order those runs by bytes, then
+    // number the keys by hash and bytes.
+    order_colliding_runs(kv, d_hash, d_order, n, s);
+    auto head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+      return static_cast<row_index>(i == 0 || d_hash[i] != d_hash[i - 1] ||
+                                    !bytes_equal(kv.element(d_order[i]), kv.element(d_order[i - 1])));
+    });
+    thrust::inclusive_scan(pol, head, head + n, d_group);
+  }
   k.groups = read_value(d_group + n - 1, s);
   return k;
 }
