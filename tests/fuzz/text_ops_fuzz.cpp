@@ -1,7 +1,8 @@
 // libFuzzer target: the CPU backend's text operators on arbitrary bytes
 // against plain references: split_lines, tokenize, tokenize_text, word_count
-// (hash and sort paths, and the one-pass table) and filter_containing (the
-// needle is taken from the input's first bytes).
+// (hash and sort paths, the one-pass table, and count_by_key under a hash
+// that collides on purpose) and filter_containing (the needle is taken from
+// the input's first bytes).
 
 #include <gpustream/gpustream.hpp>
 
@@ -74,13 +75,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::map<std::string, std::int64_t> counts;
   for (const auto& w : words) ++counts[w];
   // The one-pass table also with a table of 16 slots and a hash that puts
-  // every key of one length in one run of slots (collisions, fallback).
+  // every key of one length in one run of slots (collisions, fallback), and
+  // the sort path with that hash.
   const std::vector<key_value_table> tables = [&] {
     std::vector<key_value_table> v;
     v.push_back(word_count(col.view(), s, nullptr, reduce_algorithm::hash));
     v.push_back(word_count(col.view(), s, nullptr, reduce_algorithm::sort));
     v.push_back(word_count_table(col.view(), s));
     v.push_back(word_count_table(col.view(), s, nullptr, 16, hash_function::length_only));
+    // The sort path's grouping with every key of one length on one hash:
+    // each run of equal hash confirmed by bytes, colliding runs ordered by them.
+    v.push_back(count_by_key(tokenize_text(col.view(), s), s, nullptr, hash_function::length_only,
+                             reduce_algorithm::sort));
     return v;
   }();
   for (const key_value_table& t : tables) {
