@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
       "runs until SIGINT/SIGTERM or --duration, then stops gracefully");
   wc_cmd->add_option("--source", wc_source,
                      "Input: socket:HOST:PORT (or HOST:PORT), a TCP server sending lines; dir:PATH, the files "
-                     "moved into a directory after the start; generator, generator:words or generator:logs, "
-                     "synthetic text at --rate-mib")
+                     "moved into a directory after the start (see --existing-files and --files); generator, "
+                     "generator:words or generator:logs, synthetic text at --rate-mib")
       ->required()
       ->check(validator([](const std::string& v) { gpustream::app::parse_source(v); }, "SOURCE"));
   wc_cmd->add_option("--batch", wc_batch, "Batch interval, e.g. 1s, 500ms, 2.5s, or a number of milliseconds")
