@@ -172,7 +172,9 @@ int main(int argc, char** argv) {
         return usage_error(std::string{wc_existing->count() > 0 ? "--existing-files" : "--files"} +
                            " applies only to a dir: source");
       }
-      if (wc_files->count() > 0 && wc_file_pattern.empty()) return usage_error("--files needs a pattern, e.g. '*.log'");
+      if (wc_files->count() > 0 && wc_file_pattern.empty()) {
+        return usage_error("--files needs a pattern, e.g. '*.log'");
+      }
       wc.source.read_existing = wc_read_existing;
       wc.source.file_pattern = wc_file_pattern;
       if (!wc_checkpoint_interval.empty()) {

@@ -34,10 +34,10 @@ struct directory_receiver_options {
 /// options.new_files_only is false. Hidden files (".name") and names ending in
 /// "._COPYING_" or ".tmp" (files still being written) are ignored, and so
 /// are the names options.filter rejects. A filter that throws skips the file
-/// and reports it once (through on_error). A file is known by its path and its inode: a file changed in place
-/// (appended to, rewritten) is not read again, as in Spark, while a different
-/// file moved in under the same name is read. Runs one polling thread.
-/// Noncopyable.
+/// and reports it once (through on_error). A file is known by its path and
+/// its inode: a file changed in place (appended to, rewritten) is not read
+/// again, as in Spark, while a different file moved in under the same name is
+/// read. Runs one polling thread. Noncopyable.
 class directory_receiver final : public receiver {
  public:
   /// Throws gpustream::logic_error, naming the path, unless the directory

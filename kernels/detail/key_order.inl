@@ -112,9 +112,9 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
 
   // Runs of equal hash, numbered from 1 in sorted order.
   row_index* d_group = k.group.data();
-  auto hash_head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
-    return static_cast<row_index>(i == 0 || d_hash[i] != d_hash[i - 1]);
-  });
+  auto starts_run = [=] GPUSTREAM_HOST_DEVICE(size_type i) { return i == 0 || d_hash[i] != d_hash[i - 1]; };
+  auto hash_head = thrust::make_transform_iterator(
+      first, [=] GPUSTREAM_HOST_DEVICE(size_type i) { return static_cast<row_index>(starts_run(i)); });
   thrust::inclusive_scan(pol, hash_head, hash_head + n, d_group);
   const size_type runs = read_value(d_group + n - 1, s);
 
@@ -124,8 +124,7 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
   // order every row's bytes would be a read from anywhere in the text.)
   column<row_index> first_row{runs, s};
   row_index* d_first_row = first_row.data();
-  thrust::copy_if(pol, d_order, d_order + n, first, d_first_row,
-                  [=] GPUSTREAM_HOST_DEVICE(size_type i) { return i == 0 || d_hash[i] != d_hash[i - 1]; });
+  thrust::copy_if(pol, d_order, d_order + n, first, d_first_row, starts_run);
   column<row_index> run_of_row{n, s};
   row_index* d_run_of_row = run_of_row.data();
   thrust::for_each_n(pol, first, n, [=] GPUSTREAM_HOST_DEVICE(size_type i) {

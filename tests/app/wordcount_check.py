@@ -166,6 +166,18 @@ def wait_for_json_counts(p, output, want, interval_ms, timeout=10):
     compare(got, want)
 
 
+def stop_and_check_json_counts(p, output, want, interval_ms):
+    """Stops `p` with SIGTERM (it must stop gracefully, with exit status 0), then checks that all it wrote
+    to `output` sums to `want`."""
+    p.proc.send_signal(signal.SIGTERM)
+    rc = p.wait(10)  # kills it when it does not end
+    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
+    expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
+    got, n = parse_json_lines(read_file(output), interval_ms)
+    compare(got, want)
+    print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
+
+
 # ---- the checks ----
 
 def check_generator_json(program):
@@ -223,15 +235,10 @@ def check_directory(program, work):
         move_in(staging, incoming, "words.txt", data)
 
         wait_for_json_counts(p, output, want, 500)
-        p.proc.send_signal(signal.SIGTERM)
-        rc = p.wait(10)
-    finally:
+    except BaseException:
         p.kill()
-    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
-    expect("stopped (graceful)" in p.stderr(), "no graceful stop reported:\n" + p.stderr())
-    got, n = parse_json_lines(read_file(output), 500)
-    compare(got, want)  # nothing counted twice, nothing from the file present at the start
-    print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
+        raise
+    stop_and_check_json_counts(p, output, want, 500)  # nothing twice, nothing from the file present at start
 
 
 def check_directory_existing(program, work):
@@ -258,14 +265,10 @@ def check_directory_existing(program, work):
         move_in(staging, incoming, "later.txt", b"not a log file either\n")
         want = reference_counts(present + b"\n" + later)
         wait_for_json_counts(p, output, want, 500)
-        p.proc.send_signal(signal.SIGTERM)
-        rc = p.wait(10)
-    finally:
+    except BaseException:
         p.kill()
-    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
-    got, n = parse_json_lines(read_file(output), 500)
-    compare(got, want)
-    print("%d JSON lines; %d words in %d distinct words, as expected" % (n, sum(want.values()), len(want)))
+        raise
+    stop_and_check_json_counts(p, output, want, 500)
 
 
 def check_checkpoint(program, work):
