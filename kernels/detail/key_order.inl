@@ -10,16 +10,16 @@
 
 #include <thrust/copy.h>
 #include <thrust/count.h>
+#include <thrust/fill.h>
 #include <thrust/for_each.h>
-#include <thrust/functional.h>
 #include <thrust/iterator/counting_iterator.h>
-#include <thrust/iterator/discard_iterator.h>
 #include <thrust/iterator/transform_iterator.h>
-#include <thrust/reduce.h>
 #include <thrust/scan.h>
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
 #include <thrust/transform.h>
+
+#include <cuda/atomic>
 
 #include <cstdint>
 #include <limits>
@@ -38,31 +38,15 @@ struct key_order {
   size_type groups = 0;     // distinct keys
 };
 
-/// Within runs of equal hash whose strings are not all equal (collisions),
-/// reorders `d_order` so that equal strings are adjacent, ordered by bytes,
-/// rows of one string in input order.
+/// Within the runs of equal hash marked in `d_bad` (runs whose strings are
+/// not all equal: collisions), reorders `d_order` so that equal strings are
+/// adjacent, ordered by bytes, rows of one string in input order. `d_run` is
+/// each position's run, numbered from 1; rows of other runs do not move.
 template <class KeyView>
-void order_colliding_runs(KeyView kv, const hash_type* d_hash, row_index* d_order, size_type n, stream_view s) {
+void order_colliding_runs(KeyView kv, const row_index* d_run, const unsigned int* d_bad, row_index* d_order,
+                          size_type n, stream_view s) {
   auto pol = policy(s);
   thrust::counting_iterator<size_type> first(0);
-  column<row_index> run{n, s};
-  row_index* d_run = run.data();
-  auto run_head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
-    return static_cast<row_index>(i == 0 || d_hash[i] != d_hash[i - 1]);
-  });
-  thrust::inclusive_scan(pol, run_head, run_head + n, d_run);
-  const row_index runs = read_value(d_run + n - 1, s);
-
-  // bad[r - 1] = 1 when run r holds two adjacent rows with different bytes.
-  column<std::uint8_t> bad{runs, s};
-  std::uint8_t* d_bad = bad.data();
-  auto differs = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
-    return static_cast<std::uint8_t>(i > 0 && d_hash[i] == d_hash[i - 1] &&
-                                     !bytes_equal(kv.element(d_order[i]), kv.element(d_order[i - 1])));
-  });
-  thrust::reduce_by_key(pol, d_run, d_run + n, differs, thrust::make_discard_iterator(), d_bad,
-                        thrust::equal_to<row_index>{}, thrust::maximum<std::uint8_t>{});
-
   auto in_bad_run = [=] GPUSTREAM_HOST_DEVICE(size_type i) { return d_bad[d_run[i] - 1] != 0; };
   const size_type m = thrust::count_if(pol, first, first + n, in_bad_run);
   column<row_index> pos{m, s};
@@ -130,17 +114,31 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
   thrust::for_each_n(pol, first, n, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
     d_run_of_row[d_order[i]] = d_group[i] - 1;
   });
-  const size_type collisions = thrust::count_if(pol, first, first + n, [=] GPUSTREAM_HOST_DEVICE(size_type r) {
+  const auto differs_from_first = [=] GPUSTREAM_HOST_DEVICE(size_type r) {
     const row_index f = d_first_row[d_run_of_row[r]];
     return f != r && !bytes_equal(kv.element(r), kv.element(f));
-  });
+  };
+  const size_type collisions = thrust::count_if(pol, first, first + n, differs_from_first);
   if (collisions > 0) {
-    // Equal hashes of different strings: order those runs by bytes, then
-    // number the keys by hash and bytes.
-    order_colliding_runs(kv, d_hash, d_order, n, s);
+    // Equal hashes of different strings: mark those runs, order them by
+    // bytes, then number the keys again, comparing bytes only in them.
+    column<unsigned int> bad{runs, s};
+    unsigned int* d_bad = bad.data();
+    thrust::fill(pol, d_bad, d_bad + runs, 0u);
+    thrust::for_each_n(pol, first, n, [=] GPUSTREAM_HOST_DEVICE(size_type r) {
+      if (differs_from_first(r)) {
+        ::cuda::atomic_ref<unsigned int, ::cuda::thread_scope_device>{d_bad[d_run_of_row[r]]}.store(
+            1, ::cuda::std::memory_order_relaxed);
+      }
+    });
+    order_colliding_runs(kv, d_group, d_bad, d_order, n, s);
+    // A row keeps its run when its run is reordered, so d_run_of_row still
+    // holds; d_group is rewritten by the scan below and is not read by it.
     auto head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
-      return static_cast<row_index>(i == 0 || d_hash[i] != d_hash[i - 1] ||
-                                    !bytes_equal(kv.element(d_order[i]), kv.element(d_order[i - 1])));
+      if (i == 0 || d_hash[i] != d_hash[i - 1]) return row_index{1};
+      const row_index r = d_order[i];
+      return static_cast<row_index>(d_bad[d_run_of_row[r]] != 0 &&
+                                    !bytes_equal(kv.element(r), kv.element(d_order[i - 1])));
     });
     thrust::inclusive_scan(pol, head, head + n, d_group);
   }
