@@ -41,6 +41,21 @@ directory_receiver_options options_for(const watched_directory& dir) {
   return o;
 }
 
+/// A directory receiver started on a pool of `blocks` blocks of 64 KiB, and
+/// the collector of its text, draining from the start unless told not to.
+struct started_receiver {
+  explicit started_receiver(directory_receiver_options o, std::size_t blocks = 4, bool drain = true)
+      : pool{64 * 1024, blocks, backend::cpu}, r{std::move(o)}, c{r, queue} {
+    r.start(ev.env(pool, queue, 16 * 1024));
+    if (drain) c.start();
+  }
+  pinned_block_pool pool;
+  block_queue queue;
+  receiver_events ev;
+  directory_receiver r;
+  collector c;
+};
+
 struct directory_receiver_test : ::testing::Test {
   void SetUp() override { seed = fresh_seed(); }
   std::string seed_trace() const {
@@ -54,14 +69,8 @@ TEST_F(directory_receiver_test, new_files_arrive_whole_and_once) {
   std::mt19937_64 rng{seed};
   watched_directory dir;
   dir.write_in("old.txt", "present before start: never read\n");
-  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
-  block_queue queue;
-  receiver_events ev;
-  directory_receiver r{options_for(dir)};
-  EXPECT_EQ(r.name(), "directory " + dir.path());
-  collector c{r, queue};
-  r.start(ev.env(pool, queue, 16 * 1024));
-  c.start();
+  started_receiver t{options_for(dir)};
+  EXPECT_EQ(t.r.name(), "directory " + dir.path());
   std::string expected;
   for (int i = 0; i < 6; ++i) {
     text_options o;
@@ -72,35 +81,29 @@ TEST_F(directory_receiver_test, new_files_arrive_whole_and_once) {
     expected += text;
     if (expected.back() != '\n') expected += '\n';
     // One file after another: the order of arrival is the order of moving in.
-    ASSERT_TRUE(c.wait_for_bytes(expected.size())) << "file " << i << " did not arrive";
+    ASSERT_TRUE(t.c.wait_for_bytes(expected.size())) << "file " << i << " did not arrive";
   }
   std::this_thread::sleep_for(100ms);  // ten more polls: nothing is read twice
-  c.finish();
-  const std::string got = c.text();
+  t.c.finish();
+  const std::string got = t.c.text();
   ASSERT_EQ(got.size(), expected.size());
   EXPECT_TRUE(got == expected);
-  c.expect_whole_lines();
-  EXPECT_TRUE(ev.error_list().empty());
+  t.c.expect_whole_lines();
+  EXPECT_TRUE(t.ev.error_list().empty());
 }
 
 TEST_F(directory_receiver_test, file_ends_are_line_ends) {
   watched_directory dir;
-  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
-  block_queue queue;
-  receiver_events ev;
-  directory_receiver r{options_for(dir)};
-  collector c{r, queue};
-  r.start(ev.env(pool, queue, 16 * 1024));
-  c.start();
+  started_receiver t{options_for(dir)};
   dir.move_in("a", "abc\ndef");
-  ASSERT_TRUE(c.wait_for_bytes(8));
+  ASSERT_TRUE(t.c.wait_for_bytes(8));
   dir.move_in("b", "ghi");
-  ASSERT_TRUE(c.wait_for_bytes(12));
+  ASSERT_TRUE(t.c.wait_for_bytes(12));
   dir.move_in("c", std::string("\0\r\n\xff", 4));
-  ASSERT_TRUE(c.wait_for_bytes(17));
-  c.finish();
-  EXPECT_EQ(c.text(), std::string("abc\ndef\nghi\n\0\r\n\xff\n", 17));
-  c.expect_whole_lines();
+  ASSERT_TRUE(t.c.wait_for_bytes(17));
+  t.c.finish();
+  EXPECT_EQ(t.c.text(), std::string("abc\ndef\nghi\n\0\r\n\xff\n", 17));
+  t.c.expect_whole_lines();
 }
 
 TEST_F(directory_receiver_test, files_found_together_are_read_by_time_then_name) {
@@ -109,41 +112,30 @@ TEST_F(directory_receiver_test, files_found_together_are_read_by_time_then_name)
   watched_directory dir;
   // Two blocks: the first file, 1 MiB, holds the receiver until the test
   // drains, while the next files are moved in; it then finds them together.
-  pinned_block_pool pool{64 * 1024, 2, backend::cpu};
-  block_queue queue;
-  receiver_events ev;
-  directory_receiver r{options_for(dir)};
-  collector c{r, queue};
-  r.start(ev.env(pool, queue, 16 * 1024));
+  started_receiver t{options_for(dir), 2, false};
   text_options o;
   o.bytes = 1 << 20;
   const std::string big = make_text(rng, o);
   dir.move_in("big", big);
   const auto deadline = clock_type::now() + 5s;
-  while (pool.available() > 0 && clock_type::now() < deadline) std::this_thread::sleep_for(1ms);
-  ASSERT_EQ(pool.available(), 0u) << "the receiver did not start reading";
+  while (t.pool.available() > 0 && clock_type::now() < deadline) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(t.pool.available(), 0u) << "the receiver did not start reading";
   const auto now = fs::file_time_type::clock::now();
   dir.move_in("b", "b1\nb2\n", now - 5s);
   dir.move_in("a", "a1\n", now - 5s);
   dir.move_in("c", "c1\n", now - 10s);
   std::this_thread::sleep_for(50ms);  // not skipped while the pool is exhausted
-  c.start();
+  t.c.start();
   const std::string expected = big + "c1\na1\nb1\nb2\n";
-  EXPECT_TRUE(c.wait_for_bytes(expected.size()));
-  c.finish();
-  EXPECT_TRUE(c.text() == expected);
-  c.expect_whole_lines();
+  EXPECT_TRUE(t.c.wait_for_bytes(expected.size()));
+  t.c.finish();
+  EXPECT_TRUE(t.c.text() == expected);
+  t.c.expect_whole_lines();
 }
 
 TEST_F(directory_receiver_test, hidden_temporary_and_empty_files_are_ignored) {
   watched_directory dir;
-  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
-  block_queue queue;
-  receiver_events ev;
-  directory_receiver r{options_for(dir)};
-  collector c{r, queue};
-  r.start(ev.env(pool, queue, 16 * 1024));
-  c.start();
+  started_receiver t{options_for(dir)};
   dir.move_in(".hidden", "hidden\n");
   dir.move_in("partial.tmp", "temporary\n");
   dir.move_in("upload._COPYING_", "copying\n");
@@ -151,53 +143,41 @@ TEST_F(directory_receiver_test, hidden_temporary_and_empty_files_are_ignored) {
   fs::create_directory(dir.path() + "/subdir");
   std::this_thread::sleep_for(50ms);
   dir.move_in("real.txt", "real\n");
-  EXPECT_TRUE(c.wait_for_bytes(5));
+  EXPECT_TRUE(t.c.wait_for_bytes(5));
   std::this_thread::sleep_for(50ms);
-  c.finish();
-  EXPECT_EQ(c.text(), "real\n");
-  EXPECT_TRUE(ev.error_list().empty());
+  t.c.finish();
+  EXPECT_EQ(t.c.text(), "real\n");
+  EXPECT_TRUE(t.ev.error_list().empty());
 }
 
 TEST_F(directory_receiver_test, a_file_changed_in_place_is_not_read_again_but_a_new_one_is) {
   watched_directory dir;
-  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
-  block_queue queue;
-  receiver_events ev;
-  directory_receiver r{options_for(dir)};
-  collector c{r, queue};
-  r.start(ev.env(pool, queue, 16 * 1024));
-  c.start();
+  started_receiver t{options_for(dir)};
   dir.move_in("log", "one\n");
-  ASSERT_TRUE(c.wait_for_bytes(4));
+  ASSERT_TRUE(t.c.wait_for_bytes(4));
   {
     std::ofstream append{dir.path() + "/log", std::ios::app | std::ios::binary};
     append << "two\n";  // the same file, grown in place: Spark does not read it again
   }
   std::this_thread::sleep_for(100ms);  // many polls
   dir.move_in("log", "three\n");        // a different file under the same name
-  ASSERT_TRUE(c.wait_for_bytes(10));
+  ASSERT_TRUE(t.c.wait_for_bytes(10));
   std::this_thread::sleep_for(50ms);
-  c.finish();
-  EXPECT_EQ(c.text(), "one\nthree\n");
+  t.c.finish();
+  EXPECT_EQ(t.c.text(), "one\nthree\n");
 }
 
 TEST_F(directory_receiver_test, unreadable_file_is_reported_once_and_skipped) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
   watched_directory dir;
-  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
-  block_queue queue;
-  receiver_events ev;
-  directory_receiver r{options_for(dir)};
-  collector c{r, queue};
-  r.start(ev.env(pool, queue, 16 * 1024));
-  c.start();
+  started_receiver t{options_for(dir)};
   dir.move_in("locked", "secret\n", std::nullopt, fs::perms::none);
   dir.move_in("open", "public\n");
-  EXPECT_TRUE(c.wait_for_bytes(7));
+  EXPECT_TRUE(t.c.wait_for_bytes(7));
   std::this_thread::sleep_for(50ms);
-  c.finish();
-  EXPECT_EQ(c.text(), "public\n");
-  const auto errors = ev.error_list();
+  t.c.finish();
+  EXPECT_EQ(t.c.text(), "public\n");
+  const auto errors = t.ev.error_list();
   ASSERT_EQ(errors.size(), 1u) << "reported once, not at every poll";
   EXPECT_NE(errors[0].find("locked"), std::string::npos) << errors[0];
 }
@@ -270,33 +250,24 @@ TEST_F(directory_receiver_test, files_present_at_start_are_read_when_not_new_fil
   }
   dir.move_in(".hidden", "hidden\n", now - 120s);
   dir.move_in("partial.tmp", "temporary\n", now - 120s);
-  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
-  block_queue queue;
-  receiver_events ev;
   auto opts = options_for(dir);
   opts.new_files_only = false;
-  directory_receiver r{opts};
-  collector c{r, queue};
-  r.start(ev.env(pool, queue, 16 * 1024));
-  c.start();
-  ASSERT_TRUE(c.wait_for_bytes(expected.size())) << "the files present at start did not arrive";
+  started_receiver t{opts};
+  ASSERT_TRUE(t.c.wait_for_bytes(expected.size())) << "the files present at start did not arrive";
   dir.move_in("later", "moved in later\n");
   expected += "moved in later\n";
-  ASSERT_TRUE(c.wait_for_bytes(expected.size()));
+  ASSERT_TRUE(t.c.wait_for_bytes(expected.size()));
   std::this_thread::sleep_for(100ms);  // more polls: nothing is read twice
-  c.finish();
-  EXPECT_TRUE(c.text() == expected) << c.text().size() << " bytes, expected " << expected.size();
-  c.expect_whole_lines();
-  EXPECT_TRUE(ev.error_list().empty());
+  t.c.finish();
+  EXPECT_TRUE(t.c.text() == expected) << t.c.text().size() << " bytes, expected " << expected.size();
+  t.c.expect_whole_lines();
+  EXPECT_TRUE(t.ev.error_list().empty());
 }
 
 TEST_F(directory_receiver_test, the_filter_chooses_files_by_name_and_a_throwing_one_skips_the_file) {
   SCOPED_TRACE(seed_trace());
   std::mt19937_64 rng{seed};
   watched_directory dir;
-  pinned_block_pool pool{64 * 1024, 4, backend::cpu};
-  block_queue queue;
-  receiver_events ev;
   auto opts = options_for(dir);
   std::atomic<int> bad_calls{0};
   opts.filter = [&bad_calls](const std::string& name) {
@@ -307,10 +278,7 @@ TEST_F(directory_receiver_test, the_filter_chooses_files_by_name_and_a_throwing_
     }
     return name.size() >= 4 && name.compare(name.size() - 4, 4, ".log") == 0;
   };
-  directory_receiver r{opts};
-  collector c{r, queue};
-  r.start(ev.env(pool, queue, 16 * 1024));
-  c.start();
+  started_receiver t{opts};
   dir.move_in("bad.log", "the filter threw on this file\n");
   std::string expected;
   for (int i = 0; i < 8; ++i) {
@@ -323,17 +291,17 @@ TEST_F(directory_receiver_test, the_filter_chooses_files_by_name_and_a_throwing_
       expected += text;
       if (expected.back() != '\n') expected += '\n';
       // One after another, so that the order of arrival is the order of moving in.
-      ASSERT_TRUE(c.wait_for_bytes(expected.size())) << "file " << i << " did not arrive";
+      ASSERT_TRUE(t.c.wait_for_bytes(expected.size())) << "file " << i << " did not arrive";
     }
   }
   dir.move_in("last.log", "last\n");
   expected += "last\n";
-  ASSERT_TRUE(c.wait_for_bytes(expected.size()));
+  ASSERT_TRUE(t.c.wait_for_bytes(expected.size()));
   std::this_thread::sleep_for(100ms);  // more polls
-  c.finish();
-  EXPECT_TRUE(c.text() == expected) << c.text();
+  t.c.finish();
+  EXPECT_TRUE(t.c.text() == expected) << t.c.text();
   EXPECT_EQ(bad_calls.load(), 1) << "a file the filter threw on is asked about once";
-  const auto errors = ev.error_list();
+  const auto errors = t.ev.error_list();
   ASSERT_EQ(errors.size(), 1u) << "reported once, not at every poll";
   EXPECT_NE(errors[0].find("bad.log"), std::string::npos) << errors[0];
   EXPECT_NE(errors[0].find("no verdict"), std::string::npos) << errors[0];
