@@ -173,7 +173,7 @@ bool context_impl::recover() {
   std::error_code ec;
   fs::create_directories(ckpt_dir_ / "wal", ec);
   if (ec) {
-    throw std::runtime_error{"cannot create the checkpoint directory " + (ckpt_dir_ / "wal").string() + ": " +
+    throw std::runtime_error{"cannot create the checkpoint directory " + ckpt_dir_.string() + " (and its wal/): " +
                              ec.message()};
   }
   // One context at a time per directory: two would overwrite each other's

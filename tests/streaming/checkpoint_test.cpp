@@ -461,6 +461,22 @@ TEST_P(checkpoint_test, one_running_context_per_checkpoint_directory) {
   EXPECT_TRUE(recovered.has_value());
 }
 
+TEST_P(checkpoint_test, a_checkpoint_directory_that_cannot_be_made_is_an_error_naming_it) {
+  temp_dir dir;
+  const std::string file = (dir.path() / "plain").string();
+  write_all(file, "not a directory\n");
+  const std::string where = file + "/checkpoints";
+  streaming_context ctx{checkpointed(where)};
+  ctx.queue_stream({}).print();
+  try {
+    ctx.start();
+    ADD_FAILURE() << "no exception";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string{e.what()}.find("cannot create the checkpoint directory " + where), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_P(checkpoint_test, the_log_needs_a_checkpoint_directory_and_the_interval_a_multiple_of_the_batch) {
   streaming_options o = options(interval);
   o.write_ahead_log = true;
