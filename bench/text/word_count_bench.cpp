@@ -64,11 +64,13 @@ void print_usage(std::FILE* out) {
                "Times a word count over generated text (lines of 10-15 words drawn with Zipf\n"
                "frequencies from a %zu-word vocabulary, fixed seed): a single-thread\n"
                "std::unordered_map baseline, gpustream::word_count on the CPU backend (the\n"
-               "OpenMP hash path, the portable one-pass table, word_count_table, and the\n"
-               "portable sort path) and, when a GPU is usable, on the CUDA backend (data\n"
-               "resident on the device by the sort path and by the one-pass table, and end\n"
-               "to end from pinned host memory). Every path's counts are checked against the\n"
-               "generator and the baseline; the exit status is 1 when a check fails.\n"
+               "OpenMP hash path; tokens first, then count_by_key's hash path, the unfused\n"
+               "steps of a graph that reduces keys it made itself; the portable one-pass\n"
+               "table, word_count_table; and the portable sort path) and, when a GPU is\n"
+               "usable, on the CUDA backend (data resident on the device by the sort path\n"
+               "and by the one-pass table, and end to end from pinned host memory). Every\n"
+               "path's counts are checked against the generator and the baseline; the exit\n"
+               "status is 1 when a check fails.\n"
                "\n"
                "  --size-mib N       text size in MiB (default %zu)\n"
                "  --sort-size-mib N  text size for the CPU sort path, capped at --size-mib\n"
@@ -523,6 +525,22 @@ int main(int argc, char** argv) {
                                                   reduce_algorithm::automatic);
         const double s = seconds_since(t0);
         check_table(t, text.words, ref, ++run == 1, "cpu automatic", st);
+        return s;
+      });
+      rows.push_back(std::move(r));
+    }
+
+    // gpustream CPU backend, unfused: the token spans, then count_by_key's
+    // hash path (reduce_by_key over keys a graph made itself takes it).
+    {
+      row r{workload, "gpustream cpu: tokens, count_by_key", cpu_device, size, text.words, {}, base_full};
+      int run = 0;
+      r.seconds = time_runs(opt.runs, [&] {
+        const auto t0 = clock_type::now();
+        const gpustream::string_spans tokens = gpustream::tokenize_text(cpu_text, stream_view::cpu());
+        key_value_table t = gpustream::count_by_key(tokens.view(), stream_view::cpu());
+        const double s = seconds_since(t0);
+        check_table(t, text.words, ref, ++run == 1, "cpu tokens + count_by_key", st);
         return s;
       });
       rows.push_back(std::move(r));
