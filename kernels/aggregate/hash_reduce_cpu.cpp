@@ -67,6 +67,9 @@ class string_table {
     }
   }
 
+  /// Starts loading the slot where a lookup of `h` begins.
+  void prefetch(hash_type h) const { __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]); }
+
   void merge_into(string_table& dst, aggregation agg) const {
     for (const entry& e : slots_) {
       if (e.size >= 0) dst.add(e.hash, e.data, e.size, e.value, agg);
@@ -210,6 +213,9 @@ class word_table {
     }
   }
 
+  /// Starts loading the slot where a lookup of `h` begins.
+  void prefetch(hash_type h) const { __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]); }
+
   void merge_into(word_table& dst) const {
     for (const slot& e : slots_) {
       if (e.size >= 0) dst.add(e.hash, e.data(), e.size, e.count);
@@ -260,6 +266,9 @@ class word_table {
   std::size_t count_ = 0;
 };
 
+/// How many keys (or tokens) ahead of its lookup a key's slot is prefetched.
+constexpr size_type lookahead = 16;
+
 }  // namespace
 
 key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* values,
@@ -275,9 +284,19 @@ key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* v
     const size_type lo = n * t / threads;
     const size_type hi = n * (t + 1) / threads;
     string_table& table = partial[static_cast<std::size_t>(t)];
+    // Each key is hashed, and its slot prefetched, lookahead rows before its
+    // lookup: the slots of rare keys miss the cache.
+    std::array<hash_type, lookahead> hashes{};
+    const auto hash_ahead = [&](size_type i) {
+      const hash_type h = hash_string(kv.element(i), options.hash);
+      hashes[static_cast<std::size_t>(i % lookahead)] = h;
+      table.prefetch(h);
+    };
+    for (size_type i = lo; i < std::min(hi, lo + lookahead); ++i) hash_ahead(i);
     for (size_type i = lo; i < hi; ++i) {
+      const hash_type h = hashes[static_cast<std::size_t>(i % lookahead)];
+      if (i + lookahead < hi) hash_ahead(i + lookahead);
       const string_ref key = kv.element(i);
-      const hash_type h = hash_string(key, options.hash);
       table.add(h, key.data, key.size, counting ? 1 : values[i], options.agg);
     }
   }
@@ -376,6 +395,15 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
     if (lo > 0) {
       while (lo < hi && !sep(d[lo]) && !sep(d[lo - 1])) ++lo;  // token owned by the thread before
     }
+    struct pending_token {
+      hash_type hash;
+      std::uint64_t w0;
+      std::uint32_t w1;
+      length_type size;
+    };
+    constexpr auto pending_depth = static_cast<std::size_t>(lookahead);
+    std::array<pending_token, pending_depth> pending{};
+    std::size_t pending_count = 0;
     auto emit = [&](size_type start, size_type stop) {
       const size_type len = stop - start;
       if (len > std::numeric_limits<length_type>::max()) {
@@ -396,7 +424,12 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
         } else {
           w1 &= ~std::uint64_t{0} >> (64 - 8 * (size - 8));
         }
-        table.add_short(hasher.short_hash(w0, w1, size), w0, static_cast<std::uint32_t>(w1), size);
+        // Looked up a few tokens later: the slot's cache line is on its way
+        // meanwhile (a Zipf vocabulary's rare words miss the cache).
+        pending_token& q = pending[pending_count++ % pending_depth];
+        if (pending_count > pending_depth) table.add_short(q.hash, q.w0, q.w1, q.size);
+        q = pending_token{hasher.short_hash(w0, w1, size), w0, static_cast<std::uint32_t>(w1), size};
+        table.prefetch(q.hash);
       } else {
         table.add(hasher(d + start, size, end), d + start, size, 1);
       }
@@ -442,6 +475,10 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
       }
     }
     if (in_token) emit(start, n);
+    for (std::size_t k = pending_count > pending_depth ? pending_count - pending_depth : 0; k < pending_count; ++k) {
+      const pending_token& q = pending[k % pending_depth];
+      table.add_short(q.hash, q.w0, q.w1, q.size);
+    }
   }
   GPUSTREAM_EXPECTS(!too_long, "word_count: a token is 2 GiB or longer");
   if (partial.size() == 1) return rows_to_table(partial.front().entries(), s, mr);
