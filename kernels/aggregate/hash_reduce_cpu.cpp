@@ -43,75 +43,6 @@ std::int64_t combine(aggregation agg, std::int64_t a, std::int64_t b) {
   return a + b;
 }
 
-/// Open addressing with linear probing on the 64-bit hash; a hash match is
-/// confirmed by comparing bytes, so colliding keys take separate slots.
-class string_table {
- public:
-  explicit string_table(std::size_t expected = 1024) { rehash(capacity_for(expected)); }
-
-  void add(hash_type h, const char* data, length_type size, std::int64_t value, aggregation agg) {
-    if (2 * (count_ + 1) > slots_.size()) rehash(slots_.size() * 2);
-    std::size_t i = static_cast<std::size_t>(h) & mask_;
-    for (;;) {
-      entry& e = slots_[i];
-      if (e.size < 0) {
-        e = entry{h, data, size, value};
-        ++count_;
-        return;
-      }
-      if (e.hash == h && e.size == size && std::memcmp(e.data, data, static_cast<std::size_t>(size)) == 0) {
-        e.value = combine(agg, e.value, value);
-        return;
-      }
-      i = (i + 1) & mask_;
-    }
-  }
-
-  /// Starts loading the slot where a lookup of `h` begins.
-  void prefetch(hash_type h) const { __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]); }
-
-  void merge_into(string_table& dst, aggregation agg) const {
-    for (const entry& e : slots_) {
-      if (e.size >= 0) dst.add(e.hash, e.data, e.size, e.value, agg);
-    }
-  }
-
-  std::size_t size() const noexcept { return count_; }
-
-  std::vector<entry> entries() const {
-    std::vector<entry> out;
-    out.reserve(count_);
-    for (const entry& e : slots_) {
-      if (e.size >= 0) out.push_back(e);
-    }
-    return out;
-  }
-
- private:
-  static std::size_t capacity_for(std::size_t expected) {
-    std::size_t c = 64;
-    while (c < 2 * expected) c *= 2;
-    return c;
-  }
-  void rehash(std::size_t capacity) {
-    std::vector<entry> old = std::move(slots_);
-    slots_.assign(capacity, entry{0, nullptr, -1, 0});
-    mask_ = capacity - 1;
-    count_ = 0;
-    for (const entry& e : old) {
-      if (e.size < 0) continue;
-      std::size_t i = static_cast<std::size_t>(e.hash) & mask_;
-      while (slots_[i].size >= 0) i = (i + 1) & mask_;
-      slots_[i] = e;
-      ++count_;
-    }
-  }
-
-  std::vector<entry> slots_;
-  std::size_t mask_ = 0;
-  std::size_t count_ = 0;
-};
-
 void sort_rows(std::vector<entry>& rows) {
   std::sort(rows.begin(), rows.end(), [](const entry& a, const entry& b) {
     if (a.hash != b.hash) return a.hash < b.hash;
@@ -141,24 +72,20 @@ key_value_table rows_to_table(std::vector<entry> rows, stream_view s, memory_res
   return key_value_table{string_column{std::move(chars), std::move(offsets)}, std::move(values)};
 }
 
-key_value_table to_table(const std::vector<string_table>& partial, aggregation agg, stream_view s,
-                         memory_resource* mr) {
-  string_table merged{partial.empty() ? 0 : partial.front().size()};
-  for (const auto& t : partial) t.merge_into(merged, agg);
-  return rows_to_table(merged.entries(), s, mr);
-}
-
-/// The word count's table: a count per distinct token, keys of up to 12 bytes
-/// held in the slot itself so that a lookup touches one 32-byte slot and never
-/// the far-away text where the key first appeared; longer keys are compared
-/// through a pointer into the text.
-class word_table {
+/// A thread's table of the hash paths: open addressing with linear probing on
+/// the 64-bit hash, one value per distinct key. A hash match is confirmed by
+/// the bytes, so colliding keys take separate slots. Keys of up to 12 bytes
+/// are held in the slot itself, so that a lookup touches one 32-byte slot and
+/// never the far-away text where the key first appeared; longer keys are
+/// compared through a pointer into the text.
+class key_table {
  public:
   static constexpr length_type inline_bytes = 12;
 
-  word_table() { rehash(1024); }
+  explicit key_table(std::size_t expected = 512) { rehash(capacity_for(expected)); }
 
-  void add(hash_type h, const char* data, length_type size, std::int64_t count) {
+  /// Combines `value` into the key's value by `agg`, or adds the key with it.
+  void add(hash_type h, const char* data, length_type size, std::int64_t value, aggregation agg) {
     if (2 * (count_ + 1) > slots_.size()) rehash(slots_.size() * 2);
     std::size_t i = static_cast<std::size_t>(h) & mask_;
     for (;;) {
@@ -166,7 +93,7 @@ class word_table {
       if (e.size < 0) {
         e.hash = h;
         e.size = size;
-        e.count = count;
+        e.value = value;
         if (size <= inline_bytes) {
           std::memcpy(e.key, data, static_cast<std::size_t>(size));
         } else {
@@ -176,15 +103,15 @@ class word_table {
         return;
       }
       if (e.hash == h && e.size == size && std::memcmp(e.data(), data, static_cast<std::size_t>(size)) == 0) {
-        e.count += count;
+        e.value = combine(agg, e.value, value);
         return;
       }
       i = (i + 1) & mask_;
     }
   }
 
-  /// add() for a key of at most inline_bytes given as two little-endian words,
-  /// zero past its end: compares without memcmp.
+  /// add(h, key, size, 1, sum) for a key of at most inline_bytes given as two
+  /// little-endian words, zero past its end: compares without memcmp.
   void add_short(hash_type h, std::uint64_t w0, std::uint32_t w1, length_type size) {
     if (2 * (count_ + 1) > slots_.size()) rehash(slots_.size() * 2);
     std::size_t i = static_cast<std::size_t>(h) & mask_;
@@ -193,7 +120,7 @@ class word_table {
       if (e.size < 0) {
         e.hash = h;
         e.size = size;
-        e.count = 1;
+        e.value = 1;
         std::memcpy(e.key, &w0, 8);
         std::memcpy(e.key + 8, &w1, 4);
         ++count_;
@@ -205,7 +132,7 @@ class word_table {
         std::memcpy(&k0, e.key, 8);
         std::memcpy(&k1, e.key + 8, 4);
         if (k0 == w0 && k1 == w1) {
-          ++e.count;
+          ++e.value;
           return;
         }
       }
@@ -216,18 +143,20 @@ class word_table {
   /// Starts loading the slot where a lookup of `h` begins.
   void prefetch(hash_type h) const { __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]); }
 
-  void merge_into(word_table& dst) const {
+  void merge_into(key_table& dst, aggregation agg) const {
     for (const slot& e : slots_) {
-      if (e.size >= 0) dst.add(e.hash, e.data(), e.size, e.count);
+      if (e.size >= 0) dst.add(e.hash, e.data(), e.size, e.value, agg);
     }
   }
+
+  std::size_t size() const noexcept { return count_; }
 
   /// Rows pointing into this table's slots (valid while it is unchanged).
   std::vector<entry> entries() const {
     std::vector<entry> out;
     out.reserve(count_);
     for (const slot& e : slots_) {
-      if (e.size >= 0) out.push_back(entry{e.hash, e.data(), e.size, e.count});
+      if (e.size >= 0) out.push_back(entry{e.hash, e.data(), e.size, e.value});
     }
     return out;
   }
@@ -235,7 +164,7 @@ class word_table {
  private:
   struct slot {
     hash_type hash;
-    std::int64_t count;
+    std::int64_t value;
     length_type size;       // -1: empty
     char key[inline_bytes];  // the key, or a pointer to it when longer
     const char* data() const {
@@ -247,6 +176,11 @@ class word_table {
   };
   static_assert(sizeof(slot) == 32, "two slots a cache line");
 
+  static std::size_t capacity_for(std::size_t expected) {
+    std::size_t c = 64;
+    while (c < 2 * expected) c *= 2;
+    return c;
+  }
   void rehash(std::size_t capacity) {
     std::vector<slot> old = std::move(slots_);
     slots_.assign(capacity, slot{0, 0, -1, {}});
@@ -266,6 +200,15 @@ class word_table {
   std::size_t count_ = 0;
 };
 
+/// The merged rows of the threads' tables, as a table in (hash, bytes) order.
+key_value_table to_table(const std::vector<key_table>& partial, aggregation agg, stream_view s,
+                         memory_resource* mr) {
+  if (partial.size() == 1) return rows_to_table(partial.front().entries(), s, mr);
+  key_table merged{partial.empty() ? 0 : partial.front().size()};
+  for (const auto& t : partial) t.merge_into(merged, agg);
+  return rows_to_table(merged.entries(), s, mr);
+}
+
 /// How many keys (or tokens) ahead of its lookup a key's slot is prefetched.
 constexpr size_type lookahead = 16;
 
@@ -277,13 +220,13 @@ key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* v
   const spans_device_view kv = keys.device_view();
   const bool counting = options.agg == aggregation::count || values == nullptr;
   const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / 4096) + 1));
-  std::vector<string_table> partial(static_cast<std::size_t>(threads));
+  std::vector<key_table> partial(static_cast<std::size_t>(threads));
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     const size_type lo = n * t / threads;
     const size_type hi = n * (t + 1) / threads;
-    string_table& table = partial[static_cast<std::size_t>(t)];
+    key_table& table = partial[static_cast<std::size_t>(t)];
     // Each key is hashed, and its slot prefetched, lookahead rows before its
     // lookup: the slots of rare keys miss the cache.
     std::array<hash_type, lookahead> hashes{};
@@ -381,7 +324,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
   const size_type n = text.size();
   const int threads =
       std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / (1 << 16)) + 1));
-  std::vector<word_table> partial(static_cast<std::size_t>(threads));
+  std::vector<key_table> partial(static_cast<std::size_t>(threads));
   const fast_hasher hasher;
   const char* end = d + n;
   bool too_long = false;
@@ -391,7 +334,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
     // Thread t counts the tokens that start in [lo, hi).
     size_type lo = n * t / threads;
     const size_type hi = n * (t + 1) / threads;
-    word_table& table = partial[static_cast<std::size_t>(t)];
+    key_table& table = partial[static_cast<std::size_t>(t)];
     if (lo > 0) {
       while (lo < hi && !sep(d[lo]) && !sep(d[lo - 1])) ++lo;  // token owned by the thread before
     }
@@ -411,7 +354,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
         return;
       }
       const auto size = static_cast<length_type>(len);
-      if (fast_hasher::little_endian && size <= word_table::inline_bytes && end - (d + start) >= 16) {
+      if (fast_hasher::little_endian && size <= key_table::inline_bytes && end - (d + start) >= 16) {
         // Short token: its bytes as two masked words serve the hash and the
         // comparison (hash_bytes' value: an 8-byte block, then the tail).
         std::uint64_t w0 = load_u64(d + start);
@@ -431,7 +374,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
         q = pending_token{hasher.short_hash(w0, w1, size), w0, static_cast<std::uint32_t>(w1), size};
         table.prefetch(q.hash);
       } else {
-        table.add(hasher(d + start, size, end), d + start, size, 1);
+        table.add(hasher(d + start, size, end), d + start, size, 1, aggregation::sum);
       }
     };
     // 64 bytes a step: a separator bit mask; each change between separator
@@ -481,10 +424,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
     }
   }
   GPUSTREAM_EXPECTS(!too_long, "word_count: a token is 2 GiB or longer");
-  if (partial.size() == 1) return rows_to_table(partial.front().entries(), s, mr);
-  word_table merged;
-  for (const auto& t : partial) t.merge_into(merged);
-  return rows_to_table(merged.entries(), s, mr);
+  return to_table(partial, aggregation::sum, s, mr);
 }
 
 }  // namespace gpustream::detail::cpu
