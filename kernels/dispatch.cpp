@@ -157,6 +157,9 @@ key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> 
 key_double_table reduce_by_key(string_spans_view keys, column_view<double> values, reduce_options options,
                                stream_view s, memory_resource* mr) {
   const double* d_values = detail::reduce_input(keys, values, options, s);
+  if (detail::use_cpu_hash(s, options.algorithm)) {
+    return detail::cpu::reduce_doubles_by_key_hash(keys, d_values, options, s, mr);
+  }
   return GPUSTREAM_DISPATCH(s, reduce_doubles_by_key(keys, d_values, options, s, mr));
 }
 

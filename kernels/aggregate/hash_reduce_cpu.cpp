@@ -21,43 +21,54 @@
 #include <array>
 #include <limits>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace gpustream::detail::cpu {
 namespace {
 
+/// A distinct key and its value, as the tables hand them out.
+template <class V>
 struct entry {
   hash_type hash;
   const char* data;
-  length_type size;  // -1: empty slot
-  std::int64_t value;
+  length_type size;
+  V value;
 };
 
-std::int64_t combine(aggregation agg, std::int64_t a, std::int64_t b) {
+/// The aggregation's step, as the sort path's (thrust::plus, minimum, maximum).
+template <class V>
+V combine(aggregation agg, V a, V b) {
   switch (agg) {
     case aggregation::sum:
     case aggregation::count: return a + b;
-    case aggregation::min: return std::min(a, b);
-    case aggregation::max: return std::max(a, b);
+    case aggregation::min: return a < b ? a : b;
+    case aggregation::max: return a < b ? b : a;
   }
   return a + b;
 }
 
-void sort_rows(std::vector<entry>& rows) {
-  std::sort(rows.begin(), rows.end(), [](const entry& a, const entry& b) {
+template <class V>
+void sort_rows(std::vector<entry<V>>& rows) {
+  std::sort(rows.begin(), rows.end(), [](const entry<V>& a, const entry<V>& b) {
     if (a.hash != b.hash) return a.hash < b.hash;
     return bytes_compare(string_ref{a.data, a.size}, string_ref{b.data, b.size}) < 0;
   });
 }
 
+/// The key and value table of V (key_value_table, key_double_table).
+template <class V>
+using table_of = std::conditional_t<std::is_same_v<V, double>, key_double_table, key_value_table>;
+
 /// The table's columns from its rows, in (hash, bytes) order.
-key_value_table rows_to_table(std::vector<entry> rows, stream_view s, memory_resource* mr) {
+template <class V>
+table_of<V> rows_to_table(std::vector<entry<V>> rows, stream_view s, memory_resource* mr) {
   sort_rows(rows);
-  if (rows.empty()) return key_value_table{empty_strings(s, mr), column<std::int64_t>{0, s, mr}};
+  if (rows.empty()) return table_of<V>{empty_strings(s, mr), column<V>{0, s, mr}};
 
   const auto count = static_cast<size_type>(rows.size());
   column<offset_type> offsets{count + 1, s, mr};
-  column<std::int64_t> values{count, s, mr};
+  column<V> values{count, s, mr};
   offset_type* h_offsets = offsets.data();  // CPU backend: host memory
   h_offsets[0] = 0;
   for (size_type i = 0; i < count; ++i) {
@@ -66,10 +77,10 @@ key_value_table rows_to_table(std::vector<entry> rows, stream_view s, memory_res
   }
   column<char> chars{h_offsets[count], s, mr};
   for (size_type i = 0; i < count; ++i) {
-    const entry& e = rows[static_cast<std::size_t>(i)];
+    const entry<V>& e = rows[static_cast<std::size_t>(i)];
     if (e.size > 0) std::memcpy(chars.data() + h_offsets[i], e.data, static_cast<std::size_t>(e.size));
   }
-  return key_value_table{string_column{std::move(chars), std::move(offsets)}, std::move(values)};
+  return table_of<V>{string_column{std::move(chars), std::move(offsets)}, std::move(values)};
 }
 
 /// A thread's table of the hash paths: open addressing with linear probing on
@@ -77,7 +88,8 @@ key_value_table rows_to_table(std::vector<entry> rows, stream_view s, memory_res
 /// the bytes, so colliding keys take separate slots. Keys of up to 12 bytes
 /// are held in the slot itself, so that a lookup touches one 32-byte slot and
 /// never the far-away text where the key first appeared; longer keys are
-/// compared through a pointer into the text.
+/// compared through a pointer into the text. V: std::int64_t or double.
+template <class V>
 class key_table {
  public:
   static constexpr length_type inline_bytes = 12;
@@ -85,7 +97,7 @@ class key_table {
   explicit key_table(std::size_t expected = 512) { rehash(capacity_for(expected)); }
 
   /// Combines `value` into the key's value by `agg`, or adds the key with it.
-  void add(hash_type h, const char* data, length_type size, std::int64_t value, aggregation agg) {
+  void add(hash_type h, const char* data, length_type size, V value, aggregation agg) {
     if (2 * (count_ + 1) > slots_.size()) rehash(slots_.size() * 2);
     std::size_t i = static_cast<std::size_t>(h) & mask_;
     for (;;) {
@@ -120,7 +132,7 @@ class key_table {
       if (e.size < 0) {
         e.hash = h;
         e.size = size;
-        e.value = 1;
+        e.value = V{1};
         std::memcpy(e.key, &w0, 8);
         std::memcpy(e.key + 8, &w1, 4);
         ++count_;
@@ -152,11 +164,11 @@ class key_table {
   std::size_t size() const noexcept { return count_; }
 
   /// Rows pointing into this table's slots (valid while it is unchanged).
-  std::vector<entry> entries() const {
-    std::vector<entry> out;
+  std::vector<entry<V>> entries() const {
+    std::vector<entry<V>> out;
     out.reserve(count_);
     for (const slot& e : slots_) {
-      if (e.size >= 0) out.push_back(entry{e.hash, e.data(), e.size, e.value});
+      if (e.size >= 0) out.push_back(entry<V>{e.hash, e.data(), e.size, e.value});
     }
     return out;
   }
@@ -164,7 +176,7 @@ class key_table {
  private:
   struct slot {
     hash_type hash;
-    std::int64_t value;
+    V value;
     length_type size;       // -1: empty
     char key[inline_bytes];  // the key, or a pointer to it when longer
     const char* data() const {
@@ -183,7 +195,7 @@ class key_table {
   }
   void rehash(std::size_t capacity) {
     std::vector<slot> old = std::move(slots_);
-    slots_.assign(capacity, slot{0, 0, -1, {}});
+    slots_.assign(capacity, slot{0, V{}, -1, {}});
     mask_ = capacity - 1;
     count_ = 0;
     for (const slot& e : old) {
@@ -201,10 +213,11 @@ class key_table {
 };
 
 /// The merged rows of the threads' tables, as a table in (hash, bytes) order.
-key_value_table to_table(const std::vector<key_table>& partial, aggregation agg, stream_view s,
-                         memory_resource* mr) {
+template <class V>
+table_of<V> to_table(const std::vector<key_table<V>>& partial, aggregation agg, stream_view s,
+                     memory_resource* mr) {
   if (partial.size() == 1) return rows_to_table(partial.front().entries(), s, mr);
-  key_table merged{partial.empty() ? 0 : partial.front().size()};
+  key_table<V> merged{partial.empty() ? 0 : partial.front().size()};
   for (const auto& t : partial) t.merge_into(merged, agg);
   return rows_to_table(merged.entries(), s, mr);
 }
@@ -212,21 +225,22 @@ key_value_table to_table(const std::vector<key_table>& partial, aggregation agg,
 /// How many keys (or tokens) ahead of its lookup a key's slot is prefetched.
 constexpr size_type lookahead = 16;
 
-}  // namespace
-
-key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* values,
-                                   reduce_options options, stream_view s, memory_resource* mr) {
+/// reduce_by_key's hash path: each thread reduces its share of the rows into
+/// a table of its own, then the tables are merged.
+template <class V>
+table_of<V> reduce_hash(string_spans_view keys, const V* values, reduce_options options, stream_view s,
+                        memory_resource* mr) {
   const size_type n = keys.size();
   const spans_device_view kv = keys.device_view();
   const bool counting = options.agg == aggregation::count || values == nullptr;
   const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / 4096) + 1));
-  std::vector<key_table> partial(static_cast<std::size_t>(threads));
+  std::vector<key_table<V>> partial(static_cast<std::size_t>(threads));
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     const size_type lo = n * t / threads;
     const size_type hi = n * (t + 1) / threads;
-    key_table& table = partial[static_cast<std::size_t>(t)];
+    key_table<V>& table = partial[static_cast<std::size_t>(t)];
     // Each key is hashed, and its slot prefetched, lookahead rows before its
     // lookup: the slots of rare keys miss the cache.
     std::array<hash_type, lookahead> hashes{};
@@ -240,10 +254,22 @@ key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* v
       const hash_type h = hashes[static_cast<std::size_t>(i % lookahead)];
       if (i + lookahead < hi) hash_ahead(i + lookahead);
       const string_ref key = kv.element(i);
-      table.add(h, key.data, key.size, counting ? 1 : values[i], options.agg);
+      table.add(h, key.data, key.size, counting ? V{1} : values[i], options.agg);
     }
   }
   return to_table(partial, options.agg, s, mr);
+}
+
+}  // namespace
+
+key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* values,
+                                   reduce_options options, stream_view s, memory_resource* mr) {
+  return reduce_hash(keys, values, options, s, mr);
+}
+
+key_double_table reduce_doubles_by_key_hash(string_spans_view keys, const double* values,
+                                            reduce_options options, stream_view s, memory_resource* mr) {
+  return reduce_hash(keys, values, options, s, mr);
 }
 
 namespace {
@@ -324,7 +350,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
   const size_type n = text.size();
   const int threads =
       std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / (1 << 16)) + 1));
-  std::vector<key_table> partial(static_cast<std::size_t>(threads));
+  std::vector<key_table<std::int64_t>> partial(static_cast<std::size_t>(threads));
   const fast_hasher hasher;
   const char* end = d + n;
   bool too_long = false;
@@ -334,7 +360,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
     // Thread t counts the tokens that start in [lo, hi).
     size_type lo = n * t / threads;
     const size_type hi = n * (t + 1) / threads;
-    key_table& table = partial[static_cast<std::size_t>(t)];
+    key_table<std::int64_t>& table = partial[static_cast<std::size_t>(t)];
     if (lo > 0) {
       while (lo < hi && !sep(d[lo]) && !sep(d[lo - 1])) ++lo;  // token owned by the thread before
     }
@@ -354,7 +380,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
         return;
       }
       const auto size = static_cast<length_type>(len);
-      if (fast_hasher::little_endian && size <= key_table::inline_bytes && end - (d + start) >= 16) {
+      if (fast_hasher::little_endian && size <= key_table<std::int64_t>::inline_bytes && end - (d + start) >= 16) {
         // Short token: its bytes as two masked words serve the hash and the
         // comparison (hash_bytes' value: an 8-byte block, then the tail).
         std::uint64_t w0 = load_u64(d + start);

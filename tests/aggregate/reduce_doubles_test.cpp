@@ -1,5 +1,5 @@
-// reduce_by_key over double values on each backend, against a host map:
-// sizes around a warp and across many blocks, the empty input, colliding
+// reduce_by_key over double values on each backend and path, against a host
+// map: sizes around a warp and across many blocks, the empty input, colliding
 // hashes, and the same row order as the integer reduction.
 
 #include "../common/test_utils.hpp"
@@ -18,6 +18,10 @@ namespace {
 /// Sums may differ from the sequential sum by rounding (the backend adds in
 /// its own order): within 1e-9 of the sum of the magnitudes added.
 constexpr double relative_tolerance = 1e-9;
+
+/// Every path: on the CPU backend automatic and hash take the hash path.
+constexpr reduce_algorithm every_algorithm[] = {reduce_algorithm::automatic, reduce_algorithm::sort,
+                                                reduce_algorithm::hash};
 
 struct reference {
   double sum = 0;
@@ -60,13 +64,15 @@ class reduce_doubles_test : public backend_test {
   }
 
   key_double_table reduce(const std::vector<std::string>& keys, const std::vector<double>& values, aggregation agg,
-                          hash_function hash = hash_function::mix64) {
+                          hash_function hash = hash_function::mix64,
+                          reduce_algorithm algorithm = reduce_algorithm::automatic) {
     const string_column column = string_column::from_host(keys, s());
     const string_spans spans = spans_of(column.view(), s());
     const auto d_values = gpustream::column<double>::from_host(values, s());
     reduce_options options;
     options.agg = agg;
     options.hash = hash;
+    options.algorithm = algorithm;
     return reduce_by_key(spans.view(), d_values.view(), options, s());
   }
 
@@ -102,9 +108,12 @@ TEST_P(reduce_doubles_test, matches_the_reference_at_interesting_sizes) {
       SCOPED_TRACE("n=" + std::to_string(n) + " distinct=" + std::to_string(distinct));
       random_input(n, distinct, keys, values);
       const auto want = reference_of(keys, values);
-      for (aggregation agg : {aggregation::sum, aggregation::count, aggregation::min, aggregation::max}) {
-        SCOPED_TRACE("aggregation " + std::to_string(static_cast<int>(agg)));
-        expect_matches(reduce(keys, values, agg), want, agg);
+      for (reduce_algorithm algorithm : every_algorithm) {
+        SCOPED_TRACE("algorithm " + std::to_string(static_cast<int>(algorithm)));
+        for (aggregation agg : {aggregation::sum, aggregation::count, aggregation::min, aggregation::max}) {
+          SCOPED_TRACE("aggregation " + std::to_string(static_cast<int>(agg)));
+          expect_matches(reduce(keys, values, agg, hash_function::mix64, algorithm), want, agg);
+        }
       }
     }
   }
@@ -116,8 +125,11 @@ TEST_P(reduce_doubles_test, colliding_hashes_never_merge_keys) {
   std::vector<double> values;
   random_input(1025, 60, keys, values);
   const auto want = reference_of(keys, values);
-  for (aggregation agg : {aggregation::sum, aggregation::count, aggregation::min, aggregation::max}) {
-    expect_matches(reduce(keys, values, agg, hash_function::length_only), want, agg);
+  for (reduce_algorithm algorithm : every_algorithm) {
+    SCOPED_TRACE("algorithm " + std::to_string(static_cast<int>(algorithm)));
+    for (aggregation agg : {aggregation::sum, aggregation::count, aggregation::min, aggregation::max}) {
+      expect_matches(reduce(keys, values, agg, hash_function::length_only, algorithm), want, agg);
+    }
   }
 }
 
@@ -131,8 +143,10 @@ TEST_P(reduce_doubles_test, rows_come_in_the_order_of_the_integer_reduction) {
   const key_value_table integers =
       reduce_by_key(spans.view(), gpustream::column_view<std::int64_t>{nullptr, 0, s().kind()},
                     reduce_options{aggregation::count, hash_function::mix64, reduce_algorithm::sort}, s());
-  const key_double_table doubles = reduce(keys, values, aggregation::sum);
-  EXPECT_EQ(doubles.keys.to_host(), integers.keys.to_host());
+  for (reduce_algorithm algorithm : every_algorithm) {
+    const key_double_table doubles = reduce(keys, values, aggregation::sum, hash_function::mix64, algorithm);
+    EXPECT_EQ(doubles.keys.to_host(), integers.keys.to_host()) << "algorithm " << static_cast<int>(algorithm);
+  }
 }
 
 TEST_P(reduce_doubles_test, mismatched_sizes_are_refused) {

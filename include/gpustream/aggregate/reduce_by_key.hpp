@@ -50,10 +50,12 @@ key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> 
                               reduce_options options, stream_view s,
                               memory_resource* mr = nullptr);
 
-/// reduce_by_key over double values, on the sort path of every backend
-/// (`options.algorithm` is not consulted). `count` gives the number of rows
-/// of each key as a double; a sum adds in the backend's order, so its
-/// rounding may differ from a sequential sum. Throws as the integer form.
+/// reduce_by_key over double values, by the same paths as the integer form
+/// (`options.algorithm`: on the CPU backend the hash path unless `sort` is
+/// asked for; the sort path on CUDA). `count` gives the number of rows of
+/// each key as a double; a sum adds in the path's order, so its rounding may
+/// differ from a sequential sum's and between paths. Throws as the integer
+/// form.
 key_double_table reduce_by_key(string_spans_view keys, column_view<double> values, reduce_options options,
                                stream_view s, memory_resource* mr = nullptr);
 
