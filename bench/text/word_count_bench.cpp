@@ -64,13 +64,13 @@ void print_usage(std::FILE* out) {
                "Times a word count over generated text (lines of 10-15 words drawn with Zipf\n"
                "frequencies from a %zu-word vocabulary, fixed seed): a single-thread\n"
                "std::unordered_map baseline, gpustream::word_count on the CPU backend (the\n"
-               "OpenMP hash path; tokens first, then count_by_key's hash path, the unfused\n"
-               "steps of a graph that reduces keys it made itself; the portable one-pass\n"
-               "table, word_count_table; and the portable sort path) and, when a GPU is\n"
-               "usable, on the CUDA backend (data resident on the device by the sort path\n"
-               "and by the one-pass table, and end to end from pinned host memory). Every\n"
-               "path's counts are checked against the generator and the baseline; the exit\n"
-               "status is 1 when a check fails.\n"
+               "OpenMP hash path; tokens first, then reduce_by_key's hash path over integer\n"
+               "and over double values, the unfused steps of a graph that reduces keys it\n"
+               "made itself; the portable one-pass table, word_count_table; and the\n"
+               "portable sort path) and, when a GPU is usable, on the CUDA backend (data\n"
+               "resident on the device by the sort path and by the one-pass table, and end\n"
+               "to end from pinned host memory). Every path's counts are checked against\n"
+               "the generator and the baseline; the exit status is 1 when a check fails.\n"
                "\n"
                "  --size-mib N       text size in MiB (default %zu)\n"
                "  --sort-size-mib N  text size for the CPU sort path, capped at --size-mib\n"
@@ -541,6 +541,38 @@ int main(int argc, char** argv) {
         key_value_table t = gpustream::count_by_key(tokens.view(), stream_view::cpu());
         const double s = seconds_since(t0);
         check_table(t, text.words, ref, ++run == 1, "cpu tokens + count_by_key", st);
+        return s;
+      });
+      rows.push_back(std::move(r));
+    }
+
+    // The same over double values (1.0 a token, summed): reduce_by_key's
+    // hash path for keyed doubles. The ones are made once, untimed.
+    {
+      row r{workload, "gpustream cpu: tokens, reduce_by_key (doubles)", cpu_device, size, text.words, {},
+            base_full};
+      const std::vector<double> ones(static_cast<std::size_t>(text.words), 1.0);
+      const auto d_ones = column<double>::from_host(ones, stream_view::cpu());
+      int run = 0;
+      r.seconds = time_runs(opt.runs, [&] {
+        const auto t0 = clock_type::now();
+        const gpustream::string_spans tokens = gpustream::tokenize_text(cpu_text, stream_view::cpu());
+        const bool sizes_agree = tokens.size() == d_ones.size();
+        gpustream::key_double_table t =
+            sizes_agree ? gpustream::reduce_by_key(tokens.view(), d_ones.view(), gpustream::reduce_options{},
+                                                   stream_view::cpu())
+                        : gpustream::key_double_table{};
+        const double s = seconds_since(t0);
+        if (!sizes_agree) {
+          st.fail("cpu doubles: " + std::to_string(tokens.size()) + " tokens, the generator wrote " +
+                  std::to_string(text.words) + " words");
+          return s;
+        }
+        const std::vector<double> sums = t.values.to_host();
+        std::vector<std::int64_t> counts(sums.size());
+        for (std::size_t i = 0; i < sums.size(); ++i) counts[i] = static_cast<std::int64_t>(std::llround(sums[i]));
+        const key_value_table as_counts{std::move(t.keys), column<std::int64_t>::from_host(counts, stream_view::cpu())};
+        check_table(as_counts, text.words, ref, ++run == 1, "cpu doubles", st);
         return s;
       });
       rows.push_back(std::move(r));
