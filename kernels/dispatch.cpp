@@ -164,7 +164,7 @@ key_double_table reduce_by_key(string_spans_view keys, column_view<double> value
 }
 
 int_key_table reduce_by_key(column_view<std::int64_t> keys, column_view<std::int64_t> values, aggregation agg,
-                            stream_view s, memory_resource* mr) {
+                            stream_view s, memory_resource* mr, reduce_algorithm algorithm) {
   const bool counting = agg == aggregation::count;
   GPUSTREAM_EXPECTS((counting && values.size() == 0) || values.size() == keys.size(),
                     "reduce_by_key: keys (" + std::to_string(keys.size()) + ") and values (" +
@@ -173,6 +173,9 @@ int_key_table reduce_by_key(column_view<std::int64_t> keys, column_view<std::int
   detail::expect_backend(keys.kind(), s, "reduce_by_key");
   if (values.size() > 0) detail::expect_backend(values.kind(), s, "reduce_by_key");
   const std::int64_t* d_values = values.size() > 0 ? values.data() : nullptr;
+  if (detail::use_cpu_hash(s, algorithm)) {
+    return detail::cpu::reduce_by_int_key_hash(keys.data(), d_values, keys.size(), agg, s, mr);
+  }
   return GPUSTREAM_DISPATCH(s, reduce_by_int_key(keys.data(), d_values, keys.size(), agg, s, mr));
 }
 

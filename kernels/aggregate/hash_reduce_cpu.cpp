@@ -274,6 +274,129 @@ key_double_table reduce_doubles_by_key_hash(string_spans_view keys, const double
 
 namespace {
 
+/// A thread's table of reduce_by_key over integer keys: open addressing with
+/// linear probing on a mix of the key, 16-byte slots. An empty slot holds the
+/// key INT64_MIN; that key itself, when it occurs, has a slot of its own.
+class int_key_hash_table {
+ public:
+  explicit int_key_hash_table(std::size_t expected = 512) {
+    std::size_t c = 64;
+    while (c < 2 * expected) c *= 2;
+    rehash(c);
+  }
+
+  static std::size_t slot_of(std::int64_t key) {
+    return static_cast<std::size_t>(fmix64(static_cast<std::uint64_t>(key)));
+  }
+
+  void prefetch(std::size_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+
+  /// Combines `value` into the key's value by `agg`, or adds the key with
+  /// it; `h` is slot_of(key).
+  void add(std::int64_t key, std::size_t h, std::int64_t value, aggregation agg) {
+    if (key == empty_key) {
+      empty_key_value_ = has_empty_key_ ? combine(agg, empty_key_value_, value) : value;
+      has_empty_key_ = true;
+      return;
+    }
+    if (2 * (count_ + 1) > slots_.size()) rehash(slots_.size() * 2);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      slot& e = slots_[i];
+      if (e.key == key) {
+        e.value = combine(agg, e.value, value);
+        return;
+      }
+      if (e.key == empty_key) {
+        e = slot{key, value};
+        ++count_;
+        return;
+      }
+    }
+  }
+
+  void merge_into(int_key_hash_table& dst, aggregation agg) const {
+    for (const slot& e : slots_) {
+      if (e.key != empty_key) dst.add(e.key, slot_of(e.key), e.value, agg);
+    }
+    if (has_empty_key_) dst.add(empty_key, 0, empty_key_value_, agg);
+  }
+
+  std::size_t size() const noexcept { return count_ + (has_empty_key_ ? 1 : 0); }
+
+  /// The keys and values, keys ascending.
+  int_key_table to_table(stream_view s, memory_resource* mr) const {
+    std::vector<slot> rows;
+    rows.reserve(size());
+    if (has_empty_key_) rows.push_back(slot{empty_key, empty_key_value_});
+    for (const slot& e : slots_) {
+      if (e.key != empty_key) rows.push_back(e);
+    }
+    std::sort(rows.begin(), rows.end(), [](const slot& a, const slot& b) { return a.key < b.key; });
+    const auto n = static_cast<size_type>(rows.size());
+    int_key_table out{column<std::int64_t>{n, s, mr}, column<std::int64_t>{n, s, mr}};
+    for (size_type i = 0; i < n; ++i) {  // CPU backend: host memory
+      out.keys.data()[i] = rows[static_cast<std::size_t>(i)].key;
+      out.values.data()[i] = rows[static_cast<std::size_t>(i)].value;
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::int64_t empty_key = std::numeric_limits<std::int64_t>::min();
+  struct slot {
+    std::int64_t key;
+    std::int64_t value;
+  };
+
+  void rehash(std::size_t capacity) {
+    std::vector<slot> old = std::move(slots_);
+    slots_.assign(capacity, slot{empty_key, 0});
+    mask_ = capacity - 1;
+    count_ = 0;
+    for (const slot& e : old) {
+      if (e.key == empty_key) continue;
+      std::size_t i = slot_of(e.key) & mask_;
+      while (slots_[i].key != empty_key) i = (i + 1) & mask_;
+      slots_[i] = e;
+      ++count_;
+    }
+  }
+
+  std::vector<slot> slots_;
+  std::size_t mask_ = 0;
+  std::size_t count_ = 0;
+  bool has_empty_key_ = false;
+  std::int64_t empty_key_value_ = 0;
+};
+
+}  // namespace
+
+int_key_table reduce_by_int_key_hash(const std::int64_t* keys, const std::int64_t* values, size_type n,
+                                     aggregation agg, stream_view s, memory_resource* mr) {
+  const bool counting = agg == aggregation::count || values == nullptr;
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / 4096) + 1));
+  std::vector<int_key_hash_table> partial(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const size_type lo = n * t / threads;
+    const size_type hi = n * (t + 1) / threads;
+    int_key_hash_table& table = partial[static_cast<std::size_t>(t)];
+    // As reduce_hash: each key's slot is prefetched lookahead rows ahead.
+    for (size_type i = lo; i < std::min(hi, lo + lookahead); ++i) table.prefetch(int_key_hash_table::slot_of(keys[i]));
+    for (size_type i = lo; i < hi; ++i) {
+      if (i + lookahead < hi) table.prefetch(int_key_hash_table::slot_of(keys[i + lookahead]));
+      table.add(keys[i], int_key_hash_table::slot_of(keys[i]), counting ? 1 : values[i], agg);
+    }
+  }
+  if (partial.size() == 1) return partial.front().to_table(s, mr);
+  int_key_hash_table merged{partial.front().size()};
+  for (const auto& t : partial) t.merge_into(merged, agg);
+  return merged.to_table(s, mr);
+}
+
+namespace {
+
 /// hash_bytes with the length term looked up and the tail read in one load
 /// where the buffer allows it: the same value, fewer cycles per word.
 class fast_hasher {

@@ -116,6 +116,8 @@ key_value_table reduce_by_key_hash(string_spans_view keys, const std::int64_t* v
                                    reduce_options options, stream_view s, memory_resource* mr);
 key_double_table reduce_doubles_by_key_hash(string_spans_view keys, const double* values,
                                             reduce_options options, stream_view s, memory_resource* mr);
+int_key_table reduce_by_int_key_hash(const std::int64_t* keys, const std::int64_t* values, size_type n,
+                                     aggregation agg, stream_view s, memory_resource* mr);
 key_value_table word_count_hash(column_view<char> text, stream_view s, memory_resource* mr);
 size_type count_bytes_fast(column_view<char> text, char byte);
 string_spans split_lines_fast(column_view<char> text, stream_view s, memory_resource* mr);

@@ -1,6 +1,6 @@
-// reduce_by_key over 64-bit integer keys on each backend, against a host map:
-// sizes around a warp and across many blocks, the empty input, negative and
-// extreme keys.
+// reduce_by_key over 64-bit integer keys on each backend and path, against a
+// host map: sizes around a warp and across many blocks, the empty input,
+// negative and extreme keys (INT64_MIN marks the CPU hash table's empty slots).
 
 #include "../common/test_utils.hpp"
 
@@ -13,6 +13,10 @@
 
 namespace gpustream::test {
 namespace {
+
+/// Every path: on the CPU backend automatic and hash take the hash path.
+constexpr reduce_algorithm every_algorithm[] = {reduce_algorithm::automatic, reduce_algorithm::sort,
+                                                reduce_algorithm::hash};
 
 class reduce_by_int_key_test : public backend_test {
  protected:
@@ -63,15 +67,18 @@ TEST_P(reduce_by_int_key_test, matches_the_reference_at_interesting_sizes) {
       const auto d_values = column<std::int64_t>::from_host(values, s());
       for (aggregation agg : {aggregation::sum, aggregation::count, aggregation::min, aggregation::max}) {
         SCOPED_TRACE("aggregation " + std::to_string(static_cast<int>(agg)));
-        const int_key_table got = reduce_by_key(d_keys.view(), d_values.view(), agg, s());
         const auto want = reference(keys, values, agg);
         std::vector<std::int64_t> want_keys, want_values;
         for (const auto& [k, x] : want) {
           want_keys.push_back(k);
           want_values.push_back(x);
         }
-        EXPECT_EQ(got.keys.to_host(), want_keys);  // ascending, each once
-        EXPECT_EQ(got.values.to_host(), want_values);
+        for (reduce_algorithm algorithm : every_algorithm) {
+          SCOPED_TRACE("algorithm " + std::to_string(static_cast<int>(algorithm)));
+          const int_key_table got = reduce_by_key(d_keys.view(), d_values.view(), agg, s(), nullptr, algorithm);
+          EXPECT_EQ(got.keys.to_host(), want_keys);  // ascending, each once
+          EXPECT_EQ(got.values.to_host(), want_values);
+        }
       }
     }
   }
@@ -80,10 +87,12 @@ TEST_P(reduce_by_int_key_test, matches_the_reference_at_interesting_sizes) {
 TEST_P(reduce_by_int_key_test, a_count_needs_no_values) {
   const std::vector<std::int64_t> keys{7, -3, 7, 7, -3};
   const auto d_keys = column<std::int64_t>::from_host(keys, s());
-  const int_key_table got =
-      reduce_by_key(d_keys.view(), column_view<std::int64_t>{nullptr, 0, s().kind()}, aggregation::count, s());
-  EXPECT_EQ(got.keys.to_host(), (std::vector<std::int64_t>{-3, 7}));
-  EXPECT_EQ(got.values.to_host(), (std::vector<std::int64_t>{2, 3}));
+  for (reduce_algorithm algorithm : every_algorithm) {
+    const int_key_table got = reduce_by_key(d_keys.view(), column_view<std::int64_t>{nullptr, 0, s().kind()},
+                                            aggregation::count, s(), nullptr, algorithm);
+    EXPECT_EQ(got.keys.to_host(), (std::vector<std::int64_t>{-3, 7}));
+    EXPECT_EQ(got.values.to_host(), (std::vector<std::int64_t>{2, 3}));
+  }
 }
 
 TEST_P(reduce_by_int_key_test, mismatched_sizes_are_refused) {
