@@ -6,7 +6,8 @@ Each benchmark program prints Markdown table rows; this runs each of them
 (min-max) over the runs, next to the baseline each one is measured against
 in the same run:
   word_count_bench  kernels alone (data resident in backend memory) vs a
-                    single-thread std::unordered_map word count;
+                    single-thread std::unordered_map word count, and a
+                    count by 64-bit id vs the same map over the ids;
   stream_bench      end to end through a streaming_context (generator source
                     replaying text already in receive blocks) vs the copy alone
                     (on CUDA the word count also with --algorithm hash);

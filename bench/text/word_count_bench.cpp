@@ -69,8 +69,11 @@ void print_usage(std::FILE* out) {
                "made itself; the portable one-pass table, word_count_table; and the\n"
                "portable sort path) and, when a GPU is usable, on the CUDA backend (data\n"
                "resident on the device by the sort path and by the one-pass table, and end\n"
-               "to end from pinned host memory). Every path's counts are checked against\n"
-               "the generator and the baseline; the exit status is 1 when a check fails.\n"
+               "to end from pinned host memory). Then a count by 64-bit id, reduce_by_key\n"
+               "over integer keys (each word's hash as its id), against a single-thread\n"
+               "std::unordered_map: the CPU's hash and sort paths and CUDA's sort path.\n"
+               "Every path's counts are checked against the generator and the baseline;\n"
+               "the exit status is 1 when a check fails.\n"
                "\n"
                "  --size-mib N       text size in MiB (default %zu)\n"
                "  --sort-size-mib N  text size for the CPU sort path, capped at --size-mib\n"
@@ -357,6 +360,44 @@ void check_reference(const reference_counts& ref, std::int64_t expected_words,
 }
 
 // ---------------------------------------------------------------- timing and table
+
+// ---------------------------------------------------------------- counts by integer id
+
+using id_counts = std::unordered_map<std::int64_t, std::int64_t>;
+
+/// The baseline of the id workload: a count per id in a std::unordered_map.
+id_counts baseline_id_count(const std::vector<std::int64_t>& ids) {
+  id_counts counts;
+  for (std::int64_t id : ids) ++counts[id];
+  return counts;
+}
+
+/// Checks a count by id: keys ascending, each once, the counts adding up to
+/// the ids counted, as many keys as the baseline's; with `full`, every count
+/// equal to the baseline's.
+void check_id_table(const gpustream::int_key_table& t, std::int64_t expected, const id_counts& ref, bool full,
+                    const std::string& what, check_state& st) {
+  const std::vector<std::int64_t> keys = t.keys.to_host();
+  const std::vector<std::int64_t> values = t.values.to_host();
+  std::int64_t total = 0;
+  for (std::int64_t v : values) total += v;
+  if (total != expected) {
+    st.fail(what + ": counts add up to " + std::to_string(total) + ", expected " + std::to_string(expected));
+  }
+  if (keys.size() != ref.size()) {
+    st.fail(what + ": " + std::to_string(keys.size()) + " distinct ids, baseline has " + std::to_string(ref.size()));
+  }
+  if (!std::is_sorted(keys.begin(), keys.end()) || std::adjacent_find(keys.begin(), keys.end()) != keys.end()) {
+    st.fail(what + ": ids not in strictly ascending order");
+  }
+  if (!full) return;
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto it = ref.find(keys[i]);
+    if (it == ref.end() || it->second != values[i]) ++mismatches;
+  }
+  if (mismatches != 0) st.fail(what + ": " + std::to_string(mismatches) + " ids differ from the baseline's counts");
+}
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -690,6 +731,70 @@ int main(int argc, char** argv) {
           cuda.synchronize();
           const double s = seconds_since(t0);
           check_table(t, text.words, ref, ++run == 1, "cuda end to end", st);
+          return s;
+        });
+        rows.push_back(std::move(r));
+      }
+    }
+
+    // Count by a 64-bit id (reduce_by_key over integer keys): each word's
+    // hash as its id, so 100 k distinct ids with the words' frequencies.
+    {
+      const std::string id_workload = "count by int64 id";
+      std::vector<std::int64_t> ids;
+      {
+        const gpustream::string_spans tokens = gpustream::tokenize_text(cpu_text, stream_view::cpu());
+        const column<gpustream::hash_type> h = gpustream::hash_strings(tokens.view(), stream_view::cpu());
+        ids.resize(static_cast<std::size_t>(h.size()));
+        if (!ids.empty()) std::memcpy(ids.data(), h.data(), ids.size() * sizeof(std::int64_t));
+      }
+      const auto n_ids = static_cast<std::int64_t>(ids.size());
+      const std::size_t id_bytes = ids.size() * sizeof(std::int64_t);
+      id_counts id_ref;
+      row b{id_workload, "baseline: std::unordered_map", "cpu, 1 thread", id_bytes, n_ids, {}, -1};
+      b.seconds = time_runs(opt.runs, [&] {
+        const auto t0 = clock_type::now();
+        id_counts c = baseline_id_count(ids);
+        const double s = seconds_since(t0);
+        id_ref = std::move(c);
+        return s;
+      });
+      if (n_ids != text.words) st.fail("ids: " + std::to_string(n_ids) + " tokens, the generator wrote " +
+                                       std::to_string(text.words) + " words");
+      rows.push_back(std::move(b));
+      const int base_ids = static_cast<int>(rows.size()) - 1;
+      const auto h_ids = column<std::int64_t>::from_host(ids, stream_view::cpu());
+      const column_view<std::int64_t> no_values{nullptr, 0, backend::cpu};
+      for (const auto& [label, algorithm] : {std::pair{"gpustream cpu: automatic (hash)", reduce_algorithm::automatic},
+                                             std::pair{"gpustream cpu: sort (Thrust)", reduce_algorithm::sort}}) {
+        row r{id_workload, label, cpu_device, id_bytes, n_ids, {}, base_ids};
+        int run = 0;
+        r.seconds = time_runs(opt.runs, [&] {
+          const auto t0 = clock_type::now();
+          gpustream::int_key_table t = gpustream::reduce_by_key(h_ids.view(), no_values, gpustream::aggregation::count,
+                                                                stream_view::cpu(), nullptr, algorithm);
+          const double s = seconds_since(t0);
+          check_id_table(t, n_ids, id_ref, ++run == 1, id_workload + ", " + label, st);
+          return s;
+        });
+        rows.push_back(std::move(r));
+      }
+      if (cuda_skip_reason.empty()) {
+        gpustream::stream cuda{backend::cuda};
+        const auto d_ids = column<std::int64_t>::from_host(ids, cuda);
+        const column_view<std::int64_t> no_device_values{nullptr, 0, backend::cuda};
+        cuda.synchronize();
+        (void)gpustream::reduce_by_key(d_ids.view(), no_device_values, gpustream::aggregation::count, cuda);
+        cuda.synchronize();
+        row r{id_workload, "gpustream cuda: resident (kernels)", gpu_device, id_bytes, n_ids, {}, base_ids};
+        int run = 0;
+        r.seconds = time_runs(opt.runs, [&] {
+          const auto t0 = clock_type::now();
+          gpustream::int_key_table t =
+              gpustream::reduce_by_key(d_ids.view(), no_device_values, gpustream::aggregation::count, cuda);
+          cuda.synchronize();
+          const double s = seconds_since(t0);
+          check_id_table(t, n_ids, id_ref, ++run == 1, id_workload + ", cuda resident", st);
           return s;
         });
         rows.push_back(std::move(r));
