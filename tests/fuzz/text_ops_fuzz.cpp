@@ -1,8 +1,9 @@
 // libFuzzer target: the CPU backend's text operators on arbitrary bytes
 // against plain references: split_lines, tokenize, tokenize_text, word_count
-// (hash and sort paths, the one-pass table, and count_by_key under a hash
-// that collides on purpose) and filter_containing (the needle is taken from
-// the input's first bytes).
+// (hash and sort paths, the one-pass table, and count_by_key on both paths
+// under a hash that collides on purpose), reduce_by_key over integer keys
+// made of the words' bytes (both paths), and filter_containing (the needle
+// is taken from the input's first bytes).
 
 #include <gpustream/gpustream.hpp>
 
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -87,6 +89,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // each run of equal hash confirmed by bytes, colliding runs ordered by them.
     v.push_back(count_by_key(tokenize_text(col.view(), s), s, nullptr, hash_function::length_only,
                              reduce_algorithm::sort));
+    // The hash path's table under the same hash: every key of one length
+    // probes the same slots, confirmed by the bytes (inline or in the text).
+    v.push_back(count_by_key(tokenize_text(col.view(), s), s, nullptr, hash_function::length_only,
+                             reduce_algorithm::hash));
     return v;
   }();
   for (const key_value_table& t : tables) {
@@ -97,6 +103,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!got.emplace(keys[i], values[i]).second) fail("word_count gives a key twice");
     }
     if (got != counts) fail("word_count differs from the reference");
+  }
+
+  // Integer keys: each word's first 8 bytes, zero-padded, so that any 64-bit
+  // value can come up, INT64_MIN (the hash table's empty-slot mark) among them.
+  std::vector<std::int64_t> ids;
+  std::map<std::int64_t, std::int64_t> id_counts;
+  for (const auto& w : words) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, w.data(), std::min<std::size_t>(w.size(), sizeof x));
+    ids.push_back(static_cast<std::int64_t>(x));
+    ++id_counts[ids.back()];
+  }
+  const std::vector<std::pair<std::int64_t, std::int64_t>> want_ids(id_counts.begin(), id_counts.end());
+  const auto d_ids = column<std::int64_t>::from_host(ids, s);
+  for (reduce_algorithm algorithm : {reduce_algorithm::hash, reduce_algorithm::sort}) {
+    const int_key_table t = reduce_by_key(d_ids.view(), column_view<std::int64_t>{nullptr, 0, backend::cpu},
+                                          aggregation::count, s, nullptr, algorithm);
+    const auto keys = t.keys.to_host();
+    const auto values = t.values.to_host();
+    std::vector<std::pair<std::int64_t, std::int64_t>> got;
+    for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i) got.emplace_back(keys[i], values[i]);
+    if (keys.size() != values.size() || got != want_ids) {
+      fail("reduce_by_key over integer keys differs from the reference");
+    }
   }
 
   std::vector<std::string> kept;
