@@ -1,7 +1,9 @@
-// The CPU backend's hash-table path for reduce_by_key and the fused word count:
-// each OpenMP thread aggregates its share of rows (or of the text) into its own
-// open-addressing table, then the tables are merged. Results are identical to
-// the portable sort path, including the row order (hash, then bytes).
+// The CPU backend's hash-table paths for reduce_by_key (string keys with
+// integer or double values, and integer keys) and the fused word count: each
+// OpenMP thread aggregates its share of rows (or of the text) into its own
+// open-addressing table, then the tables are merged. Results are those of the
+// portable sort path, including the row order (string keys by hash, then
+// bytes; integer keys ascending); sums of doubles may differ by rounding.
 
 #include "detail/common.hpp"
 #include "detail/cpu_text.hpp"
