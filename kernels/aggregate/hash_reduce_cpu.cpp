@@ -85,6 +85,14 @@ table_of<V> rows_to_table(std::vector<entry<V>> rows, stream_view s, memory_reso
   return table_of<V>{string_column{std::move(chars), std::move(offsets)}, std::move(values)};
 }
 
+/// The slots of a table for `expected` keys: a power of two, at least 64,
+/// at most half full.
+std::size_t capacity_for(std::size_t expected) {
+  std::size_t c = 64;
+  while (c < 2 * expected) c *= 2;
+  return c;
+}
+
 /// A thread's table of the hash paths: open addressing with linear probing on
 /// the 64-bit hash, one value per distinct key. A hash match is confirmed by
 /// the bytes, so colliding keys take separate slots. Keys of up to 12 bytes
@@ -190,11 +198,6 @@ class key_table {
   };
   static_assert(sizeof(slot) == 32, "two slots a cache line");
 
-  static std::size_t capacity_for(std::size_t expected) {
-    std::size_t c = 64;
-    while (c < 2 * expected) c *= 2;
-    return c;
-  }
   void rehash(std::size_t capacity) {
     std::vector<slot> old = std::move(slots_);
     slots_.assign(capacity, slot{0, V{}, -1, {}});
@@ -214,52 +217,67 @@ class key_table {
   std::size_t count_ = 0;
 };
 
-/// The merged rows of the threads' tables, as a table in (hash, bytes) order.
-template <class V>
-table_of<V> to_table(const std::vector<key_table<V>>& partial, aggregation agg, stream_view s,
-                     memory_resource* mr) {
-  if (partial.size() == 1) return rows_to_table(partial.front().entries(), s, mr);
-  key_table<V> merged{partial.empty() ? 0 : partial.front().size()};
+/// The threads' tables merged into one (the only one itself, when alone).
+template <class Table>
+Table merge_tables(std::vector<Table> partial, aggregation agg) {
+  if (partial.size() == 1) return std::move(partial.front());
+  Table merged{partial.front().size()};
   for (const auto& t : partial) t.merge_into(merged, agg);
-  return rows_to_table(merged.entries(), s, mr);
+  return merged;
+}
+
+/// Runs `reduce(table, lo, hi)` on each OpenMP thread for its share [lo, hi)
+/// of `n` rows, into a table of its own, and returns the tables merged.
+template <class Table, class Reduce>
+Table reduce_in_threads(size_type n, aggregation agg, Reduce reduce) {
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / 4096) + 1));
+  std::vector<Table> partial(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    reduce(partial[static_cast<std::size_t>(t)], n * t / threads, n * (t + 1) / threads);
+  }
+  return merge_tables(std::move(partial), agg);
 }
 
 /// How many keys (or tokens) ahead of its lookup a key's slot is prefetched.
 constexpr size_type lookahead = 16;
 
-/// reduce_by_key's hash path: each thread reduces its share of the rows into
-/// a table of its own, then the tables are merged.
+/// Calls add(i, h) for each row i of [lo, hi) in order, with h = hash_of(i)
+/// computed, and its slot in `table` prefetched, lookahead rows earlier: the
+/// slots of rare keys miss the cache.
+template <class Table, class HashOf, class Add>
+void add_with_lookahead(const Table& table, size_type lo, size_type hi, HashOf hash_of, Add add) {
+  std::array<hash_type, lookahead> hashes{};
+  const auto hash_ahead = [&](size_type i) {
+    const hash_type h = hash_of(i);
+    hashes[static_cast<std::size_t>(i % lookahead)] = h;
+    table.prefetch(h);
+  };
+  for (size_type i = lo; i < std::min(hi, lo + lookahead); ++i) hash_ahead(i);
+  for (size_type i = lo; i < hi; ++i) {
+    const hash_type h = hashes[static_cast<std::size_t>(i % lookahead)];
+    if (i + lookahead < hi) hash_ahead(i + lookahead);
+    add(i, h);
+  }
+}
+
+/// reduce_by_key's hash path over string keys.
 template <class V>
 table_of<V> reduce_hash(string_spans_view keys, const V* values, reduce_options options, stream_view s,
                         memory_resource* mr) {
-  const size_type n = keys.size();
   const spans_device_view kv = keys.device_view();
   const bool counting = options.agg == aggregation::count || values == nullptr;
-  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / 4096) + 1));
-  std::vector<key_table<V>> partial(static_cast<std::size_t>(threads));
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const size_type lo = n * t / threads;
-    const size_type hi = n * (t + 1) / threads;
-    key_table<V>& table = partial[static_cast<std::size_t>(t)];
-    // Each key is hashed, and its slot prefetched, lookahead rows before its
-    // lookup: the slots of rare keys miss the cache.
-    std::array<hash_type, lookahead> hashes{};
-    const auto hash_ahead = [&](size_type i) {
-      const hash_type h = hash_string(kv.element(i), options.hash);
-      hashes[static_cast<std::size_t>(i % lookahead)] = h;
-      table.prefetch(h);
-    };
-    for (size_type i = lo; i < std::min(hi, lo + lookahead); ++i) hash_ahead(i);
-    for (size_type i = lo; i < hi; ++i) {
-      const hash_type h = hashes[static_cast<std::size_t>(i % lookahead)];
-      if (i + lookahead < hi) hash_ahead(i + lookahead);
-      const string_ref key = kv.element(i);
-      table.add(h, key.data, key.size, counting ? V{1} : values[i], options.agg);
-    }
-  }
-  return to_table(partial, options.agg, s, mr);
+  const auto merged = reduce_in_threads<key_table<V>>(
+      keys.size(), options.agg, [&](key_table<V>& table, size_type lo, size_type hi) {
+        add_with_lookahead(
+            table, lo, hi, [&](size_type i) { return hash_string(kv.element(i), options.hash); },
+            [&](size_type i, hash_type h) {
+              const string_ref key = kv.element(i);
+              table.add(h, key.data, key.size, counting ? V{1} : values[i], options.agg);
+            });
+      });
+  return rows_to_table(merged.entries(), s, mr);
 }
 
 }  // namespace
@@ -281,28 +299,22 @@ namespace {
 /// key INT64_MIN; that key itself, when it occurs, has a slot of its own.
 class int_key_hash_table {
  public:
-  explicit int_key_hash_table(std::size_t expected = 512) {
-    std::size_t c = 64;
-    while (c < 2 * expected) c *= 2;
-    rehash(c);
-  }
+  explicit int_key_hash_table(std::size_t expected = 512) { rehash(capacity_for(expected)); }
 
-  static std::size_t slot_of(std::int64_t key) {
-    return static_cast<std::size_t>(fmix64(static_cast<std::uint64_t>(key)));
-  }
+  static hash_type slot_of(std::int64_t key) { return fmix64(static_cast<std::uint64_t>(key)); }
 
-  void prefetch(std::size_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+  void prefetch(hash_type h) const { __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]); }
 
   /// Combines `value` into the key's value by `agg`, or adds the key with
   /// it; `h` is slot_of(key).
-  void add(std::int64_t key, std::size_t h, std::int64_t value, aggregation agg) {
+  void add(std::int64_t key, hash_type h, std::int64_t value, aggregation agg) {
     if (key == empty_key) {
       empty_key_value_ = has_empty_key_ ? combine(agg, empty_key_value_, value) : value;
       has_empty_key_ = true;
       return;
     }
     if (2 * (count_ + 1) > slots_.size()) rehash(slots_.size() * 2);
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = static_cast<std::size_t>(h) & mask_;; i = (i + 1) & mask_) {
       slot& e = slots_[i];
       if (e.key == key) {
         e.value = combine(agg, e.value, value);
@@ -357,7 +369,7 @@ class int_key_hash_table {
     count_ = 0;
     for (const slot& e : old) {
       if (e.key == empty_key) continue;
-      std::size_t i = slot_of(e.key) & mask_;
+      std::size_t i = static_cast<std::size_t>(slot_of(e.key)) & mask_;
       while (slots_[i].key != empty_key) i = (i + 1) & mask_;
       slots_[i] = e;
       ++count_;
@@ -376,24 +388,12 @@ class int_key_hash_table {
 int_key_table reduce_by_int_key_hash(const std::int64_t* keys, const std::int64_t* values, size_type n,
                                      aggregation agg, stream_view s, memory_resource* mr) {
   const bool counting = agg == aggregation::count || values == nullptr;
-  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / 4096) + 1));
-  std::vector<int_key_hash_table> partial(static_cast<std::size_t>(threads));
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const size_type lo = n * t / threads;
-    const size_type hi = n * (t + 1) / threads;
-    int_key_hash_table& table = partial[static_cast<std::size_t>(t)];
-    // As reduce_hash: each key's slot is prefetched lookahead rows ahead.
-    for (size_type i = lo; i < std::min(hi, lo + lookahead); ++i) table.prefetch(int_key_hash_table::slot_of(keys[i]));
-    for (size_type i = lo; i < hi; ++i) {
-      if (i + lookahead < hi) table.prefetch(int_key_hash_table::slot_of(keys[i + lookahead]));
-      table.add(keys[i], int_key_hash_table::slot_of(keys[i]), counting ? 1 : values[i], agg);
-    }
-  }
-  if (partial.size() == 1) return partial.front().to_table(s, mr);
-  int_key_hash_table merged{partial.front().size()};
-  for (const auto& t : partial) t.merge_into(merged, agg);
+  const auto merged = reduce_in_threads<int_key_hash_table>(
+      n, agg, [&](int_key_hash_table& table, size_type lo, size_type hi) {
+        add_with_lookahead(
+            table, lo, hi, [&](size_type i) { return int_key_hash_table::slot_of(keys[i]); },
+            [&](size_type i, hash_type h) { table.add(keys[i], h, counting ? 1 : values[i], agg); });
+      });
   return merged.to_table(s, mr);
 }
 
@@ -575,7 +575,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
     }
   }
   GPUSTREAM_EXPECTS(!too_long, "word_count: a token is 2 GiB or longer");
-  return to_table(partial, aggregation::sum, s, mr);
+  return rows_to_table(merge_tables(std::move(partial), aggregation::sum).entries(), s, mr);
 }
 
 }  // namespace gpustream::detail::cpu
