@@ -14,10 +14,6 @@
 namespace gpustream::test {
 namespace {
 
-/// Every path: on the CPU backend automatic and hash take the hash path.
-constexpr reduce_algorithm every_algorithm[] = {reduce_algorithm::automatic, reduce_algorithm::sort,
-                                                reduce_algorithm::hash};
-
 class reduce_by_int_key_test : public backend_test {
  protected:
   /// Random keys (`distinct` of them, negative and extreme ones among them)
@@ -73,7 +69,7 @@ TEST_P(reduce_by_int_key_test, matches_the_reference_at_interesting_sizes) {
           want_keys.push_back(k);
           want_values.push_back(x);
         }
-        for (reduce_algorithm algorithm : every_algorithm) {
+        for (reduce_algorithm algorithm : all_algorithms) {
           SCOPED_TRACE("algorithm " + std::to_string(static_cast<int>(algorithm)));
           const int_key_table got = reduce_by_key(d_keys.view(), d_values.view(), agg, s(), nullptr, algorithm);
           EXPECT_EQ(got.keys.to_host(), want_keys);  // ascending, each once
@@ -87,7 +83,7 @@ TEST_P(reduce_by_int_key_test, matches_the_reference_at_interesting_sizes) {
 TEST_P(reduce_by_int_key_test, a_count_needs_no_values) {
   const std::vector<std::int64_t> keys{7, -3, 7, 7, -3};
   const auto d_keys = column<std::int64_t>::from_host(keys, s());
-  for (reduce_algorithm algorithm : every_algorithm) {
+  for (reduce_algorithm algorithm : all_algorithms) {
     const int_key_table got = reduce_by_key(d_keys.view(), column_view<std::int64_t>{nullptr, 0, s().kind()},
                                             aggregation::count, s(), nullptr, algorithm);
     EXPECT_EQ(got.keys.to_host(), (std::vector<std::int64_t>{-3, 7}));

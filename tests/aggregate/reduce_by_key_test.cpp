@@ -26,9 +26,6 @@ void expect_canonical_order(const table_rows& r, hash_function f) {
   }
 }
 
-const reduce_algorithm all_algorithms[] = {reduce_algorithm::automatic, reduce_algorithm::sort,
-                                           reduce_algorithm::hash};
-
 class reduce_by_key_test : public backend_test {};
 
 TEST_P(reduce_by_key_test, word_count_empty_and_blank) {

@@ -15,6 +15,11 @@
 
 namespace gpustream::test {
 
+/// Every reduce_algorithm: each keyed reduction is tested on all of its paths
+/// (on the CPU backend automatic and hash take the hash path).
+constexpr reduce_algorithm all_algorithms[] = {reduce_algorithm::automatic, reduce_algorithm::sort,
+                                               reduce_algorithm::hash};
+
 /// A fresh seed per call unless GPUSTREAM_TEST_SEED fixes it (to replay a failure).
 inline std::uint64_t fresh_seed() {
   if (const char* fixed = std::getenv("GPUSTREAM_TEST_SEED")) return std::strtoull(fixed, nullptr, 10);

@@ -169,7 +169,7 @@ TEST_P(queue_stream_test, the_fused_word_count_is_the_same_with_every_algorithm)
   auto gen = rng();
   const auto batches = random_batches(gen, 8, 60000);
   std::vector<std::vector<batch_log<word_pair>::batch>> runs;
-  for (auto algorithm : {reduce_algorithm::automatic, reduce_algorithm::sort, reduce_algorithm::hash}) {
+  for (auto algorithm : all_algorithms) {
     SCOPED_TRACE("algorithm " + std::to_string(static_cast<int>(algorithm)));
     streaming_options o = options(20ms);
     o.word_count_algorithm = algorithm;
