@@ -359,8 +359,6 @@ void check_reference(const reference_counts& ref, std::int64_t expected_words,
   }
 }
 
-// ---------------------------------------------------------------- timing and table
-
 // ---------------------------------------------------------------- counts by integer id
 
 using id_counts = std::unordered_map<std::int64_t, std::int64_t>;
@@ -398,6 +396,8 @@ void check_id_table(const gpustream::int_key_table& t, std::int64_t expected, co
   }
   if (mismatches != 0) st.fail(what + ": " + std::to_string(mismatches) + " ids differ from the baseline's counts");
 }
+
+// ---------------------------------------------------------------- timing and table
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
