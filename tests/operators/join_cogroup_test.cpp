@@ -46,6 +46,8 @@ word_pair parse_pair(const std::string& line) {
 /// come back after 18, the right side's keys are shifted from the left's (so
 /// that some keys are on one side only), and keys repeat within a batch.
 /// Batch 2 is empty on the left, 3 on the right, 4 on both; others now and then.
+/// Batch 1 always holds key k3 (on both sides' ranges) twice on each side, so
+/// that every run joins some key's several values with several others.
 std::pair<lines_batches, lines_batches> keyed_batches(std::mt19937_64& gen, int n) {
   lines_batches left(static_cast<std::size_t>(n));
   lines_batches right(static_cast<std::size_t>(n));
@@ -59,6 +61,13 @@ std::pair<lines_batches, lines_batches> keyed_batches(std::mt19937_64& gen, int 
         const auto value = static_cast<std::int64_t>(gen() % 101) - 50;
         (side == 0 ? left : right)[static_cast<std::size_t>(b)].push_back("k" + std::to_string(key) + " " +
                                                                             std::to_string(value));
+      }
+    }
+  }
+  if (n > 1) {
+    for (auto* side : {&left, &right}) {
+      for (int r = 0; r < 2; ++r) {
+        (*side)[1].push_back("k3 " + std::to_string(static_cast<std::int64_t>(gen() % 101) - 50));
       }
     }
   }
