@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   wc_cmd->add_option("--output", wc_output,
                      "Where each batch's counts go: print (Spark's pprint of --top records), text:PREFIX (a "
                      "directory PREFIX-<batch time> per batch), json:- (JSON lines on stdout) or json:FILE "
-                     "(JSON lines appended to FILE), one {\"time\":<batch time in ms>,\"word\":...,\"count\":...} "
+                     "(JSON lines appended to FILE, its directory made where missing), one {\"time\":<batch time in ms>,\"word\":...,\"count\":...} "
                      "per word; in JSON strings quote, backslash and control characters are escaped "
                      "(\\\", \\\\, \\u00XX) and bytes from 0x80 up pass through as they are (valid JSON for "
                      "UTF-8 text)")

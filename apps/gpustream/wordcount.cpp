@@ -217,6 +217,12 @@ int run_wordcount(const wordcount_options& o) {
     case output_spec::kind::json: {
       std::ostream* os = &std::cout;
       if (o.output.target != "-") {
+        // As text:PREFIX does, the file's directory is made where missing.
+        const std::filesystem::path parent = std::filesystem::path{o.output.target}.parent_path();
+        if (std::error_code ec; !parent.empty() && !std::filesystem::create_directories(parent, ec) && ec) {
+          throw std::invalid_argument{"cannot create the directory '" + parent.string() + "' for '" +
+                                      o.output.target + "': " + ec.message()};
+        }
         file = std::make_shared<std::ofstream>(o.output.target, std::ios::binary | std::ios::app);
         if (!*file) {
           throw std::invalid_argument{"cannot open '" + o.output.target + "' for appending: " + std::strerror(errno)};

@@ -218,13 +218,13 @@ def check_generator_text(program, work):
 
 def check_directory(program, work):
     """`--source dir:PATH`: a file moved in is counted once; a file present at the start is not; SIGTERM stops
-    the program gracefully."""
+    the program gracefully; json:FILE makes FILE's missing directory."""
     fresh_dir(work)
     incoming = fresh_dir(os.path.join(work, "incoming"))
     staging = fresh_dir(os.path.join(work, "staging"))
-    output = os.path.join(work, "counts.json")
     with open(os.path.join(incoming, "old.txt"), "wb") as f:
         f.write(b"present before the start\n")
+    output = os.path.join(work, "out", "counts.json")  # the directory is made
     data = sample_text()
     want = reference_counts(data)
 
