@@ -11,6 +11,8 @@
 
 #include <gpustream/gpustream.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -41,6 +43,7 @@ struct options {
   std::size_t rate_mib = 0;
   std::string wal_dir;  // also run each workload with checkpoints and the write-ahead log here
   std::string algorithm = "automatic";  // the word count's grouping
+  std::size_t cpu_parallel_kib = 256;   // streaming_options::cpu_parallel_bytes / 1024
 };
 
 void usage(std::FILE* out) {
@@ -48,7 +51,8 @@ void usage(std::FILE* out) {
                "usage: stream_bench [--backend auto|cpu|cuda] [--workload wordcount|grep|all]\n"
                "                    [--batch-ms N] [--batches N] [--warmup N] [--block-mib N]\n"
                "                    [--blocks N] [--rate-mib N] [--wal-dir DIR]\n"
-               "                    [--algorithm automatic|sort|hash] [--help]\n\n"
+               "                    [--algorithm automatic|sort|hash] [--cpu-parallel-kib N]\n"
+               "                    [--help]\n\n"
                "Runs a streaming word count (flat_map(split_words).map(pair_with_one).reduce_by_key,\n"
                "every distinct word and its count brought to the host each batch) and a grep\n"
                "(filter(contains{\"ERROR\"}) over generated log lines, matching lines brought to\n"
@@ -60,8 +64,8 @@ void usage(std::FILE* out) {
                "  --batches    measured batches after the warm-up (default 60)\n"
                "  --warmup     batches run before measuring (default 5), counted from the\n"
                "               first batch with data (the pool's blocks are filled first)\n"
-               "  --block-mib  receive block size in MiB (default 8)\n"
-               "  --blocks     receive blocks in the pool (default 64): a batch holds at most\n"
+               "  --block-mib  receive block size in MiB, 2 or more (default 8)\n"
+               "  --blocks     receive blocks in the pool, 2 or more (default 64): a batch holds at most\n"
                "               the pool, so the stream cannot go faster than blocks x block size\n"
                "               per interval (printed as the bound)\n"
                "  --rate-mib   offered rate in MiB/s; 0: as fast as processing takes it (default)\n"
@@ -70,7 +74,13 @@ void usage(std::FILE* out) {
                "               the run without them: what the log costs\n"
                "  --algorithm  how the word count groups words (streaming_options::\n"
                "               word_count_algorithm; default automatic): hash is the one-pass\n"
-               "               table on CUDA (word_count_table); the row's name says which\n");
+               "               table on CUDA (word_count_table); the row's name says which\n"
+               "  --cpu-parallel-kib  CPU backend: batches with less input than this many KiB\n"
+               "               run on one thread (streaming_options::cpu_parallel_bytes;\n"
+               "               default 256); 0: every batch on all threads\n\n"
+               "Each row's \"CPU cores\" is the process's CPU time (user and system) over\n"
+               "the wall time of that workload's run, warm-up included: how many cores it\n"
+               "kept busy.\n");
 }
 
 bool parse(int argc, char** argv, options& o) {
@@ -120,6 +130,8 @@ bool parse(int argc, char** argv, options& o) {
       o.blocks = static_cast<std::size_t>(n);
     } else if (a == "--rate-mib") {
       o.rate_mib = static_cast<std::size_t>(n);
+    } else if (a == "--cpu-parallel-kib") {
+      o.cpu_parallel_kib = static_cast<std::size_t>(n);
     } else {
       std::fprintf(stderr, "stream_bench: error: unknown option or value out of range: %s %s (see --help)\n",
                    a.c_str(), v.c_str());
@@ -180,7 +192,16 @@ struct result {
   double p99_ms = 0;
   double mib_per_batch = 0;
   std::uint64_t results = 0;  // records brought to the host over the measured batches
+  double cpu_cores = 0;       // the process's CPU time over the run's wall time
 };
+
+/// The process's CPU time so far, user and system, in seconds.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -206,8 +227,11 @@ result run_workload(const options& o, gpustream::backend b, const std::string& w
   so.word_count_algorithm = o.algorithm == "sort"   ? gpustream::reduce_algorithm::sort
                             : o.algorithm == "hash" ? gpustream::reduce_algorithm::hash
                                                     : gpustream::reduce_algorithm::automatic;
+  so.cpu_parallel_bytes = o.cpu_parallel_kib << 10;
   so.log = &sink;
   so.out = &sink;
+  const double cpu_before = cpu_seconds();
+  const auto wall_before = clock_type::now();
   gpustream::streaming_context ctx{so};
   auto c = std::make_shared<collector>(o.warmup, o.batches);
   ctx.add_listener(c);
@@ -236,6 +260,8 @@ result run_workload(const options& o, gpustream::backend b, const std::string& w
   ctx.start();
   const bool finished = c->wait(std::chrono::seconds{120 + 10 * (o.warmup + o.batches) * o.batch_ms / 1000});
   ctx.stop(false);
+  const double cpu_used = cpu_seconds() - cpu_before;
+  const double wall_used = std::chrono::duration<double>(clock_type::now() - wall_before).count();
   if (!finished) std::fprintf(stderr, "stream_bench: %s: timed out before all batches completed\n", workload.c_str());
 
   const auto batches = c->batches();
@@ -261,6 +287,7 @@ result run_workload(const options& o, gpustream::backend b, const std::string& w
   r.p99_ms = percentile(delays, 0.99);
   r.mib_per_batch = static_cast<double>(bytes) / static_cast<double>(batches.size() - first) / (1 << 20);
   r.results = results.load();
+  r.cpu_cores = wall_used > 0 ? cpu_used / wall_used : 0.0;
   return r;
 }
 
@@ -309,9 +336,9 @@ int main(int argc, char** argv) {
               static_cast<double>(o.blocks * (o.block_mib << 20)) / (o.batch_ms / 1000.0) / 1e9,
               o.rate_mib == 0 ? "unlimited" : (std::to_string(o.rate_mib) + " MiB/s").c_str());
   const double copy = copy_alone_gbps(o, b);
-  std::printf("\n| workload | backend | device | MiB/batch | GB/s | Mrecords/s | delay p50 ms | delay p99 ms | vs copy alone |\n");
-  std::printf("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
-  std::printf("| copy alone (baseline) | %s | %s | %.0f | %.2f | | | | 1.00x |\n", std::string{gpustream::to_string(b)}.c_str(),
+  std::printf("\n| workload | backend | device | MiB/batch | GB/s | Mrecords/s | delay p50 ms | delay p99 ms | CPU cores | vs copy alone |\n");
+  std::printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("| copy alone (baseline) | %s | %s | %.0f | %.2f | | | | | 1.00x |\n", std::string{gpustream::to_string(b)}.c_str(),
               device.c_str(), static_cast<double>(o.block_mib * std::min<std::size_t>(o.blocks, 16)), copy);
   int status = 0;
   for (const std::string w : {"wordcount", "grep"}) {
@@ -320,17 +347,17 @@ int main(int argc, char** argv) {
     if (r.gbps <= 0) status = 1;
     // The word count's row names a grouping other than the default.
     const std::string name = w == "wordcount" && o.algorithm != "automatic" ? w + " (" + o.algorithm + ")" : w;
-    std::printf("| %s | %s | %s | %.1f | %.2f | %.1f | %.0f | %.0f | %.2fx |\n", name.c_str(),
+    std::printf("| %s | %s | %s | %.1f | %.2f | %.1f | %.0f | %.0f | %.2f | %.2fx |\n", name.c_str(),
                 std::string{gpustream::to_string(b)}.c_str(), device.c_str(), r.mib_per_batch, r.gbps,
-                r.records_per_s / 1e6, r.p50_ms, r.p99_ms, copy > 0 ? r.gbps / copy : 0.0);
+                r.records_per_s / 1e6, r.p50_ms, r.p99_ms, r.cpu_cores, copy > 0 ? r.gbps / copy : 0.0);
     std::fflush(stdout);
     if (!o.wal_dir.empty()) {
       const result l = run_workload(o, b, w, o.wal_dir + "/" + w);
       if (l.gbps <= 0) status = 1;
-      std::printf("| %s + write-ahead log (%.2fx of %s) | %s | %s | %.1f | %.2f | %.1f | %.0f | %.0f | %.2fx |\n",
+      std::printf("| %s + write-ahead log (%.2fx of %s) | %s | %s | %.1f | %.2f | %.1f | %.0f | %.0f | %.2f | %.2fx |\n",
                   w.c_str(), r.gbps > 0 ? l.gbps / r.gbps : 0.0, w.c_str(),
                   std::string{gpustream::to_string(b)}.c_str(), device.c_str(), l.mib_per_batch, l.gbps,
-                  l.records_per_s / 1e6, l.p50_ms, l.p99_ms, copy > 0 ? l.gbps / copy : 0.0);
+                  l.records_per_s / 1e6, l.p50_ms, l.p99_ms, l.cpu_cores, copy > 0 ? l.gbps / copy : 0.0);
       std::fflush(stdout);
       std::filesystem::remove_all(o.wal_dir + "/" + w);
     }

@@ -8,6 +8,7 @@
 #include <gpustream/column/convert.hpp>
 #include <gpustream/core/error.hpp>
 
+#include <omp.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -376,6 +377,7 @@ void context_impl::copier_loop() {
 
 void context_impl::processor_loop() {
   own_context = this;
+  if (backend_ == backend::cpu) cpu_threads_max_ = cpu_threads_now_ = omp_get_max_threads();
   for (;;) {
     staged_job sj;
     {
@@ -404,8 +406,27 @@ void context_impl::processor_loop() {
   }
 }
 
+// A small batch's many short parallel regions cost more in forks, joins and
+// spin-waiting threads than their work gains: it runs on one thread. Work
+// that grew (a long batch before: large state or windows) goes back to all
+// threads, with hysteresis so that a stream near the line does not flip
+// every batch. Thrust's OpenMP system and gpustream's own CPU kernels both
+// size their teams by this thread's omp_get_max_threads().
+void context_impl::choose_cpu_threads(std::uint64_t bytes) {
+  using namespace std::chrono_literals;
+  if (cpu_threads_max_ <= 1) return;
+  const bool one_now = cpu_threads_now_ == 1;
+  const bool one = bytes < options_.cpu_parallel_bytes && last_processing_ < (one_now ? 10ms : 3ms);
+  const int want = one ? 1 : cpu_threads_max_;
+  if (want != cpu_threads_now_) {
+    omp_set_num_threads(want);
+    cpu_threads_now_ = want;
+  }
+}
+
 void context_impl::process(staged_job& sj) {
   batch_info info = info_of(sj.info);
+  if (backend_ == backend::cpu) choose_cpu_threads(sj.info.bytes);
   const auto started = clock::now();
   info.scheduling_delay = std::chrono::milliseconds{ms(started - sj.info.submitted)};
   notify([&](streaming_listener& l) { l.on_batch_started(info); });
@@ -426,6 +447,7 @@ void context_impl::process(staged_job& sj) {
   sj.texts.clear();
 
   const auto ended = clock::now();
+  last_processing_ = ended - started;
   info.records = records;
   for (const auto& n : per_batch_nodes_) info.state_keys += n->state_keys();
   info.processing_delay = std::chrono::milliseconds{ms(ended - started)};

@@ -4,10 +4,14 @@
 #include "../common/streaming_utils.hpp"
 #include "../common/threads.hpp"
 
+#include <omp.h>
+
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -186,6 +190,61 @@ TEST_P(queue_stream_test, the_fused_word_count_is_the_same_with_every_algorithm)
   for (std::size_t r = 1; r < runs.size(); ++r) {
     for (std::size_t i = 0; i < batches.size(); ++i) {
       EXPECT_TRUE(runs[r][i].records == runs[0][i].records) << "run " << r << ", batch " << i << ": another order";
+    }
+  }
+}
+
+// streaming_options::cpu_parallel_bytes: on the CPU backend a batch below it
+// runs its operators on one thread, one at or above it on all threads, and a
+// small batch after a long one on all threads; 0 runs every batch on all
+// threads. The team size is read inside foreach_batch, which runs on the
+// thread that runs the batch's operators. Counts are right either way.
+TEST_P(queue_stream_test, small_cpu_batches_run_on_one_thread_and_large_or_slow_ones_on_all) {
+  if (GetParam() != backend::cpu) GTEST_SKIP() << "the OpenMP team size is the CPU backend's matter";
+  const int all = omp_get_max_threads();
+  if (all < 2) GTEST_SKIP() << "needs 2 or more OpenMP threads (OMP_NUM_THREADS)";
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  constexpr std::size_t parallel_bytes = 64 * 1024;
+  std::vector<std::vector<std::string>> batches = random_batches(gen, 5, 4000);
+  batches[1] = random_batches(gen, 1, 0).front();
+  while (joined(batches[1]).size() < 3 * parallel_bytes) {
+    const auto more = random_batches(gen, 1, 60000).front();
+    batches[1].insert(batches[1].end(), more.begin(), more.end());
+  }
+  for (const std::size_t threshold : {parallel_bytes, std::size_t{0}}) {
+    SCOPED_TRACE("cpu_parallel_bytes " + std::to_string(threshold));
+    streaming_options o = options(20ms);
+    o.cpu_parallel_bytes = threshold;
+    streaming_context ctx{o};
+    std::mutex m;
+    std::vector<int> threads;  // per batch, in order
+    auto counts = ctx.queue_stream(batches).flat_map(split_words).map(pair_with_one).reduce_by_key();
+    auto log = log_batches(counts);
+    counts.foreach_batch([&](const std::vector<word_pair>&, batch_time) {
+      std::size_t seen = 0;
+      {
+        std::lock_guard lock{m};
+        threads.push_back(omp_get_max_threads());
+        seen = threads.size();
+      }
+      if (seen == 3) std::this_thread::sleep_for(25ms);  // batch 2 takes long
+    });
+    ctx.start();
+    ASSERT_TRUE(wait_until([&] { return log->size() >= batches.size(); }, 60s));
+    ctx.stop(true);
+    const auto got = log->batches();
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      EXPECT_EQ(as_counts(got[i].records), ref_word_count(joined(batches[i]))) << "batch " << i;
+    }
+    std::lock_guard lock{m};
+    ASSERT_GE(threads.size(), batches.size());
+    if (threshold == 0) {
+      for (std::size_t i = 0; i < threads.size(); ++i) EXPECT_EQ(threads[i], all) << "batch " << i;
+    } else {
+      EXPECT_EQ(threads[0], 1) << "a small first batch";
+      EXPECT_EQ(threads[1], all) << "a batch of " << joined(batches[1]).size() << " bytes";
+      EXPECT_EQ(threads[3], all) << "a small batch after one of 25 ms";
     }
   }
 }

@@ -57,6 +57,14 @@ struct streaming_options {
   /// word_count_table; see gpustream::word_count). Every choice gives the same
   /// counts in the same order.
   reduce_algorithm word_count_algorithm = reduce_algorithm::automatic;
+  /// CPU backend: a batch with less input than this runs its operators on one
+  /// thread, unless the batch before took long (10 ms or more on one thread:
+  /// state and windows can make a small batch's work large). A small batch
+  /// runs many short parallel regions, and between them an OpenMP team's
+  /// threads spin-wait: on all threads such a stream spends several times the
+  /// CPU time for the same latency, and slows badly where other processes
+  /// want the cores. 0: every batch on all threads (OMP_NUM_THREADS).
+  std::size_t cpu_parallel_bytes = std::size_t{256} << 10;
 };
 
 /// Options of a socket_text_stream.
