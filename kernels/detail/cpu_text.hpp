@@ -4,8 +4,13 @@
 
 #include <gpustream/text/tokenize.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 namespace gpustream::detail::cpu {
 
@@ -18,5 +23,27 @@ inline constexpr std::array<bool, 256> separators = separator_table();
 
 /// is_token_separator by table lookup.
 inline bool sep(char c) { return separators[static_cast<unsigned char>(c)]; }
+
+/// Bit i set when byte i of the 64 bytes at p is a token separator.
+inline std::uint64_t separator_mask64(const char* p) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i nine = _mm_set1_epi8(9);
+  const __m128i four = _mm_set1_epi8(4);
+  std::uint64_t mask = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    const __m128i t = _mm_sub_epi8(v, nine);  // \t \n \v \f \r: 0..4 unsigned
+    const __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(t, four), t);
+    const __m128i is_sep = _mm_or_si128(_mm_cmpeq_epi8(v, space), ctrl);
+    mask |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(is_sep))) << (16 * k);
+  }
+  return mask;
+#else
+  std::uint64_t mask = 0;
+  for (int i = 0; i < 64; ++i) mask |= static_cast<std::uint64_t>(sep(p[i])) << i;
+  return mask;
+#endif
+}
 
 }  // namespace gpustream::detail::cpu

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -227,6 +228,10 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
   return string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)};
 }
 
+// Both passes read the bytes 64 at a time as a separator mask: a token starts
+// at a non-separator after a separator (or at byte 0), and ends at a
+// separator after a non-separator, so starts and ends alternate and their
+// bits are the events of one walk.
 string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_resource* mr) {
   const char* d = text.data();
   const size_type n = text.size();
@@ -238,16 +243,25 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
     hi = n * (t + 1) / threads;
   };
   std::vector<size_type> count(static_cast<std::size_t>(threads), 0);
-  bool too_long = false;
-#pragma omp parallel num_threads(threads) reduction(|| : too_long)
+#pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     size_type lo = 0;
     size_type hi = 0;
     share(t, lo, hi);
     size_type c = 0;
-    for (size_type p = lo; p < hi; ++p) {
-      c += static_cast<size_type>(!sep(d[p]) && (p == 0 || sep(d[p - 1])));
+    // Bit 0: whether the byte before p is a separator (byte -1 counts as one).
+    std::uint64_t before = lo == 0 || sep(d[lo - 1]) ? 1 : 0;
+    size_type p = lo;
+    for (; p + 64 <= hi; p += 64) {
+      const std::uint64_t seps = separator_mask64(d + p);
+      c += static_cast<size_type>(__builtin_popcountll(~seps & ((seps << 1) | before)));
+      before = seps >> 63;
+    }
+    for (; p < hi; ++p) {
+      const bool is_sep = sep(d[p]);
+      c += static_cast<size_type>(!is_sep && before != 0);
+      before = is_sep ? 1 : 0;
     }
     count[static_cast<std::size_t>(t)] = c;
   }
@@ -257,6 +271,7 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
   column<length_type> lengths{total, s, mr};
   offset_type* st = starts.data();
   length_type* ln = lengths.data();
+  bool too_long = false;
 #pragma omp parallel num_threads(threads) reduction(|| : too_long)
   {
     const int t = omp_get_thread_num();
@@ -268,15 +283,37 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
     if (p > 0) {
       while (p < hi && !sep(d[p]) && !sep(d[p - 1])) ++p;  // the token of the thread before
     }
-    while (p < hi) {
-      while (p < hi && sep(d[p])) ++p;
-      if (p >= hi) break;
-      const size_type start = p;
+    bool open = false;  // a token started and has not ended
+    size_type start = 0;
+    auto event = [&](size_type at) {
+      if (open) {
+        if (at - start > max_length) too_long = true;
+        st[k] = start;
+        ln[k] = static_cast<length_type>(std::min<size_type>(at - start, max_length));
+        ++k;
+      } else {
+        start = at;
+      }
+      open = !open;
+    };
+    // Past a skipped token, p is a separator (or hi): no token is open.
+    std::uint64_t before = 1;
+    for (; p + 64 <= hi; p += 64) {
+      const std::uint64_t seps = separator_mask64(d + p);
+      const std::uint64_t after_sep = (seps << 1) | before;
+      for (std::uint64_t events = (~seps & after_sep) | (seps & ~after_sep); events != 0; events &= events - 1) {
+        event(p + __builtin_ctzll(events));
+      }
+      before = seps >> 63;
+    }
+    for (; p < hi; ++p) {
+      const bool is_sep = sep(d[p]);
+      if (is_sep != (before != 0)) event(p);
+      before = is_sep ? 1 : 0;
+    }
+    if (open) {  // the last token goes on into the next share, or to the end
       while (p < n && !sep(d[p])) ++p;
-      st[k] = start;
-      if (p - start > max_length) too_long = true;
-      ln[k] = static_cast<length_type>(std::min<size_type>(p - start, max_length));
-      ++k;
+      event(p);
     }
   }
   GPUSTREAM_EXPECTS(!too_long, "tokenize_text: a token is 2 GiB or longer");

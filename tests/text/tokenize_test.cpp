@@ -61,6 +61,31 @@ TEST_P(tokenize_test, random_text_of_many_sizes) {
   }
 }
 
+// Runs of every separator byte and of bytes beside them in value (\x08,
+// \x0e, NUL, bytes from 0x80), short and long: tokens and separator runs
+// start and end at every offset of the CPU path's 64-byte blocks, and long
+// tokens cross its threads' shares.
+TEST_P(tokenize_test, random_bytes_with_runs_of_every_separator) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const std::string separators = " \t\n\v\f\r";
+  const std::string others{'a', 'Z', '\0', '\x08', '\x0e', '\x1f', '!', '\x80', '\xff'};
+  for (const std::size_t size : {63, 64, 65, 127, 129, 1000, 65537, 131073, 300001}) {
+    std::string text;
+    bool token = gen() % 2 == 0;
+    while (text.size() < size) {
+      const std::string& from = token ? others : separators;
+      const std::size_t longest = gen() % 8 == 0 ? (token ? 5000 : 200) : 12;
+      for (std::size_t run = 1 + gen() % longest; run > 0 && text.size() < size; --run) {
+        text += from[gen() % from.size()];
+      }
+      token = !token;
+    }
+    SCOPED_TRACE("size=" + std::to_string(size));
+    EXPECT_EQ(run(text), ref_tokenize_all(ref_split_lines(text)));
+  }
+}
+
 TEST_P(tokenize_test, words_of_exactly_warp_sized_lengths) {
   for (std::size_t len : {31, 32, 33, 255, 256, 257}) {
     const std::string w(len, 'q');
