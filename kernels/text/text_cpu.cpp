@@ -41,6 +41,46 @@ size_type exclusive_scan(std::vector<size_type>& counts) {
 
 constexpr length_type max_length = std::numeric_limits<length_type>::max();
 
+// Token boundaries from separator masks, 64 bytes at a time: a token starts
+// at a non-separator after a separator and ends at a separator after a
+// non-separator, so starts and ends alternate and their bits are the events
+// of one walk. `before` carries whether the byte before is a separator (1)
+// from one call to the next; the start of the text or of a line counts as one.
+
+/// Token starts in d[p, end).
+size_type count_token_starts(const char* d, size_type p, size_type end, std::uint64_t& before) {
+  size_type c = 0;
+  for (; p + 64 <= end; p += 64) {
+    const std::uint64_t seps = separator_mask64(d + p);
+    c += static_cast<size_type>(__builtin_popcountll(~seps & ((seps << 1) | before)));
+    before = seps >> 63;
+  }
+  for (; p < end; ++p) {
+    const bool is_sep = sep(d[p]);
+    c += static_cast<size_type>(!is_sep && before != 0);
+    before = is_sep ? 1 : 0;
+  }
+  return c;
+}
+
+/// Calls event(i) at each token start and token end i in d[p, end), in order.
+template <class Event>
+void walk_token_events(const char* d, size_type p, size_type end, std::uint64_t& before, Event event) {
+  for (; p + 64 <= end; p += 64) {
+    const std::uint64_t seps = separator_mask64(d + p);
+    const std::uint64_t after_sep = (seps << 1) | before;
+    for (std::uint64_t events = (~seps & after_sep) | (seps & ~after_sep); events != 0; events &= events - 1) {
+      event(p + __builtin_ctzll(events));
+    }
+    before = seps >> 63;
+  }
+  for (; p < end; ++p) {
+    const bool is_sep = sep(d[p]);
+    if (is_sep != (before != 0)) event(p);
+    before = is_sep ? 1 : 0;
+  }
+}
+
 }  // namespace
 
 size_type count_bytes_fast(column_view<char> text, char byte) {
@@ -186,14 +226,8 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
     size_type c = 0;
     for (size_type i = lo; i < hi; ++i) {
       if (i > 0 && in_starts[i] < in_starts[i - 1] + in_lengths[i - 1]) unsorted = true;
-      const char* p = d + in_starts[i];
-      const char* end = p + in_lengths[i];
-      bool in_token = false;
-      for (; p < end; ++p) {
-        const bool is_sep = sep(*p);
-        c += static_cast<size_type>(!is_sep && !in_token);
-        in_token = !is_sep;
-      }
+      std::uint64_t before = 1;
+      c += count_token_starts(d, in_starts[i], in_starts[i] + in_lengths[i], before);
     }
     count[static_cast<std::size_t>(t)] = c;
   }
@@ -211,27 +245,27 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
     const size_type hi = n * (t + 1) / threads;
     size_type k = base[static_cast<std::size_t>(t)];
     for (size_type i = lo; i < hi; ++i) {
-      const offset_type first = in_starts[i];
-      const offset_type last = first + in_lengths[i];
-      offset_type p = first;
-      while (p < last) {
-        while (p < last && sep(d[p])) ++p;
-        if (p == last) break;
-        const offset_type start = p;
-        while (p < last && !sep(d[p])) ++p;
-        st[k] = start;
-        ln[k] = static_cast<length_type>(p - start);  // within a line: < 2 GiB
-        ++k;
-      }
+      const offset_type last = in_starts[i] + in_lengths[i];
+      bool open = false;  // a token started and has not ended
+      offset_type start = 0;
+      auto event = [&](offset_type at) {
+        if (open) {
+          st[k] = start;
+          ln[k] = static_cast<length_type>(at - start);  // within a line: < 2 GiB
+          ++k;
+        } else {
+          start = at;
+        }
+        open = !open;
+      };
+      std::uint64_t before = 1;
+      walk_token_events(d, in_starts[i], last, before, event);
+      if (open) event(last);  // the line's end ends its last token
     }
   }
   return string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)};
 }
 
-// Both passes read the bytes 64 at a time as a separator mask: a token starts
-// at a non-separator after a separator (or at byte 0), and ends at a
-// separator after a non-separator, so starts and ends alternate and their
-// bits are the events of one walk.
 string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_resource* mr) {
   const char* d = text.data();
   const size_type n = text.size();
@@ -249,21 +283,8 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
     size_type lo = 0;
     size_type hi = 0;
     share(t, lo, hi);
-    size_type c = 0;
-    // Bit 0: whether the byte before p is a separator (byte -1 counts as one).
     std::uint64_t before = lo == 0 || sep(d[lo - 1]) ? 1 : 0;
-    size_type p = lo;
-    for (; p + 64 <= hi; p += 64) {
-      const std::uint64_t seps = separator_mask64(d + p);
-      c += static_cast<size_type>(__builtin_popcountll(~seps & ((seps << 1) | before)));
-      before = seps >> 63;
-    }
-    for (; p < hi; ++p) {
-      const bool is_sep = sep(d[p]);
-      c += static_cast<size_type>(!is_sep && before != 0);
-      before = is_sep ? 1 : 0;
-    }
-    count[static_cast<std::size_t>(t)] = c;
+    count[static_cast<std::size_t>(t)] = count_token_starts(d, lo, hi, before);
   }
   std::vector<size_type> base = count;
   const size_type total = exclusive_scan(base);
@@ -298,20 +319,9 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
     };
     // Past a skipped token, p is a separator (or hi): no token is open.
     std::uint64_t before = 1;
-    for (; p + 64 <= hi; p += 64) {
-      const std::uint64_t seps = separator_mask64(d + p);
-      const std::uint64_t after_sep = (seps << 1) | before;
-      for (std::uint64_t events = (~seps & after_sep) | (seps & ~after_sep); events != 0; events &= events - 1) {
-        event(p + __builtin_ctzll(events));
-      }
-      before = seps >> 63;
-    }
-    for (; p < hi; ++p) {
-      const bool is_sep = sep(d[p]);
-      if (is_sep != (before != 0)) event(p);
-      before = is_sep ? 1 : 0;
-    }
+    walk_token_events(d, p, hi, before, event);
     if (open) {  // the last token goes on into the next share, or to the end
+      p = hi;
       while (p < n && !sep(d[p])) ++p;
       event(p);
     }
