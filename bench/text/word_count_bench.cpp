@@ -66,12 +66,14 @@ void print_usage(std::FILE* out) {
                "std::unordered_map baseline, gpustream::word_count on the CPU backend (the\n"
                "OpenMP hash path; tokens first, then reduce_by_key's hash path over integer\n"
                "and over double values, the unfused steps of a graph that reduces keys it\n"
-               "made itself; the portable one-pass table, word_count_table; and the\n"
-               "portable sort path) and, when a GPU is usable, on the CUDA backend (data\n"
-               "resident on the device by the sort path and by the one-pass table, and end\n"
-               "to end from pinned host memory). Then a count by 64-bit id, reduce_by_key\n"
-               "over integer keys (each word's hash as its id), against a single-thread\n"
-               "std::unordered_map: the CPU's hash and sort paths and CUDA's sort path.\n"
+               "made itself; lines, then their tokens, then count_by_key, the steps of a\n"
+               "graph that tokenizes lines it kept; the portable one-pass table,\n"
+               "word_count_table; and the portable sort path) and, when a GPU is usable,\n"
+               "on the CUDA backend (data resident on the device by the sort path and by\n"
+               "the one-pass table, and end to end from pinned host memory). Then a count\n"
+               "by 64-bit id, reduce_by_key over integer keys (each word's hash as its id),\n"
+               "against a single-thread std::unordered_map: the CPU's hash and sort paths\n"
+               "and CUDA's sort path.\n"
                "Every path's counts are checked against the generator and the baseline;\n"
                "the exit status is 1 when a check fails.\n"
                "\n"
@@ -582,6 +584,23 @@ int main(int argc, char** argv) {
         key_value_table t = gpustream::count_by_key(tokens.view(), stream_view::cpu());
         const double s = seconds_since(t0);
         check_table(t, text.words, ref, ++run == 1, "cpu tokens + count_by_key", st);
+        return s;
+      });
+      rows.push_back(std::move(r));
+    }
+
+    // Lines first, then the tokens of the lines: the steps of a graph whose
+    // flat_map(split_words) follows a filter of the lines.
+    {
+      row r{workload, "gpustream cpu: lines, tokens, count_by_key", cpu_device, size, text.words, {}, base_full};
+      int run = 0;
+      r.seconds = time_runs(opt.runs, [&] {
+        const auto t0 = clock_type::now();
+        const gpustream::string_spans lines = gpustream::split_lines(cpu_text, stream_view::cpu());
+        const gpustream::string_spans tokens = gpustream::tokenize(lines.view(), stream_view::cpu());
+        key_value_table t = gpustream::count_by_key(tokens.view(), stream_view::cpu());
+        const double s = seconds_since(t0);
+        check_table(t, text.words, ref, ++run == 1, "cpu lines + tokens + count_by_key", st);
         return s;
       });
       rows.push_back(std::move(r));
