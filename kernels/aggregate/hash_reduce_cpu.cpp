@@ -442,7 +442,6 @@ class fast_hasher {
   std::array<std::uint64_t, table_size> length_term_{};
 };
 
-
 }  // namespace
 
 key_value_table word_count_hash(column_view<char> text, stream_view s, memory_resource* mr) {

@@ -44,11 +44,11 @@ constexpr length_type max_length = std::numeric_limits<length_type>::max();
 // Token boundaries from separator masks, 64 bytes at a time: a token starts
 // at a non-separator after a separator and ends at a separator after a
 // non-separator, so starts and ends alternate and their bits are the events
-// of one walk. `before` carries whether the byte before is a separator (1)
-// from one call to the next; the start of the text or of a line counts as one.
+// of one walk. `before` is 1 where the byte before the walk is a separator;
+// the start of the text or of a line counts as one.
 
 /// Token starts in d[p, end).
-size_type count_token_starts(const char* d, size_type p, size_type end, std::uint64_t& before) {
+size_type count_token_starts(const char* d, size_type p, size_type end, std::uint64_t before) {
   size_type c = 0;
   for (; p + 64 <= end; p += 64) {
     const std::uint64_t seps = separator_mask64(d + p);
@@ -63,23 +63,50 @@ size_type count_token_starts(const char* d, size_type p, size_type end, std::uin
   return c;
 }
 
-/// Calls event(i) at each token start and token end i in d[p, end), in order.
-template <class Event>
-void walk_token_events(const char* d, size_type p, size_type end, std::uint64_t& before, Event event) {
-  for (; p + 64 <= end; p += 64) {
-    const std::uint64_t seps = separator_mask64(d + p);
-    const std::uint64_t after_sep = (seps << 1) | before;
-    for (std::uint64_t events = (~seps & after_sep) | (seps & ~after_sep); events != 0; events &= events - 1) {
-      event(p + __builtin_ctzll(events));
+/// The tokens of bytes walked in order, one range after another: each ended
+/// token goes to token(start, end). A token still open after the last range
+/// is the caller's to end (end_at).
+class token_walk {
+ public:
+  /// `before`: whether the byte before the first walked is a separator.
+  explicit token_walk(std::uint64_t before) : before_{before} {}
+
+  template <class Token>
+  void walk(const char* d, size_type p, size_type end, Token token) {
+    for (; p + 64 <= end; p += 64) {
+      const std::uint64_t seps = separator_mask64(d + p);
+      const std::uint64_t after_sep = (seps << 1) | before_;
+      for (std::uint64_t events = (~seps & after_sep) | (seps & ~after_sep); events != 0; events &= events - 1) {
+        event(p + __builtin_ctzll(events), token);
+      }
+      before_ = seps >> 63;
     }
-    before = seps >> 63;
+    for (; p < end; ++p) {
+      const bool is_sep = sep(d[p]);
+      if (is_sep != (before_ != 0)) event(p, token);
+      before_ = is_sep ? 1 : 0;
+    }
   }
-  for (; p < end; ++p) {
-    const bool is_sep = sep(d[p]);
-    if (is_sep != (before != 0)) event(p);
-    before = is_sep ? 1 : 0;
+  bool open() const { return open_; }
+  /// Ends the open token at `at`.
+  template <class Token>
+  void end_at(size_type at, Token token) {
+    event(at, token);
   }
-}
+
+ private:
+  // Starts and ends alternate.
+  template <class Token>
+  void event(size_type at, Token& token) {
+    if (open_) token(start_, at);
+    start_ = at;
+    open_ = !open_;
+  }
+
+  std::uint64_t before_;
+  bool open_ = false;
+  size_type start_ = 0;
+};
 
 }  // namespace
 
@@ -226,8 +253,7 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
     size_type c = 0;
     for (size_type i = lo; i < hi; ++i) {
       if (i > 0 && in_starts[i] < in_starts[i - 1] + in_lengths[i - 1]) unsorted = true;
-      std::uint64_t before = 1;
-      c += count_token_starts(d, in_starts[i], in_starts[i] + in_lengths[i], before);
+      c += count_token_starts(d, in_starts[i], in_starts[i] + in_lengths[i], 1);
     }
     count[static_cast<std::size_t>(t)] = c;
   }
@@ -246,21 +272,14 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
     size_type k = base[static_cast<std::size_t>(t)];
     for (size_type i = lo; i < hi; ++i) {
       const offset_type last = in_starts[i] + in_lengths[i];
-      bool open = false;  // a token started and has not ended
-      offset_type start = 0;
-      auto event = [&](offset_type at) {
-        if (open) {
-          st[k] = start;
-          ln[k] = static_cast<length_type>(at - start);  // within a line: < 2 GiB
-          ++k;
-        } else {
-          start = at;
-        }
-        open = !open;
+      auto token = [&](offset_type start, offset_type end) {
+        st[k] = start;
+        ln[k] = static_cast<length_type>(end - start);  // within a line: < 2 GiB
+        ++k;
       };
-      std::uint64_t before = 1;
-      walk_token_events(d, in_starts[i], last, before, event);
-      if (open) event(last);  // the line's end ends its last token
+      token_walk w{1};
+      w.walk(d, in_starts[i], last, token);
+      if (w.open()) w.end_at(last, token);  // the line's end ends its last token
     }
   }
   return string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)};
@@ -283,8 +302,7 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
     size_type lo = 0;
     size_type hi = 0;
     share(t, lo, hi);
-    std::uint64_t before = lo == 0 || sep(d[lo - 1]) ? 1 : 0;
-    count[static_cast<std::size_t>(t)] = count_token_starts(d, lo, hi, before);
+    count[static_cast<std::size_t>(t)] = count_token_starts(d, lo, hi, lo == 0 || sep(d[lo - 1]) ? 1 : 0);
   }
   std::vector<size_type> base = count;
   const size_type total = exclusive_scan(base);
@@ -304,26 +322,19 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
     if (p > 0) {
       while (p < hi && !sep(d[p]) && !sep(d[p - 1])) ++p;  // the token of the thread before
     }
-    bool open = false;  // a token started and has not ended
-    size_type start = 0;
-    auto event = [&](size_type at) {
-      if (open) {
-        if (at - start > max_length) too_long = true;
-        st[k] = start;
-        ln[k] = static_cast<length_type>(std::min<size_type>(at - start, max_length));
-        ++k;
-      } else {
-        start = at;
-      }
-      open = !open;
+    auto token = [&](size_type start, size_type end) {
+      if (end - start > max_length) too_long = true;
+      st[k] = start;
+      ln[k] = static_cast<length_type>(std::min<size_type>(end - start, max_length));
+      ++k;
     };
     // Past a skipped token, p is a separator (or hi): no token is open.
-    std::uint64_t before = 1;
-    walk_token_events(d, p, hi, before, event);
-    if (open) {  // the last token goes on into the next share, or to the end
+    token_walk w{1};
+    w.walk(d, p, hi, token);
+    if (w.open()) {  // the last token goes on into the next share, or to the end
       p = hi;
       while (p < n && !sep(d[p])) ++p;
-      event(p);
+      w.end_at(p, token);
     }
   }
   GPUSTREAM_EXPECTS(!too_long, "tokenize_text: a token is 2 GiB or longer");
