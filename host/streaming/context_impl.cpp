@@ -377,7 +377,7 @@ void context_impl::copier_loop() {
 
 void context_impl::processor_loop() {
   own_context = this;
-  if (backend_ == backend::cpu) cpu_threads_max_ = cpu_threads_now_ = omp_get_max_threads();
+  if (backend_ == backend::cpu) cpu_threads_max_ = omp_get_max_threads();
   for (;;) {
     staged_job sj;
     {
@@ -415,13 +415,10 @@ void context_impl::processor_loop() {
 void context_impl::choose_cpu_threads(std::uint64_t bytes) {
   using namespace std::chrono_literals;
   if (cpu_threads_max_ <= 1) return;
-  const bool one_now = cpu_threads_now_ == 1;
-  const bool one = bytes < options_.cpu_parallel_bytes && last_processing_ < (one_now ? 10ms : 3ms);
+  const int now = omp_get_max_threads();  // this thread's team size, as set for the batch before
+  const bool one = bytes < options_.cpu_parallel_bytes && last_processing_ < (now == 1 ? 10ms : 3ms);
   const int want = one ? 1 : cpu_threads_max_;
-  if (want != cpu_threads_now_) {
-    omp_set_num_threads(want);
-    cpu_threads_now_ = want;
-  }
+  if (want != now) omp_set_num_threads(want);
 }
 
 void context_impl::process(staged_job& sj) {

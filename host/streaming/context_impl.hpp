@@ -160,10 +160,8 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   std::thread copier_;
   std::thread processor_;
 
-  // CPU backend, processor thread: the OpenMP team size of the batch now
-  // running, the team size the thread started with, and how long the batch
-  // before took (choose_cpu_threads).
-  int cpu_threads_now_ = 0;
+  // CPU backend, processor thread: the OpenMP team size the thread started
+  // with, and how long the batch before took (choose_cpu_threads).
   int cpu_threads_max_ = 0;
   clock::duration last_processing_{};
   void choose_cpu_threads(std::uint64_t bytes);
