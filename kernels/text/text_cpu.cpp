@@ -45,14 +45,24 @@ constexpr length_type max_length = std::numeric_limits<length_type>::max();
 // at a non-separator after a separator and ends at a separator after a
 // non-separator, so starts and ends alternate and their bits are the events
 // of one walk. `before` is 1 where the byte before the walk is a separator;
-// the start of the text or of a line counts as one.
+// the start of the text or of a line counts as one. A walk of [p, end) reads
+// whole 64-byte blocks while they lie within the first `limit` bytes, past
+// `end` too (a short line is then one or two blocks, not a byte loop), and
+// keeps only the events before `end`; the bytes no block covers go one at a
+// time.
+
+/// The bits of a block at p that lie before end.
+inline std::uint64_t before_end(size_type p, size_type end) {
+  return end - p >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << (end - p)) - 1;
+}
 
 /// Token starts in d[p, end).
-size_type count_token_starts(const char* d, size_type p, size_type end, std::uint64_t before) {
+size_type count_token_starts(const char* d, size_type p, size_type end, size_type limit, std::uint64_t before) {
   size_type c = 0;
-  for (; p + 64 <= end; p += 64) {
+  for (; p < end && p + 64 <= limit; p += 64) {
     const std::uint64_t seps = separator_mask64(d + p);
-    c += static_cast<size_type>(__builtin_popcountll(~seps & ((seps << 1) | before)));
+    const std::uint64_t starts = ~seps & ((seps << 1) | before) & before_end(p, end);
+    c += static_cast<size_type>(__builtin_popcountll(starts));
     before = seps >> 63;
   }
   for (; p < end; ++p) {
@@ -72,14 +82,13 @@ class token_walk {
   explicit token_walk(std::uint64_t before) : before_{before} {}
 
   template <class Token>
-  void walk(const char* d, size_type p, size_type end, Token token) {
-    for (; p + 64 <= end; p += 64) {
+  void walk(const char* d, size_type p, size_type end, size_type limit, Token token) {
+    for (; p < end && p + 64 <= limit; p += 64) {
       const std::uint64_t seps = separator_mask64(d + p);
       const std::uint64_t after_sep = (seps << 1) | before_;
-      for (std::uint64_t events = (~seps & after_sep) | (seps & ~after_sep); events != 0; events &= events - 1) {
-        event(p + __builtin_ctzll(events), token);
-      }
-      before_ = seps >> 63;
+      std::uint64_t events = ((~seps & after_sep) | (seps & ~after_sep)) & before_end(p, end);
+      for (; events != 0; events &= events - 1) event(p + __builtin_ctzll(events), token);
+      before_ = (seps >> std::min<size_type>(63, end - p - 1)) & 1;  // of the byte before end, at the last
     }
     for (; p < end; ++p) {
       const bool is_sep = sep(d[p]);
@@ -241,6 +250,7 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
   const offset_type* in_starts = lines.starts();
   const length_type* in_lengths = lines.lengths();
   const char* d = lines.chars();
+  const size_type limit = lines.chars_size();
   const int threads = threads_for(n, 1 << 10);
   bool unsorted = false;
   std::vector<size_type> count(static_cast<std::size_t>(threads), 0);
@@ -253,7 +263,7 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
     size_type c = 0;
     for (size_type i = lo; i < hi; ++i) {
       if (i > 0 && in_starts[i] < in_starts[i - 1] + in_lengths[i - 1]) unsorted = true;
-      c += count_token_starts(d, in_starts[i], in_starts[i] + in_lengths[i], 1);
+      c += count_token_starts(d, in_starts[i], in_starts[i] + in_lengths[i], limit, 1);
     }
     count[static_cast<std::size_t>(t)] = c;
   }
@@ -278,7 +288,7 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
         ++k;
       };
       token_walk w{1};
-      w.walk(d, in_starts[i], last, token);
+      w.walk(d, in_starts[i], last, limit, token);
       if (w.open()) w.end_at(last, token);  // the line's end ends its last token
     }
   }
@@ -302,7 +312,7 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
     size_type lo = 0;
     size_type hi = 0;
     share(t, lo, hi);
-    count[static_cast<std::size_t>(t)] = count_token_starts(d, lo, hi, lo == 0 || sep(d[lo - 1]) ? 1 : 0);
+    count[static_cast<std::size_t>(t)] = count_token_starts(d, lo, hi, n, lo == 0 || sep(d[lo - 1]) ? 1 : 0);
   }
   std::vector<size_type> base = count;
   const size_type total = exclusive_scan(base);
@@ -330,7 +340,7 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
     };
     // Past a skipped token, p is a separator (or hi): no token is open.
     token_walk w{1};
-    w.walk(d, p, hi, token);
+    w.walk(d, p, hi, n, token);
     if (w.open()) {  // the last token goes on into the next share, or to the end
       p = hi;
       while (p < n && !sep(d[p])) ++p;

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -62,6 +64,32 @@ class backend_test : public ::testing::TestWithParam<backend> {
     auto c = column<char>::from_host(text.data(), static_cast<size_type>(text.size()), s());
     s().synchronize();
     return c;
+  }
+
+  /// Bytes on the backend in a buffer of exactly their size: on the CPU
+  /// backend a heap block of its own (a pool's blocks are larger), so that
+  /// AddressSanitizer reports any read past the end.
+  class exact_bytes {
+   public:
+    const char* data() const { return host_ ? host_.get() : device_.data(); }
+    size_type size() const { return size_; }
+
+   private:
+    friend class backend_test;
+    std::unique_ptr<char[]> host_;
+    column<char> device_;
+    size_type size_ = 0;
+  };
+  exact_bytes upload_exact(const std::string& text) const {
+    exact_bytes b;
+    b.size_ = static_cast<size_type>(text.size());
+    if (GetParam() == backend::cpu) {
+      b.host_ = std::make_unique<char[]>(text.size());
+      std::copy(text.begin(), text.end(), b.host_.get());
+    } else {
+      b.device_ = upload(text);
+    }
+    return b;
   }
 
   std::unique_ptr<gpustream::stream> stream_;

@@ -117,6 +117,58 @@ TEST_P(tokenize_test, adjacent_spans_do_not_merge_tokens) {
   EXPECT_EQ(to_host(tokenize(view, s()).view(), s()), (std::vector<std::string>{"ab", "cd", "ef"}));
 }
 
+// Sorted spans that start and end anywhere, mid-word included, over random
+// bytes of every separator and a few letters, with gaps of any bytes between
+// them (none at all too), lengths around 64 and the buffer's last bytes: the
+// CPU path reads whole 64-byte blocks past a span's end, and nothing there
+// may start, end or join a token. Tokens are compared by position.
+TEST_P(tokenize_test, random_spans_end_anywhere) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const std::string alphabet = std::string(" \t\n\v\f\r", 6) + std::string("\0\xff", 2) + "abcxyz";
+  std::vector<std::size_t> sizes{0, 1, 63, 64, 65, 127, 128, 129, 200, 5000, 70001};
+  for (int k = 0; k < 8; ++k) sizes.push_back(gen() % 400);
+  for (std::size_t size : sizes) {
+    std::string chars(size, ' ');
+    const bool dense = gen() % 2 == 0;  // long words, or separators half the time
+    for (char& c : chars) c = dense && gen() % 8 != 0 ? 'w' : alphabet[gen() % alphabet.size()];
+    std::vector<offset_type> starts;
+    std::vector<length_type> lengths;
+    std::vector<std::pair<offset_type, length_type>> expected;
+    for (std::size_t at = gen() % 3; at < size;) {
+      const std::size_t r = gen() % 8;
+      std::size_t len = r < 5 ? gen() % 70 : (r == 5 ? 63 + gen() % 3 : (r == 6 ? 0 : 127 + gen() % 3));
+      len = std::min(len, size - at);
+      starts.push_back(static_cast<offset_type>(at));
+      lengths.push_back(static_cast<length_type>(len));
+      std::size_t open = at;
+      bool in_token = false;
+      for (std::size_t i = at; i <= at + len; ++i) {
+        const bool word = i < at + len && !ref_is_space(chars[i]);
+        if (word && !in_token) open = i;
+        if (!word && in_token) {
+          expected.emplace_back(static_cast<offset_type>(open), static_cast<length_type>(i - open));
+        }
+        in_token = word;
+      }
+      at += len + (gen() % 3 == 0 ? 0 : gen() % 5);
+    }
+    SCOPED_TRACE("size=" + std::to_string(size) + " spans=" + std::to_string(starts.size()));
+    const auto input = upload_exact(chars);
+    const auto d_starts = column<offset_type>::from_host(starts, s());
+    const auto d_lengths = column<length_type>::from_host(lengths, s());
+    const string_spans_view view{input.data(), input.size(), d_starts.data(), d_lengths.data(),
+                                 static_cast<size_type>(starts.size()), GetParam()};
+    const string_spans tokens = tokenize(view, s());
+    const std::vector<offset_type> got_starts = tokens.starts().to_host();
+    const std::vector<length_type> got_lengths = tokens.lengths().to_host();
+    ASSERT_EQ(got_starts.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_EQ(std::make_pair(got_starts[i], got_lengths[i]), expected[i]) << "token " << i;
+    }
+  }
+}
+
 TEST_P(tokenize_test, unsorted_spans_are_rejected) {
   const auto input = upload("abcdef");
   const auto starts = column<offset_type>::from_host(std::vector<offset_type>{3, 0}, s());

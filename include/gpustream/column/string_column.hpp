@@ -43,7 +43,9 @@ struct strings_device_view {
 /// are sorted by offset and do not overlap (tokenize needs its lines so); other
 /// spans may come in any order and may overlap: a user's flat_map or map may
 /// take the same bytes twice, and a reduction keeps one occurrence of each
-/// key, wherever it is.
+/// key, wherever it is. `chars_size` is the size of the buffer at `chars`:
+/// every span lies within it, and the CPU backend may read any of its bytes
+/// (a short span's neighbours among them, for whole-word loads).
 class string_spans_view {
  public:
   string_spans_view() = default;
