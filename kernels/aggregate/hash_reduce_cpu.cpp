@@ -25,6 +25,67 @@
 namespace gpustream::detail::cpu {
 namespace {
 
+/// hash_bytes with the length term looked up and the tail read in one load
+/// where the buffer allows it: the same value, fewer cycles per word.
+class fast_hasher {
+ public:
+  static constexpr bool little_endian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+  fast_hasher() {
+    for (length_type n = 0; n < table_size; ++n) {
+      length_term_[static_cast<std::size_t>(n)] = fmix64(static_cast<std::uint64_t>(n) + k0);
+    }
+  }
+  /// A key of 1 to 12 bytes at p, with 16 bytes readable there, as two
+  /// little-endian words, zero past its end: short_hash and add_short take it so.
+  static void short_words(const char* p, length_type size, std::uint64_t& w0, std::uint64_t& w1) {
+    w0 = load_u64(p);
+    w1 = load_u64(p + 8);
+    if (size < 8) {
+      w0 &= ~std::uint64_t{0} >> (64 - 8 * size);
+      w1 = 0;
+    } else if (size == 8) {
+      w1 = 0;
+    } else {
+      w1 &= ~std::uint64_t{0} >> (64 - 8 * (size - 8));
+    }
+  }
+  /// hash_bytes of a key of 1 to 12 bytes given as short_words.
+  hash_type short_hash(std::uint64_t w0, std::uint64_t w1, length_type size) const {
+    std::uint64_t h = length_term_[static_cast<std::size_t>(size)];
+    h = rotl64(h ^ (w0 * k1), 29) * k0;
+    if (size > 8) h = rotl64(h ^ (w1 * k1), 29) * k0;
+    return fmix64(h);
+  }
+
+  hash_type operator()(const char* data, length_type size, const char* end) const {
+    if constexpr (!little_endian) return hash_bytes(data, size);
+    std::uint64_t h = size < table_size ? length_term_[static_cast<std::size_t>(size)]
+                                        : fmix64(static_cast<std::uint64_t>(size) + k0);
+    length_type i = 0;
+    for (; i + 8 <= size; i += 8) h = rotl64(h ^ (load_u64(data + i) * k1), 29) * k0;
+    if (i < size) {
+      const auto rest = static_cast<unsigned>(size - i);
+      std::uint64_t tail = 0;
+      if (end - (data + i) >= 8) {
+        tail = load_u64(data + i) & (~std::uint64_t{0} >> (64 - 8 * rest));
+      } else {
+        for (unsigned j = 0; j < rest; ++j) {
+          tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(data[i + j])) << (8 * j);
+        }
+      }
+      h = rotl64(h ^ (tail * k1), 29) * k0;
+    }
+    return fmix64(h);
+  }
+
+ private:
+  static constexpr std::uint64_t k0 = 0x9E3779B97F4A7C15ull;
+  static constexpr std::uint64_t k1 = 0xC2B2AE3D27D4EB4Full;
+  static constexpr length_type table_size = 64;
+  std::array<std::uint64_t, table_size> length_term_{};
+};
+
 /// A distinct key and its value, as the tables hand them out.
 template <class V>
 struct entry {
@@ -128,9 +189,11 @@ class key_table {
     }
   }
 
-  /// add(h, key, size, 1, sum) for a key of at most inline_bytes given as two
-  /// little-endian words, zero past its end: compares without memcmp.
-  void add_short(hash_type h, std::uint64_t w0, std::uint32_t w1, length_type size) {
+  /// add(h, key, size, value, agg) for a key of 1 to inline_bytes bytes given
+  /// as fast_hasher::short_words, with agg's step as `step(old, value)`:
+  /// compares without memcmp.
+  template <class Step>
+  void add_short(hash_type h, std::uint64_t w0, std::uint32_t w1, length_type size, V value, Step step) {
     if (2 * (count_ + 1) > slots_.size()) rehash(slots_.size() * 2);
     std::size_t i = static_cast<std::size_t>(h) & mask_;
     for (;;) {
@@ -138,7 +201,7 @@ class key_table {
       if (e.size < 0) {
         e.hash = h;
         e.size = size;
-        e.value = V{1};
+        e.value = value;
         std::memcpy(e.key, &w0, 8);
         std::memcpy(e.key + 8, &w1, 4);
         ++count_;
@@ -150,7 +213,7 @@ class key_table {
         std::memcpy(&k0, e.key, 8);
         std::memcpy(&k1, e.key + 8, 4);
         if (k0 == w0 && k1 == w1) {
-          ++e.value;
+          e.value = step(e.value, value);
           return;
         }
       }
@@ -213,6 +276,64 @@ class key_table {
   std::size_t count_ = 0;
 };
 
+/// How many keys (or tokens) ahead of its lookup a key's slot is prefetched.
+constexpr size_type lookahead = 16;
+
+/// Additions of short keys to a key_table, each made `lookahead` additions
+/// after its slot was prefetched: a Zipf vocabulary's rare keys miss the
+/// cache, and their slots' lines are on their way meanwhile. A key's values
+/// still combine in the order they were given. Counting: every value is 1
+/// and adds (count, or a word count's sum), so none is kept.
+template <class V, bool Counting>
+class deferred_adds {
+ public:
+  deferred_adds(key_table<V>& table, aggregation agg) : table_{table}, agg_{agg} {}
+
+  /// table.add_short(h, w0, w1, size, value, ...), later.
+  void add_short(hash_type h, std::uint64_t w0, std::uint64_t w1, length_type size, V value) {
+    pending& q = ring_[count_++ % depth];
+    if (count_ > depth) apply(q);
+    q.hash = h;
+    q.w0 = w0;
+    q.w1 = static_cast<std::uint32_t>(w1);
+    q.size = size;
+    if constexpr (!Counting) q.value = value;
+    table_.prefetch(h);
+  }
+  /// Makes the additions still pending.
+  void flush() {
+    for (std::size_t k = count_ > depth ? count_ - depth : 0; k < count_; ++k) apply(ring_[k % depth]);
+    count_ = 0;
+  }
+
+ private:
+  static constexpr auto depth = static_cast<std::size_t>(lookahead);
+  struct counted {
+    hash_type hash;
+    std::uint64_t w0;
+    std::uint32_t w1;
+    length_type size;
+  };
+  struct valued : counted {
+    V value;
+  };
+  using pending = std::conditional_t<Counting, counted, valued>;
+
+  void apply(const pending& q) {
+    if constexpr (Counting) {
+      table_.add_short(q.hash, q.w0, q.w1, q.size, V{1}, [](V a, V b) { return a + b; });
+    } else {
+      const aggregation agg = agg_;
+      table_.add_short(q.hash, q.w0, q.w1, q.size, q.value, [agg](V a, V b) { return combine(agg, a, b); });
+    }
+  }
+
+  key_table<V>& table_;
+  aggregation agg_;
+  std::array<pending, depth> ring_{};
+  std::size_t count_ = 0;
+};
+
 /// The threads' tables merged into one (the only one itself, when alone).
 template <class Table>
 Table merge_tables(std::vector<Table> partial, aggregation agg) {
@@ -236,9 +357,6 @@ Table reduce_in_threads(size_type n, aggregation agg, Reduce reduce) {
   return merge_tables(std::move(partial), agg);
 }
 
-/// How many keys (or tokens) ahead of its lookup a key's slot is prefetched.
-constexpr size_type lookahead = 16;
-
 /// Calls add(i, h) for each row i of [lo, hi) in order, with h = hash_of(i)
 /// computed, and its slot in `table` prefetched, lookahead rows earlier: the
 /// slots of rare keys miss the cache.
@@ -258,12 +376,46 @@ void add_with_lookahead(const Table& table, size_type lo, size_type hi, HashOf h
   }
 }
 
+/// reduce_by_key's hash path over string keys, hashed by mix64 as
+/// fast_hasher computes it: keys of 1 to inline_bytes bytes with 16 bytes
+/// readable from their start (all of a text's tokens but the long ones and
+/// those in its last bytes) go as words.
+template <class V, bool Counting>
+key_table<V> reduce_mix64(string_spans_view keys, const V* values, aggregation agg) {
+  const spans_device_view kv = keys.device_view();
+  const fast_hasher hasher;
+  const char* end = keys.chars() + keys.chars_size();
+  return reduce_in_threads<key_table<V>>(keys.size(), agg, [&](key_table<V>& table, size_type lo, size_type hi) {
+    deferred_adds<V, Counting> later{table, agg};
+    for (size_type i = lo; i < hi; ++i) {
+      const string_ref key = kv.element(i);
+      const V value = Counting ? V{1} : values[i];
+      const bool short_key = key.size > 0 && key.size <= key_table<V>::inline_bytes;
+      if (short_key && end - key.data >= 16) {
+        std::uint64_t w0 = 0;
+        std::uint64_t w1 = 0;
+        fast_hasher::short_words(key.data, key.size, w0, w1);
+        later.add_short(hasher.short_hash(w0, w1, key.size), w0, w1, key.size, value);
+      } else {
+        if (short_key) later.flush();  // a short key near the end keeps its values' order
+        table.add(hasher(key.data, key.size, end), key.data, key.size, value, agg);
+      }
+    }
+    later.flush();
+  });
+}
+
 /// reduce_by_key's hash path over string keys.
 template <class V>
 table_of<V> reduce_hash(string_spans_view keys, const V* values, reduce_options options, stream_view s,
                         memory_resource* mr) {
   const spans_device_view kv = keys.device_view();
   const bool counting = options.agg == aggregation::count || values == nullptr;
+  if (options.hash == hash_function::mix64 && fast_hasher::little_endian) {
+    const key_table<V> merged = counting ? reduce_mix64<V, true>(keys, values, options.agg)
+                                         : reduce_mix64<V, false>(keys, values, options.agg);
+    return rows_to_table(merged.entries(), s, mr);
+  }
   const auto merged = reduce_in_threads<key_table<V>>(
       keys.size(), options.agg, [&](key_table<V>& table, size_type lo, size_type hi) {
         add_with_lookahead(
@@ -393,57 +545,6 @@ int_key_table reduce_by_int_key_hash(const std::int64_t* keys, const std::int64_
   return merged.to_table(s, mr);
 }
 
-namespace {
-
-/// hash_bytes with the length term looked up and the tail read in one load
-/// where the buffer allows it: the same value, fewer cycles per word.
-class fast_hasher {
- public:
-  static constexpr bool little_endian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
-
-  fast_hasher() {
-    for (length_type n = 0; n < table_size; ++n) {
-      length_term_[static_cast<std::size_t>(n)] = fmix64(static_cast<std::uint64_t>(n) + k0);
-    }
-  }
-  /// hash_bytes of a key of 1 to 12 bytes given as masked words (see above).
-  hash_type short_hash(std::uint64_t w0, std::uint64_t w1, length_type size) const {
-    std::uint64_t h = length_term_[static_cast<std::size_t>(size)];
-    h = rotl64(h ^ (w0 * k1), 29) * k0;
-    if (size > 8) h = rotl64(h ^ (w1 * k1), 29) * k0;
-    return fmix64(h);
-  }
-
-  hash_type operator()(const char* data, length_type size, const char* end) const {
-    if constexpr (!little_endian) return hash_bytes(data, size);
-    std::uint64_t h = size < table_size ? length_term_[static_cast<std::size_t>(size)]
-                                        : fmix64(static_cast<std::uint64_t>(size) + k0);
-    length_type i = 0;
-    for (; i + 8 <= size; i += 8) h = rotl64(h ^ (load_u64(data + i) * k1), 29) * k0;
-    if (i < size) {
-      const auto rest = static_cast<unsigned>(size - i);
-      std::uint64_t tail = 0;
-      if (end - (data + i) >= 8) {
-        tail = load_u64(data + i) & (~std::uint64_t{0} >> (64 - 8 * rest));
-      } else {
-        for (unsigned j = 0; j < rest; ++j) {
-          tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(data[i + j])) << (8 * j);
-        }
-      }
-      h = rotl64(h ^ (tail * k1), 29) * k0;
-    }
-    return fmix64(h);
-  }
-
- private:
-  static constexpr std::uint64_t k0 = 0x9E3779B97F4A7C15ull;
-  static constexpr std::uint64_t k1 = 0xC2B2AE3D27D4EB4Full;
-  static constexpr length_type table_size = 64;
-  std::array<std::uint64_t, table_size> length_term_{};
-};
-
-}  // namespace
-
 key_value_table word_count_hash(column_view<char> text, stream_view s, memory_resource* mr) {
   const char* d = text.data();
   const size_type n = text.size();
@@ -463,15 +564,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
     if (lo > 0) {
       while (lo < hi && !sep(d[lo]) && !sep(d[lo - 1])) ++lo;  // token owned by the thread before
     }
-    struct pending_token {
-      hash_type hash;
-      std::uint64_t w0;
-      std::uint32_t w1;
-      length_type size;
-    };
-    constexpr auto pending_depth = static_cast<std::size_t>(lookahead);
-    std::array<pending_token, pending_depth> pending{};
-    std::size_t pending_count = 0;
+    deferred_adds<std::int64_t, true> later{table, aggregation::sum};
     auto emit = [&](size_type start, size_type stop) {
       const size_type len = stop - start;
       if (len > std::numeric_limits<length_type>::max()) {
@@ -482,22 +575,10 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
       if (fast_hasher::little_endian && size <= key_table<std::int64_t>::inline_bytes && end - (d + start) >= 16) {
         // Short token: its bytes as two masked words serve the hash and the
         // comparison (hash_bytes' value: an 8-byte block, then the tail).
-        std::uint64_t w0 = load_u64(d + start);
-        std::uint64_t w1 = load_u64(d + start + 8);
-        if (size < 8) {
-          w0 &= ~std::uint64_t{0} >> (64 - 8 * size);
-          w1 = 0;
-        } else if (size == 8) {
-          w1 = 0;
-        } else {
-          w1 &= ~std::uint64_t{0} >> (64 - 8 * (size - 8));
-        }
-        // Looked up a few tokens later: the slot's cache line is on its way
-        // meanwhile (a Zipf vocabulary's rare words miss the cache).
-        pending_token& q = pending[pending_count++ % pending_depth];
-        if (pending_count > pending_depth) table.add_short(q.hash, q.w0, q.w1, q.size);
-        q = pending_token{hasher.short_hash(w0, w1, size), w0, static_cast<std::uint32_t>(w1), size};
-        table.prefetch(q.hash);
+        std::uint64_t w0 = 0;
+        std::uint64_t w1 = 0;
+        fast_hasher::short_words(d + start, size, w0, w1);
+        later.add_short(hasher.short_hash(w0, w1, size), w0, w1, size, 1);
       } else {
         table.add(hasher(d + start, size, end), d + start, size, 1, aggregation::sum);
       }
@@ -543,10 +624,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
       }
     }
     if (in_token) emit(start, n);
-    for (std::size_t k = pending_count > pending_depth ? pending_count - pending_depth : 0; k < pending_count; ++k) {
-      const pending_token& q = pending[k % pending_depth];
-      table.add_short(q.hash, q.w0, q.w1, q.size);
-    }
+    later.flush();
   }
   GPUSTREAM_EXPECTS(!too_long, "word_count: a token is 2 GiB or longer");
   return rows_to_table(merge_tables(std::move(partial), aggregation::sum).entries(), s, mr);

@@ -171,6 +171,65 @@ TEST_P(reduce_by_key_test, sum_min_max_with_values) {
   }
 }
 
+// Keys of every length from empty to past the 12 bytes a CPU table slot holds,
+// as spans anywhere in a buffer of few distinct bytes (NUL and high bytes
+// among them), in any order and overlapping, the last bytes of the buffer
+// included: where a key can be read as whole words and where it cannot, the
+// same key must meet itself.
+TEST_P(reduce_by_key_test, keys_of_every_length_anywhere_in_the_buffer) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const std::string alphabet = std::string("ab\0\xff", 4);
+  for (std::size_t size : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{40},
+                           std::size_t{64}, std::size_t{3000}}) {
+    std::string chars(size, 'a');
+    for (char& c : chars) c = alphabet[gen() % alphabet.size()];
+    const std::size_t rows = 20 + gen() % 2000;
+    std::vector<offset_type> starts;
+    std::vector<length_type> lengths;
+    std::vector<std::int64_t> values;
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < rows; ++i) {
+      const std::size_t r = gen() % 10;
+      std::size_t len = r < 8 ? gen() % 17 : (r == 8 ? 30 : 0);
+      len = std::min(len, size);
+      // One row in four lies at the very end of the buffer.
+      const std::size_t start = gen() % 4 == 0 ? size - len : gen() % (size - len + 1);
+      starts.push_back(static_cast<offset_type>(start));
+      lengths.push_back(static_cast<length_type>(len));
+      values.push_back(static_cast<std::int64_t>(gen() % 2001) - 1000);
+      keys.push_back(chars.substr(start, len));
+    }
+    const auto d_chars = upload_exact(chars);
+    const auto d_starts = column<offset_type>::from_host(starts, s());
+    const auto d_lengths = column<length_type>::from_host(lengths, s());
+    const auto d_values = column<std::int64_t>::from_host(values, s());
+    const string_spans_view view{d_chars.data(), d_chars.size(), d_starts.data(), d_lengths.data(),
+                                 static_cast<size_type>(rows), GetParam()};
+    for (auto agg : {aggregation::sum, aggregation::min, aggregation::max, aggregation::count}) {
+      counts expected;
+      for (std::size_t i = 0; i < rows; ++i) {
+        const std::int64_t v = agg == aggregation::count ? 1 : values[i];
+        auto [it, fresh] = expected.emplace(keys[i], v);
+        if (fresh) continue;
+        it->second = agg == aggregation::min   ? std::min(it->second, v)
+                     : agg == aggregation::max ? std::max(it->second, v)
+                                               : it->second + v;
+      }
+      for (auto hf : {hash_function::mix64, hash_function::length_only}) {
+        for (auto algo : all_algorithms) {
+          SCOPED_TRACE("size=" + std::to_string(size) + " agg=" + std::to_string(static_cast<int>(agg)) +
+                       " hash=" + std::to_string(static_cast<int>(hf)) +
+                       " algorithm=" + std::to_string(static_cast<int>(algo)));
+          const auto t = rows_of(reduce_by_key(view, d_values.view(), reduce_options{agg, hf, algo}, s()));
+          ASSERT_EQ(as_map(t), expected);
+          expect_canonical_order(t, hf);
+        }
+      }
+    }
+  }
+}
+
 TEST_P(reduce_by_key_test, many_distinct_keys_and_a_huge_one) {
   std::string text;
   counts expected;
