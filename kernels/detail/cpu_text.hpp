@@ -46,4 +46,22 @@ inline std::uint64_t separator_mask64(const char* p) {
 #endif
 }
 
+/// Bit i set when byte i of the 64 bytes at p is `byte`.
+inline std::uint64_t byte_mask64(const char* p, char byte) {
+#if defined(__SSE2__)
+  const __m128i b = _mm_set1_epi8(byte);
+  std::uint64_t mask = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    mask |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, b))))
+            << (16 * k);
+  }
+  return mask;
+#else
+  std::uint64_t mask = 0;
+  for (int i = 0; i < 64; ++i) mask |= static_cast<std::uint64_t>(p[i] == byte) << i;
+  return mask;
+#endif
+}
+
 }  // namespace gpustream::detail::cpu

@@ -140,6 +140,31 @@ size_type count_bytes_fast(column_view<char> text, char byte) {
   return total;
 }
 
+namespace {
+
+/// Calls at(p) for each newline in d[lo, hi), in order: 64 bytes a step.
+template <class At>
+void for_each_newline(const char* d, size_type lo, size_type hi, At at) {
+  size_type p = lo;
+  for (; p + 64 <= hi; p += 64) {
+    for (std::uint64_t m = byte_mask64(d + p, '\n'); m != 0; m &= m - 1) at(p + __builtin_ctzll(m));
+  }
+  for (; p < hi; ++p) {
+    if (d[p] == '\n') at(p);
+  }
+}
+
+/// The number of newlines in d[lo, hi).
+size_type count_newlines(const char* d, size_type lo, size_type hi) {
+  size_type c = 0;
+  size_type p = lo;
+  for (; p + 64 <= hi; p += 64) c += static_cast<size_type>(__builtin_popcountll(byte_mask64(d + p, '\n')));
+  for (; p < hi; ++p) c += static_cast<size_type>(d[p] == '\n');
+  return c;
+}
+
+}  // namespace
+
 string_spans split_lines_fast(column_view<char> text, stream_view s, memory_resource* mr) {
   const char* d = text.data();
   const size_type n = text.size();
@@ -152,14 +177,9 @@ string_spans split_lines_fast(column_view<char> text, stream_view s, memory_reso
     const int t = omp_get_thread_num();
     const size_type lo = n * t / threads;
     const size_type hi = n * (t + 1) / threads;
-    size_type c = 0;
-    size_type last = -1;
-    for (const char* p = d + lo; (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(d + hi - p)))) != nullptr; ++p) {
-      ++c;
-      last = p - d;
-    }
-    count[static_cast<std::size_t>(t)] = c;
-    last_newline[static_cast<std::size_t>(t)] = last;
+    count[static_cast<std::size_t>(t)] = count_newlines(d, lo, hi);
+    const void* last = hi > lo ? memrchr(d + lo, '\n', static_cast<std::size_t>(hi - lo)) : nullptr;
+    last_newline[static_cast<std::size_t>(t)] = last != nullptr ? static_cast<const char*>(last) - d : -1;
   }
   std::vector<size_type> base = count;
   const size_type newlines = exclusive_scan(base);
@@ -178,8 +198,7 @@ string_spans split_lines_fast(column_view<char> text, stream_view s, memory_reso
     size_type prev = -1;  // the last '\n' before lo
     for (int u = t - 1; u >= 0 && prev < 0; --u) prev = last_newline[static_cast<std::size_t>(u)];
     size_type k = base[static_cast<std::size_t>(t)];
-    for (const char* p = d + lo; (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(d + hi - p)))) != nullptr; ++p) {
-      const size_type at = p - d;
+    for_each_newline(d, lo, hi, [&](size_type at) {
       const size_type start = prev + 1;
       size_type end = at;
       if (end > start && d[end - 1] == '\r') --end;  // CRLF
@@ -188,7 +207,7 @@ string_spans split_lines_fast(column_view<char> text, stream_view s, memory_reso
       ln[k] = static_cast<length_type>(std::min<size_type>(end - start, max_length));
       ++k;
       prev = at;
-    }
+    });
   }
   if (tail) {
     size_type prev = -1;
@@ -210,17 +229,47 @@ string_spans filter_containing_fast(string_spans_view lines, std::string_view ne
   const char* chars = lines.chars();
   const int threads = threads_for(n, 1 << 12);
   std::vector<std::vector<size_type>> kept(static_cast<std::size_t>(threads));
+  const auto needle_size = static_cast<size_type>(needle.size());
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     const size_type lo = n * t / threads;
     const size_type hi = n * (t + 1) / threads;
     auto& mine = kept[static_cast<std::size_t>(t)];
-    for (size_type i = lo; i < hi; ++i) {
-      const char* line = chars + in_starts[i];
-      const auto size = static_cast<std::size_t>(in_lengths[i]);
-      if (needle.empty() || (size >= needle.size() && memmem(line, size, needle.data(), needle.size()) != nullptr)) {
-        mine.push_back(i);
+    // Lines in order and apart, covering at least half the bytes from the
+    // first line's start to the last line's end (a batch's lines, or most of
+    // them): one search runs over many lines at once, from the first line not
+    // yet decided to the needle's next occurrence, and every line that ends
+    // before it is passed over without a call; the bytes between lines cost
+    // at most as much again. Otherwise each line is searched alone.
+    bool in_order = true;
+    size_type line_bytes = lo < hi ? in_lengths[lo] : 0;
+    for (size_type i = lo + 1; i < hi && in_order; ++i) {
+      in_order = in_starts[i] >= in_starts[i - 1] + in_lengths[i - 1];
+      line_bytes += in_lengths[i];
+    }
+    const size_type region_end = lo < hi ? in_starts[hi - 1] + in_lengths[hi - 1] : 0;
+    const bool dense = in_order && lo < hi && 2 * line_bytes >= region_end - in_starts[lo];
+    if (needle_size == 0) {
+      for (size_type i = lo; i < hi; ++i) mine.push_back(i);
+    } else if (dense) {
+      size_type match = -1;  // the needle's first occurrence at or after the search's start; region_end: none
+      for (size_type i = lo; i < hi; ++i) {
+        const size_type start = in_starts[i];
+        if (match < start) {
+          const auto span = static_cast<std::size_t>(region_end - start);
+          const void* m = span >= needle.size() ? memmem(chars + start, span, needle.data(), needle.size()) : nullptr;
+          match = m != nullptr ? static_cast<const char*>(m) - chars : region_end;
+          if (match == region_end) break;  // no line from here on holds it
+        }
+        if (match + needle_size <= start + in_lengths[i]) mine.push_back(i);
+      }
+    } else {
+      for (size_type i = lo; i < hi; ++i) {
+        const auto size = static_cast<std::size_t>(in_lengths[i]);
+        if (size >= needle.size() && memmem(chars + in_starts[i], size, needle.data(), needle.size()) != nullptr) {
+          mine.push_back(i);
+        }
       }
     }
   }

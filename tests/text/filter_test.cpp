@@ -52,6 +52,53 @@ TEST_P(filter_test, random_text_against_reference) {
   }
 }
 
+// Spans over a buffer of few distinct bytes, so that the needle occurs
+// often: in order with short gaps of any bytes (none too) and empty spans,
+// in order with long gaps, or in any order and overlapping. Occurrences start before a span, end after it,
+// or lie in the gaps; only those wholly inside a span keep it.
+TEST_P(filter_test, random_spans_in_order_or_not) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const std::string alphabet = std::string("aab\n\0", 5);
+  for (std::size_t size : {std::size_t{0}, std::size_t{7}, std::size_t{64}, std::size_t{3000}, std::size_t{60001}}) {
+    std::string chars(size, 'a');
+    for (char& c : chars) c = alphabet[gen() % alphabet.size()];
+    for (const int layout : {0, 1, 2}) {  // short gaps, long gaps, any order
+      const bool in_order = layout < 2;
+      std::vector<offset_type> starts;
+      std::vector<length_type> lengths;
+      if (in_order) {
+        for (std::size_t at = gen() % 3; at < size;) {
+          const std::size_t len = std::min<std::size_t>(gen() % 12, size - at);
+          starts.push_back(static_cast<offset_type>(at));
+          lengths.push_back(static_cast<length_type>(len));
+          at += len + (gen() % 2 == 0 ? 0 : gen() % (layout == 0 ? 4 : 40));
+        }
+      } else {
+        for (std::size_t i = 0; size > 0 && i < size / 3; ++i) {
+          const std::size_t at = gen() % size;
+          starts.push_back(static_cast<offset_type>(at));
+          lengths.push_back(static_cast<length_type>(std::min<std::size_t>(gen() % 12, size - at)));
+        }
+      }
+      std::vector<std::string> spans;
+      for (std::size_t i = 0; i < starts.size(); ++i) spans.push_back(chars.substr(starts[i], lengths[i]));
+      const auto input = upload_exact(chars);
+      const auto d_starts = column<offset_type>::from_host(starts, s());
+      const auto d_lengths = column<length_type>::from_host(lengths, s());
+      const string_spans_view view{input.data(), input.size(), d_starts.data(), d_lengths.data(),
+                                   static_cast<size_type>(starts.size()), GetParam()};
+      for (const std::string& needle : {std::string("ab"), std::string("aba"), std::string("b\na", 3),
+                                       std::string("a\0", 2), std::string("bbbb"), std::string("a"),
+                                       std::string()}) {
+        SCOPED_TRACE("size=" + std::to_string(size) + " layout=" + std::to_string(layout) +
+                     " needle of " + std::to_string(needle.size()) + " bytes");
+        ASSERT_EQ(to_host(filter_containing(view, needle, s()).view(), s()), ref_filter(spans, needle));
+      }
+    }
+  }
+}
+
 GPUSTREAM_INSTANTIATE_BACKEND_TEST(filter_test);
 
 }  // namespace
