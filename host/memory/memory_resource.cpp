@@ -4,12 +4,15 @@
 
 #include "../cuda/cuda_runtime.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 #include <cstring>
 #include <new>
+
+#include <unistd.h>
 
 namespace gpustream {
 namespace {
@@ -28,8 +31,26 @@ class host_resource final : public memory_resource {
 
  private:
   static constexpr std::size_t pooled_min = std::size_t{1} << 20;   // smaller: plain malloc
-  static constexpr std::size_t cache_limit = std::size_t{1} << 30;  // bytes kept free at most
-  static constexpr std::size_t granule = std::size_t{64} << 10;
+  /// Bytes kept free at most: an eighth of the machine's memory, and at
+  /// least 1 GiB: room for the staged text of two full batches of a large
+  /// receive pool beside their columns. Blocks freed beyond it go back to
+  /// the system.
+  const std::size_t cache_limit_ = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page = sysconf(_SC_PAGESIZE);
+    const std::size_t memory =
+        pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) : 0;
+    return std::max(std::size_t{1} << 30, memory / 8);
+  }();
+
+  /// `bytes` rounded up to a quarter of the power of two below it (at most
+  /// 25% more): a batch a little larger than the last still finds its block.
+  static std::size_t size_class(std::size_t bytes) {
+    std::size_t power = pooled_min;
+    while (power <= bytes / 2) power *= 2;
+    const std::size_t step = power / 4;
+    return (bytes + step - 1) / step * step;
+  }
 
   void* do_allocate(std::size_t bytes, stream_view) override {
     if (bytes == 0) return nullptr;
@@ -38,7 +59,7 @@ class host_resource final : public memory_resource {
       if (p == nullptr) throw std::bad_alloc{};
       return p;
     }
-    const std::size_t rounded = (bytes + granule - 1) / granule * granule;
+    const std::size_t rounded = size_class(bytes);
     {
       std::lock_guard lock{mutex_};
       // A free block of at least the size and at most twice it.
@@ -71,7 +92,15 @@ class host_resource final : public memory_resource {
     }
     const std::size_t size = it->second;
     sizes_.erase(it);
-    if (cached_ + size > cache_limit) {
+    // Over the bound, the smallest free blocks make room for a larger one:
+    // batches of varying size then keep finding a block that fits, where
+    // small blocks kept first would send every larger batch to fresh pages.
+    while (cached_ + size > cache_limit_ && !free_.empty() && free_.begin()->first < size) {
+      cached_ -= free_.begin()->first;
+      std::free(free_.begin()->second);
+      free_.erase(free_.begin());
+    }
+    if (cached_ + size > cache_limit_) {
       std::free(p);
       return;
     }
