@@ -53,6 +53,22 @@ std::unique_ptr<char[]> download_bytes(const char* p, size_type n, stream_view s
 std::vector<std::string> to_host(string_spans_view spans, stream_view s) {
   std::vector<std::string> out;
   if (spans.empty()) return out;
+  if (spans.kind() == backend::cpu) {
+    // Host memory already: each string is made from the chars themselves,
+    // with no copy of the starts, lengths or bytes in between.
+    s.synchronize();
+    const offset_type* starts = spans.starts();
+    const length_type* lengths = spans.lengths();
+    for (size_type i = 0; i < spans.size(); ++i) {
+      GPUSTREAM_EXPECTS(starts[i] >= 0 && lengths[i] >= 0 && starts[i] + lengths[i] <= spans.chars_size(),
+                        "to_host: a span lies outside its chars buffer");
+    }
+    out.reserve(static_cast<std::size_t>(spans.size()));
+    for (size_type i = 0; i < spans.size(); ++i) {
+      out.emplace_back(spans.chars() + starts[i], static_cast<std::size_t>(lengths[i]));
+    }
+    return out;
+  }
   const auto h_starts = to_host(column_view<offset_type>{spans.starts(), spans.size(), spans.kind()}, s);
   const auto h_lengths = to_host(column_view<length_type>{spans.lengths(), spans.size(), spans.kind()}, s);
   offset_type lo = h_starts[0];

@@ -78,6 +78,42 @@ TEST_P(column_test, string_column_round_trip) {
   EXPECT_TRUE(empty.to_host().empty());
 }
 
+// to_host of spans in any order, overlapping, empty, spread thinly over a
+// large buffer (the lines a filter kept) or covering it; and a span outside
+// its buffer is an error, not a read past it.
+TEST_P(column_test, spans_to_host_in_any_order_and_spread) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  for (std::size_t size : {std::size_t{1}, std::size_t{100}, std::size_t{3} << 20}) {
+    std::string chars(size, 'a');
+    for (char& c : chars) c = static_cast<char>(gen() % 256);
+    const std::size_t count = gen() % 2 == 0 ? 50 : 5000;
+    std::vector<offset_type> starts;
+    std::vector<length_type> lengths;
+    std::vector<std::string> expected;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t at = gen() % size;
+      const std::size_t len = std::min<std::size_t>(gen() % 40, size - at);
+      starts.push_back(static_cast<offset_type>(at));
+      lengths.push_back(static_cast<length_type>(len));
+      expected.push_back(chars.substr(at, len));
+    }
+    SCOPED_TRACE("size=" + std::to_string(size) + " spans=" + std::to_string(count));
+    const auto input = upload_exact(chars);
+    const auto d_starts = column<offset_type>::from_host(starts, s());
+    const auto d_lengths = column<length_type>::from_host(lengths, s());
+    const string_spans_view view{input.data(), input.size(), d_starts.data(), d_lengths.data(),
+                                 static_cast<size_type>(count), GetParam()};
+    EXPECT_EQ(to_host(view, s()), expected);
+
+    starts.back() = static_cast<offset_type>(size) - lengths.back() + 1;  // one byte past the end
+    const auto bad_starts = column<offset_type>::from_host(starts, s());
+    const string_spans_view bad{input.data(), input.size(), bad_starts.data(), d_lengths.data(),
+                                static_cast<size_type>(count), GetParam()};
+    expect_logic_error([&] { (void)to_host(bad, s()); }, "outside its chars buffer");
+  }
+}
+
 TEST_P(column_test, moved_from_columns_are_empty) {
   auto a = column<int>::from_host(std::vector<int>{1, 2, 3}, s());
   column<int> b = std::move(a);
