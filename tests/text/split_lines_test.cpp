@@ -2,7 +2,10 @@
 #include "../common/reference.hpp"
 #include "../common/test_utils.hpp"
 
+#include <gpustream/column/convert.hpp>
 #include <gpustream/text/split_lines.hpp>
+
+#include <algorithm>
 
 namespace gpustream::test {
 namespace {
@@ -71,6 +74,25 @@ TEST_P(split_lines_test, one_mebibyte_line) {
 TEST_P(split_lines_test, only_newlines) {
   for (std::size_t n : {1, 31, 32, 33, 1025}) {
     EXPECT_EQ(run(std::string(n, '\n')), std::vector<std::string>(n, ""));
+  }
+}
+
+// count_bytes (a batch's record count: its newlines) against std::count, on
+// random bytes where the byte is common or rare, at sizes across the 64-byte
+// steps of the CPU path and its threads' shares.
+TEST_P(split_lines_test, count_bytes_matches_a_count_on_the_host) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  for (std::size_t size : interesting_sizes()) {
+    for (const char byte : {'\n', '\0', '\xff'}) {
+      std::string text(size, 'x');
+      const std::size_t one_in = 1 + gen() % 100;
+      for (char& c : text) c = gen() % one_in == 0 ? byte : static_cast<char>(gen() % 256);
+      const auto input = upload_exact(text);
+      SCOPED_TRACE("size=" + std::to_string(size) + " byte=" + std::to_string(static_cast<unsigned char>(byte)));
+      EXPECT_EQ(count_bytes(column_view<char>{input.data(), input.size(), GetParam()}, byte, s()),
+                static_cast<size_type>(std::count(text.begin(), text.end(), byte)));
+    }
   }
 }
 
