@@ -12,6 +12,18 @@
 #include <cstddef>
 #include <cstdint>
 
+/// On a function whose inner loop counts bits: x86-64 without POPCNT in its
+/// baseline makes __builtin_popcountll a library call, so a clone built for
+/// POPCNT is chosen at load time where the CPU has it.
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define GPUSTREAM_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#endif
+#endif
+#ifndef GPUSTREAM_POPCNT_CLONES
+#define GPUSTREAM_POPCNT_CLONES
+#endif
+
 namespace gpustream::detail::cpu {
 
 constexpr std::array<bool, 256> separator_table() {

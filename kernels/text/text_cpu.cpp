@@ -58,7 +58,8 @@ inline std::uint64_t before_end(size_type p, size_type end) {
 }
 
 /// Token starts in d[p, end).
-size_type count_token_starts(const char* d, size_type p, size_type end, size_type limit, std::uint64_t before) {
+GPUSTREAM_POPCNT_CLONES size_type count_token_starts(const char* d, size_type p, size_type end, size_type limit,
+                                                     std::uint64_t before) {
   size_type c = 0;
   for (; p < end && p + 64 <= limit; p += 64) {
     const std::uint64_t seps = separator_mask64(d + p);
@@ -119,7 +120,7 @@ class token_walk {
 };
 
 /// The number of bytes equal to `byte` in d[lo, hi): 64 a step.
-size_type count_byte(const char* d, size_type lo, size_type hi, char byte) {
+GPUSTREAM_POPCNT_CLONES size_type count_byte(const char* d, size_type lo, size_type hi, char byte) {
   size_type c = 0;
   size_type p = lo;
   for (; p + 64 <= hi; p += 64) c += static_cast<size_type>(__builtin_popcountll(byte_mask64(d + p, byte)));
