@@ -93,6 +93,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // probes the same slots, confirmed by the bytes (inline or in the text).
     v.push_back(count_by_key(tokenize_text(col.view(), s), s, nullptr, hash_function::length_only,
                              reduce_algorithm::hash));
+    // The hash path under mix64, over the tokens of the lines: short keys as
+    // words read past their ends within the text, the last ones byte by byte.
+    v.push_back(count_by_key(tokenize(lines.view(), s), s, nullptr, hash_function::mix64, reduce_algorithm::hash));
     return v;
   }();
   for (const key_value_table& t : tables) {
