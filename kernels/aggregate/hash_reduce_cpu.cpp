@@ -279,16 +279,40 @@ class key_table {
 /// How many keys (or tokens) ahead of its lookup a key's slot is prefetched.
 constexpr size_type lookahead = 16;
 
-/// Additions of short keys to a key_table, each made `lookahead` additions
-/// after its slot was prefetched: a Zipf vocabulary's rare keys miss the
-/// cache, and their slots' lines are on their way meanwhile. A key's values
-/// still combine in the order they were given. Counting: every value is 1
-/// and adds (count, or a word count's sum), so none is kept.
+/// Additions to a key_table of keys hashed by mix64 (as fast_hasher computes
+/// it). A key of 1 to inline_bytes bytes with 16 bytes readable from its
+/// start (all of a text's tokens but the long ones and those in its last
+/// bytes) goes as two words, `lookahead` additions after its slot was
+/// prefetched: a Zipf vocabulary's rare keys miss the cache, and their slots'
+/// lines are on their way meanwhile. Any other key goes at once, after those
+/// queued, so that a key's values still combine in the order they were given.
+/// Counting: every value is 1 and adds (count, or a word count's sum), so
+/// none is kept.
 template <class V, bool Counting>
 class deferred_adds {
  public:
   deferred_adds(key_table<V>& table, aggregation agg) : table_{table}, agg_{agg} {}
 
+  /// Adds the key of `size` bytes at `data`, in a buffer ending at `end`.
+  void add(const char* data, length_type size, const char* end, V value) {
+    const bool short_key = fast_hasher::little_endian && size > 0 && size <= key_table<V>::inline_bytes;
+    if (short_key && end - data >= 16) {
+      std::uint64_t w0 = 0;
+      std::uint64_t w1 = 0;
+      fast_hasher::short_words(data, size, w0, w1);
+      add_short(hasher_.short_hash(w0, w1, size), w0, w1, size, value);
+      return;
+    }
+    if (short_key) flush();  // a short key near the end: after its earlier values
+    table_.add(hasher_(data, size, end), data, size, value, agg_);
+  }
+  /// Makes the additions still pending.
+  void flush() {
+    for (std::size_t k = count_ > depth ? count_ - depth : 0; k < count_; ++k) apply(ring_[k % depth]);
+    count_ = 0;
+  }
+
+ private:
   /// table.add_short(h, w0, w1, size, value, ...), later.
   void add_short(hash_type h, std::uint64_t w0, std::uint64_t w1, length_type size, V value) {
     pending& q = ring_[count_++ % depth];
@@ -300,13 +324,7 @@ class deferred_adds {
     if constexpr (!Counting) q.value = value;
     table_.prefetch(h);
   }
-  /// Makes the additions still pending.
-  void flush() {
-    for (std::size_t k = count_ > depth ? count_ - depth : 0; k < count_; ++k) apply(ring_[k % depth]);
-    count_ = 0;
-  }
 
- private:
   static constexpr auto depth = static_cast<std::size_t>(lookahead);
   struct counted {
     hash_type hash;
@@ -330,6 +348,7 @@ class deferred_adds {
 
   key_table<V>& table_;
   aggregation agg_;
+  fast_hasher hasher_;
   std::array<pending, depth> ring_{};
   std::size_t count_ = 0;
 };
@@ -376,32 +395,18 @@ void add_with_lookahead(const Table& table, size_type lo, size_type hi, HashOf h
   }
 }
 
-/// reduce_by_key's hash path over string keys, hashed by mix64 as
-/// fast_hasher computes it: keys of 1 to inline_bytes bytes with 16 bytes
-/// readable from their start (all of a text's tokens but the long ones and
-/// those in its last bytes) go as words.
+/// reduce_by_key's hash path over string keys hashed by mix64.
 template <class V, bool Counting>
 key_table<V> reduce_mix64(string_spans_view keys, const V* values, aggregation agg) {
   const spans_device_view kv = keys.device_view();
-  const fast_hasher hasher;
   const char* end = keys.chars() + keys.chars_size();
   return reduce_in_threads<key_table<V>>(keys.size(), agg, [&](key_table<V>& table, size_type lo, size_type hi) {
-    deferred_adds<V, Counting> later{table, agg};
+    deferred_adds<V, Counting> adds{table, agg};
     for (size_type i = lo; i < hi; ++i) {
       const string_ref key = kv.element(i);
-      const V value = Counting ? V{1} : values[i];
-      const bool short_key = key.size > 0 && key.size <= key_table<V>::inline_bytes;
-      if (short_key && end - key.data >= 16) {
-        std::uint64_t w0 = 0;
-        std::uint64_t w1 = 0;
-        fast_hasher::short_words(key.data, key.size, w0, w1);
-        later.add_short(hasher.short_hash(w0, w1, key.size), w0, w1, key.size, value);
-      } else {
-        if (short_key) later.flush();  // a short key near the end keeps its values' order
-        table.add(hasher(key.data, key.size, end), key.data, key.size, value, agg);
-      }
+      adds.add(key.data, key.size, end, Counting ? V{1} : values[i]);
     }
-    later.flush();
+    adds.flush();
   });
 }
 
@@ -411,7 +416,7 @@ table_of<V> reduce_hash(string_spans_view keys, const V* values, reduce_options 
                         memory_resource* mr) {
   const spans_device_view kv = keys.device_view();
   const bool counting = options.agg == aggregation::count || values == nullptr;
-  if (options.hash == hash_function::mix64 && fast_hasher::little_endian) {
+  if (options.hash == hash_function::mix64) {
     const key_table<V> merged = counting ? reduce_mix64<V, true>(keys, values, options.agg)
                                          : reduce_mix64<V, false>(keys, values, options.agg);
     return rows_to_table(merged.entries(), s, mr);
@@ -551,7 +556,6 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
   const int threads =
       std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / (1 << 16)) + 1));
   std::vector<key_table<std::int64_t>> partial(static_cast<std::size_t>(threads));
-  const fast_hasher hasher;
   const char* end = d + n;
   bool too_long = false;
 #pragma omp parallel num_threads(threads) reduction(|| : too_long)
@@ -564,24 +568,13 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
     if (lo > 0) {
       while (lo < hi && !sep(d[lo]) && !sep(d[lo - 1])) ++lo;  // token owned by the thread before
     }
-    deferred_adds<std::int64_t, true> later{table, aggregation::sum};
+    deferred_adds<std::int64_t, true> adds{table, aggregation::sum};
     auto emit = [&](size_type start, size_type stop) {
-      const size_type len = stop - start;
-      if (len > std::numeric_limits<length_type>::max()) {
+      if (stop - start > std::numeric_limits<length_type>::max()) {
         too_long = true;
         return;
       }
-      const auto size = static_cast<length_type>(len);
-      if (fast_hasher::little_endian && size <= key_table<std::int64_t>::inline_bytes && end - (d + start) >= 16) {
-        // Short token: its bytes as two masked words serve the hash and the
-        // comparison (hash_bytes' value: an 8-byte block, then the tail).
-        std::uint64_t w0 = 0;
-        std::uint64_t w1 = 0;
-        fast_hasher::short_words(d + start, size, w0, w1);
-        later.add_short(hasher.short_hash(w0, w1, size), w0, w1, size, 1);
-      } else {
-        table.add(hasher(d + start, size, end), d + start, size, 1, aggregation::sum);
-      }
+      adds.add(d + start, static_cast<length_type>(stop - start), end, 1);
     };
     // 64 bytes a step: a separator bit mask; each change between separator
     // and token byte starts or ends a token.
@@ -624,7 +617,7 @@ key_value_table word_count_hash(column_view<char> text, stream_view s, memory_re
       }
     }
     if (in_token) emit(start, n);
-    later.flush();
+    adds.flush();
   }
   GPUSTREAM_EXPECTS(!too_long, "word_count: a token is 2 GiB or longer");
   return rows_to_table(merge_tables(std::move(partial), aggregation::sum).entries(), s, mr);
