@@ -36,43 +36,47 @@ inline constexpr std::array<bool, 256> separators = separator_table();
 /// is_token_separator by table lookup.
 inline bool sep(char c) { return separators[static_cast<unsigned char>(c)]; }
 
-/// Bit i set when byte i of the 64 bytes at p is a token separator.
-inline std::uint64_t separator_mask64(const char* p) {
 #if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(' ');
-  const __m128i nine = _mm_set1_epi8(9);
-  const __m128i four = _mm_set1_epi8(4);
+/// Bit i set when byte i of the 64 bytes at p matches: `match(v)` gives 0xff
+/// in each matching byte of the 16 bytes v.
+template <class Match>
+inline std::uint64_t mask64(const char* p, Match match) {
   std::uint64_t mask = 0;
   for (int k = 0; k < 4; ++k) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    const __m128i t = _mm_sub_epi8(v, nine);  // \t \n \v \f \r: 0..4 unsigned
-    const __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(t, four), t);
-    const __m128i is_sep = _mm_or_si128(_mm_cmpeq_epi8(v, space), ctrl);
-    mask |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(is_sep))) << (16 * k);
+    mask |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(match(v)))) << (16 * k);
   }
   return mask;
+}
 #else
+/// Bit i set when byte i of the 64 bytes at p matches: `match(c)` for each byte.
+template <class Match>
+inline std::uint64_t mask64(const char* p, Match match) {
   std::uint64_t mask = 0;
-  for (int i = 0; i < 64; ++i) mask |= static_cast<std::uint64_t>(sep(p[i])) << i;
+  for (int i = 0; i < 64; ++i) mask |= static_cast<std::uint64_t>(match(p[i])) << i;
   return mask;
+}
+#endif
+
+/// Bit i set when byte i of the 64 bytes at p is a token separator.
+inline std::uint64_t separator_mask64(const char* p) {
+#if defined(__SSE2__)
+  return mask64(p, [](__m128i v) {
+    const __m128i t = _mm_sub_epi8(v, _mm_set1_epi8(9));  // \t \n \v \f \r: 0..4 unsigned
+    const __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(4)), t);
+    return _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), ctrl);
+  });
+#else
+  return mask64(p, sep);
 #endif
 }
 
 /// Bit i set when byte i of the 64 bytes at p is `byte`.
 inline std::uint64_t byte_mask64(const char* p, char byte) {
 #if defined(__SSE2__)
-  const __m128i b = _mm_set1_epi8(byte);
-  std::uint64_t mask = 0;
-  for (int k = 0; k < 4; ++k) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    mask |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, b))))
-            << (16 * k);
-  }
-  return mask;
+  return mask64(p, [b = _mm_set1_epi8(byte)](__m128i v) { return _mm_cmpeq_epi8(v, b); });
 #else
-  std::uint64_t mask = 0;
-  for (int i = 0; i < 64; ++i) mask |= static_cast<std::uint64_t>(p[i] == byte) << i;
-  return mask;
+  return mask64(p, [byte](char c) { return c == byte; });
 #endif
 }
 

@@ -128,6 +128,18 @@ GPUSTREAM_POPCNT_CLONES size_type count_byte(const char* d, size_type lo, size_t
   return c;
 }
 
+/// Calls at(p) for each newline in d[lo, hi), in order: 64 bytes a step.
+template <class At>
+void for_each_newline(const char* d, size_type lo, size_type hi, At at) {
+  size_type p = lo;
+  for (; p + 64 <= hi; p += 64) {
+    for (std::uint64_t m = byte_mask64(d + p, '\n'); m != 0; m &= m - 1) at(p + __builtin_ctzll(m));
+  }
+  for (; p < hi; ++p) {
+    if (d[p] == '\n') at(p);
+  }
+}
+
 }  // namespace
 
 size_type count_bytes_fast(column_view<char> text, char byte) {
@@ -143,23 +155,6 @@ size_type count_bytes_fast(column_view<char> text, char byte) {
   }
   return total;
 }
-
-namespace {
-
-/// Calls at(p) for each newline in d[lo, hi), in order: 64 bytes a step.
-template <class At>
-void for_each_newline(const char* d, size_type lo, size_type hi, At at) {
-  size_type p = lo;
-  for (; p + 64 <= hi; p += 64) {
-    for (std::uint64_t m = byte_mask64(d + p, '\n'); m != 0; m &= m - 1) at(p + __builtin_ctzll(m));
-  }
-  for (; p < hi; ++p) {
-    if (d[p] == '\n') at(p);
-  }
-}
-
-
-}  // namespace
 
 string_spans split_lines_fast(column_view<char> text, stream_view s, memory_resource* mr) {
   const char* d = text.data();
