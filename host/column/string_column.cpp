@@ -59,12 +59,10 @@ std::vector<std::string> to_host(string_spans_view spans, stream_view s) {
     s.synchronize();
     const offset_type* starts = spans.starts();
     const length_type* lengths = spans.lengths();
+    out.reserve(static_cast<std::size_t>(spans.size()));
     for (size_type i = 0; i < spans.size(); ++i) {
       GPUSTREAM_EXPECTS(starts[i] >= 0 && lengths[i] >= 0 && starts[i] + lengths[i] <= spans.chars_size(),
                         "to_host: a span lies outside its chars buffer");
-    }
-    out.reserve(static_cast<std::size_t>(spans.size()));
-    for (size_type i = 0; i < spans.size(); ++i) {
       out.emplace_back(spans.chars() + starts[i], static_cast<std::size_t>(lengths[i]));
     }
     return out;
