@@ -44,18 +44,25 @@ long faults_to_write(void* p, std::size_t bytes) {
 
 class host_resource_test : public ::testing::Test {
  protected:
+  /// Allocates `first` bytes, writes them and frees them, then allocates
+  /// `second` bytes and writes the first `first` of them again: whether that
+  /// found the pages of the first block.
+  ::testing::AssertionResult second_reuses_first(std::size_t first, std::size_t second) {
+    void* a = mr->allocate(first, s);
+    const long first_write = faults_to_write(a, first);
+    mr->deallocate(a, first, s);
+    void* b = mr->allocate(second, s);
+    const long again = faults_to_write(b, first);  // the rest of b was never written
+    mr->deallocate(b, second, s);
+    return reused(first_write, again);
+  }
+
   memory_resource* mr = default_resource(backend::cpu);
   const stream_view s = stream_view::cpu();
 };
 
 TEST_F(host_resource_test, a_batch_a_little_larger_than_the_last_reuses_its_block) {
-  void* a = mr->allocate(100 * mib, s);
-  const long first = faults_to_write(a, 100 * mib);
-  mr->deallocate(a, 100 * mib, s);
-  void* b = mr->allocate(108 * mib, s);
-  // Its first 100 MiB are the pages written before (the rest was never written).
-  EXPECT_TRUE(reused(first, faults_to_write(b, 100 * mib))) << "the 100 MiB block was not reused for 108 MiB";
-  mr->deallocate(b, 108 * mib, s);
+  EXPECT_TRUE(second_reuses_first(100 * mib, 108 * mib)) << "the 100 MiB block was not reused for 108 MiB";
 }
 
 TEST_F(host_resource_test, a_large_block_displaces_small_ones_from_a_full_cache) {
@@ -68,12 +75,7 @@ TEST_F(host_resource_test, a_large_block_displaces_small_ones_from_a_full_cache)
   std::vector<void*> small;
   for (std::size_t held = 0; held <= bound + 64 * mib; held += 32 * mib) small.push_back(mr->allocate(32 * mib, s));
   for (void* p : small) mr->deallocate(p, 32 * mib, s);
-  void* large = mr->allocate(256 * mib, s);
-  const long first = faults_to_write(large, 256 * mib);
-  mr->deallocate(large, 256 * mib, s);
-  void* again = mr->allocate(256 * mib, s);
-  EXPECT_TRUE(reused(first, faults_to_write(again, 256 * mib))) << "the large block was let go to keep small ones";
-  mr->deallocate(again, 256 * mib, s);
+  EXPECT_TRUE(second_reuses_first(256 * mib, 256 * mib)) << "the large block was let go to keep small ones";
 }
 
 }  // namespace
