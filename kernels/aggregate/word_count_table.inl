@@ -2,13 +2,17 @@
 // table in backend memory, written once over Thrust and libcu++ atomics for
 // both backends. Each thread scans a chunk of the text, and hashes and counts
 // every token that starts in it (a token may run past the chunk's end): no
-// list of tokens is written. Each block of 256 chunks counts its keys in a
-// small table of its own first (shared memory on CUDA), so that a frequent
-// word reaches the backend's table once per block. A slot holds the position and length of the
-// first occurrence of its key found, claimed by compare-and-swap, so a key is
-// confirmed by its bytes and distinct keys never share a slot, whatever their
-// hashes. The few distinct keys are then ordered as every reduce_by_key orders
-// its rows (the sort path over them alone).
+// list of tokens is written. The text is read in aligned 8-byte words, its
+// separators found as bits of each word, and a token shorter than 16 bytes
+// is hashed and compared as two words in registers, never re-read byte by
+// byte. Each block of 256 chunks counts its keys in a small table of its own
+// first (shared memory on CUDA), so that a frequent word reaches the
+// backend's table once per block. A slot of the backend's table holds the
+// position and length of the first occurrence of its key found, claimed by
+// compare-and-swap, so a key is confirmed by its bytes and distinct keys
+// never share a slot, whatever their hashes. The few distinct keys are then
+// ordered as every reduce_by_key orders its rows (the sort path over them
+// alone).
 
 #include "detail/common.hpp"
 #include "detail/operators.hpp"
@@ -24,12 +28,14 @@
 #include <thrust/transform.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 namespace {
 
 using slot_word = unsigned long long;
+using word64 = std::uint64_t;
 constexpr int length_bits = 24;
 constexpr slot_word length_mask = (slot_word{1} << length_bits) - 1;
 /// Bytes scanned by one thread.
@@ -41,6 +47,8 @@ constexpr int block_chunks = 256;
 /// counted in the backend's table directly.
 constexpr int local_slots = 2048;
 constexpr int local_probes = 8;
+/// Tokens shorter than this are held, hashed and compared as two words.
+constexpr length_type short_key_bytes = 16;
 
 template <class T>
 using atomic_at = ::cuda::atomic_ref<T, ::cuda::thread_scope_device>;
@@ -55,6 +63,7 @@ class block_atomic_at {
  public:
   explicit block_atomic_at(T& x) : x_{x} {}
   T load(::cuda::std::memory_order) const { return x_; }
+  void store(T v, ::cuda::std::memory_order) { x_ = v; }
   T fetch_add(T d, ::cuda::std::memory_order) {
     const T before = x_;
     x_ += d;
@@ -74,10 +83,122 @@ class block_atomic_at {
 };
 #endif
 
+/// Probe loops stay loops on CUDA: unrolled, the kernel's registers spill.
+#if defined(__CUDA_ARCH__)
+#define GPUSTREAM_PROBE_LOOP _Pragma("unroll 1")
+#else
+#define GPUSTREAM_PROBE_LOOP
+#endif
+
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE int lowest_bit(word64 x) {
+#if defined(__CUDA_ARCH__)
+  return __ffsll(static_cast<long long>(x)) - 1;
+#else
+  return __builtin_ctzll(x);
+#endif
+}
+
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE word64 byte_ones(unsigned c) { return 0x0101010101010101ull * c; }
+
+/// The high bit of each byte of `w` that is a token separator (' ' or '\t'
+/// to '\r', as is_token_separator), with no carry between bytes.
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE word64 separator_bits(word64 w) {
+  constexpr word64 low7 = 0x7f7f7f7f7f7f7f7full;
+  constexpr word64 high = 0x8080808080808080ull;
+  const word64 low = w & low7;
+  const word64 t = w ^ byte_ones(' ');
+  const word64 space = ~((((t & low7) + low7) | t)) & high;
+  const word64 from_tab = low + byte_ones(0x80 - '\t');  // high bit: low >= '\t'
+  const word64 past_cr = low + byte_ones(0x80 - '\r' - 1);  // high bit: low > '\r'
+  return space | (from_tab & ~past_cr & ~w & high);
+}
+
+/// The first `length` bytes of a little-endian word: none for a length of 0
+/// or less, all for 8 or more.
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE word64 first_bytes(word64 w, length_type length) {
+  if (length <= 0) return 0;
+  return length >= 8 ? w : w & ((word64{1} << (8 * length)) - 1);
+}
+
+/// Bytes [8 * shift_bytes, ...) of the 16 bytes `lo`, `hi` (little-endian).
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE word64 shift_pair(word64 lo, word64 hi, int shift_bytes) {
+  return shift_bytes == 0 ? lo : (lo >> (8 * shift_bytes)) | (hi << (64 - 8 * shift_bytes));
+}
+
+/// The text as little-endian 8-byte words at 8-byte aligned addresses, so
+/// that every load is one aligned load: word k holds text positions
+/// [8k - misalign, 8k - misalign + 8). Bytes outside the text read as ' ',
+/// a separator, and are never loaded.
+struct text_words {
+  const char* text;
+  size_type n;
+  size_type misalign;  // the text's address modulo 8
+
+  GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE word64 word(size_type k) const {
+    const size_type p = 8 * k - misalign;
+    if (p >= 0 && p + 8 <= n) {
+#if defined(__CUDA_ARCH__)
+      return __ldg(reinterpret_cast<const unsigned long long*>(text + p));
+#else
+      word64 w;
+      std::memcpy(&w, text + p, sizeof w);
+      return w;
+#endif
+    }
+    word64 w = 0;
+    for (int j = 0; j < 8; ++j) {
+      const size_type q = p + j;
+      const auto c = q >= 0 && q < n ? static_cast<unsigned char>(text[q]) : static_cast<unsigned char>(' ');
+      w |= static_cast<word64>(c) << (8 * j);
+    }
+    return w;
+  }
+
+  /// The word index and byte of text position p.
+  GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE size_type word_of(size_type p) const { return (p + misalign) >> 3; }
+  GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE int byte_of(size_type p) const {
+    return static_cast<int>((p + misalign) & 7);
+  }
+};
+
+/// A token's identity for the tables. A token shorter than short_key_bytes
+/// is its bytes: `a` the first 8, `b` the next 7 with the length in the top
+/// byte. A longer one is confirmed by its bytes in the text: `a` is its
+/// length and `b` long_key.
+struct token_key {
+  word64 a;
+  word64 b;
+};
+constexpr word64 long_key = ~word64{0};
+
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE token_key short_key(word64 w0, word64 w1, length_type length) {
+  return token_key{first_bytes(w0, length), first_bytes(w1, length - 8) | (static_cast<word64>(length) << 56)};
+}
+
+/// The table's hash of a key: `length_only` for tests of colliding keys,
+/// else its words (or bytes, for a long key) fully mixed.
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE hash_type key_hash(const token_key& k, string_ref token,
+                                                               hash_function hf) {
+  if (hf == hash_function::length_only) return static_cast<hash_type>(token.size);
+  if (k.b == long_key) return hash_bytes(token.data, token.size);
+  return fmix64(fmix64(k.a ^ 0x9E3779B97F4A7C15ull) ^ k.b);
+}
+
+/// One slot of the backend's table, 32 bytes: a key is found, confirmed and
+/// counted in one place. `word` claims the slot for the key's first
+/// occurrence found; the key's words (token_key) follow it, `key_b` last:
+/// until it is written (it is never 0 then) the key is confirmed by the
+/// bytes at its position instead.
+struct table_entry {
+  slot_word word;  // 0: free; else ((first position + 1) << 24) | length
+  unsigned long long count;
+  word64 key_a;
+  word64 key_b;
+};
+
 /// The table and its bookkeeping, in backend memory.
 struct table_view {
-  slot_word* slots;  // 0: free; else ((first position + 1) << 24) | length
-  unsigned long long* counts;
+  table_entry* entries;
   slot_word mask;               // slots - 1 (a power of two minus one)
   unsigned long long limit;     // the most slots that may be claimed
   unsigned long long* claimed;  // slots claimed so far
@@ -86,49 +207,93 @@ struct table_view {
 
 /// A block's table of the keys it met, so that a frequent key is counted in
 /// the block (shared memory on CUDA) and reaches the backend's table once per
-/// block, not once per occurrence. Slot i holds a slot word of its key (as
-/// the backend's table has them: any occurrence's position and length, 0
-/// while free), the key's slot in the backend's table, and the block's count.
+/// block, not once per occurrence. Slot i's `state` is 0 while free,
+/// `claiming` while a thread writes its key, then ((slot in the backend's
+/// table + 1) << 32) | the block's count. The key's words are read only after
+/// the state has been read as claimed, with acquire order. A thread that
+/// meets a slot being claimed passes it by: a key may then take two slots of
+/// the block's table, whose counts both reach its one slot in the backend's.
 struct local_table {
-  slot_word* words;
-  unsigned int* at;
-  unsigned int* counts;
+  slot_word* state;
+  word64* key_a;
+  word64* key_b;
 };
+constexpr slot_word claiming = ~slot_word{0} << 32;
 
 struct count_tokens_of_chunk {
-  const char* text;
-  size_type n;
+  text_words words;
   table_view t;
   hash_function hf;
 
   /// Counts the tokens that start in `chunk` into `local`, or into the
-  /// backend's table where `local` has no room for them.
+  /// backend's table where `local` has no room for them. The text is read a
+  /// word at a time: each word's separators as bits, tokens as the changes
+  /// between separator and not, and a short token's key taken from the last
+  /// three words in registers.
   GPUSTREAM_HOST_DEVICE void operator()(size_type chunk, const local_table& local) const {
     // Once given up, the rest of the text need not be counted.
     if (atomic_at<unsigned int>{*t.overflow}.load(::cuda::std::memory_order_relaxed) != 0) return;
-    size_type i = chunk * chunk_bytes;
-    const size_type end = i + chunk_bytes < n ? i + chunk_bytes : n;
-    // A token that started in the chunk before belongs to that chunk.
-    if (i > 0 && !is_token_separator(text[i - 1])) {
-      while (i < end && !is_token_separator(text[i])) ++i;
-    }
-    while (i < end) {
-      if (is_token_separator(text[i])) {
-        ++i;
-        continue;
+    constexpr word64 high = 0x8080808080808080ull;
+    const size_type begin = chunk * chunk_bytes;
+    const size_type end = begin + chunk_bytes < words.n ? begin + chunk_bytes : words.n;
+    size_type k = words.word_of(begin);
+    // Whether the byte before word k is a separator (outside the text, it is).
+    const size_type before = 8 * k - words.misalign - 1;
+    bool carry_separator = before < 0 || is_token_separator(words.text[before]);
+    word64 w1 = 0;  // words k - 1 and k - 2
+    word64 w2 = 0;
+    size_type start = -1;  // the token being read: where it began
+    for (;; ++k) {
+      const size_type p = 8 * k - words.misalign;  // the text position of word k's byte 0
+      if (start < 0 && p >= end) return;
+      const word64 w0 = words.word(k);
+      const word64 separators = separator_bits(w0);
+      const word64 others = ~separators & high;
+      // A token starts at a byte that follows a separator, and ends (is
+      // followed) at a separator that follows a token byte.
+      const word64 starts = others & ((separators << 8) | (carry_separator ? 0x80u : 0u));
+      const word64 ends = separators & ((others << 8) | (carry_separator ? 0u : 0x80u));
+      carry_separator = (separators >> 63) != 0;
+      word64 events = starts | ends;
+      // A token begun before the chunk is not the chunk's.
+      if (p < begin) events &= ~word64{0} << (8 * (begin - p));
+      for (; events != 0; events &= events - 1) {
+        const int bit = lowest_bit(events);
+        const size_type at = p + bit / 8;
+        if ((starts >> bit) & 1) {
+          if (at >= end) return;  // the next chunk's token
+          start = at;
+        } else if (start >= 0) {
+          const auto length = at - start;
+          if (static_cast<slot_word>(length) > length_mask) {
+            give_up();
+            return;
+          }
+          const string_ref token{words.text + start, static_cast<length_type>(length)};
+          token_key key{static_cast<word64>(length), long_key};
+          if (length < short_key_bytes) {
+            // The token lies in words k - 2 to k: its bytes from there.
+            const int from = words.byte_of(start) + 8 * static_cast<int>(words.word_of(start) - (k - 2));
+            const word64 a0 = from < 8 ? w2 : (from < 16 ? w1 : w0);
+            const word64 a1 = from < 8 ? w1 : (from < 16 ? w0 : 0);
+            const word64 a2 = from < 8 ? w0 : 0;
+            key = short_key(shift_pair(a0, a1, from & 7), shift_pair(a1, a2, from & 7), token.size);
+          }
+          if (!count(token, key, start, local)) return;
+          start = -1;
+        }
       }
-      size_type j = i + 1;
-      while (j < n && !is_token_separator(text[j])) ++j;
-      if (!count(i, j - i, local)) return;
-      i = j;
+      w2 = w1;
+      w1 = w0;
     }
   }
 
   /// Adds local slot `i`'s count to the backend's table.
   GPUSTREAM_HOST_DEVICE void flush(const local_table& local, int i) const {
-    if (local.words[i] == 0 || local.counts[i] == 0) return;
-    atomic_at<unsigned long long>{t.counts[local.at[i]]}.fetch_add(local.counts[i],
-                                                                    ::cuda::std::memory_order_relaxed);
+    const slot_word s = local.state[i];
+    if (s == 0 || s == claiming || (s & 0xffffffffu) == 0) return;
+    atomic_at<unsigned long long>{t.entries[(s >> 32) - 1].count}.fetch_add(s & 0xffffffffu,
+                                                                            ::cuda::std::memory_order_relaxed);
   }
 
   GPUSTREAM_HOST_DEVICE void give_up() const {
@@ -136,82 +301,115 @@ struct count_tokens_of_chunk {
   }
 
   GPUSTREAM_HOST_DEVICE string_ref key_of(slot_word w) const {
-    return string_ref{text + ((w >> length_bits) - 1), static_cast<length_type>(w & length_mask)};
+    return string_ref{words.text + ((w >> length_bits) - 1), static_cast<length_type>(w & length_mask)};
   }
 
-  /// Counts the token [start, start + length); false once the table has overflowed.
-  GPUSTREAM_HOST_DEVICE bool count(size_type start, size_type length, const local_table& local) const {
-    if (static_cast<slot_word>(length) > length_mask) {
-      give_up();
-      return false;
-    }
-    const string_ref token{text + start, static_cast<length_type>(length)};
-    const hash_type h = hash_string(token, hf);
+  /// Whether the text at `position` holds the token whose key is `key`.
+  GPUSTREAM_HOST_DEVICE bool same_key(string_ref token, const token_key& key, size_type position) const {
+    if (key.b == long_key) return bytes_equal(token, string_ref{words.text + position, token.size});
+    const size_type k = words.word_of(position);
+    const int b = words.byte_of(position);
+    const word64 x0 = words.word(k);
+    const word64 x1 = words.word(k + 1);
+    const word64 x2 = b + token.size > 16 ? words.word(k + 2) : 0;
+    const token_key there = short_key(shift_pair(x0, x1, b), shift_pair(x1, x2, b), token.size);
+    return there.a == key.a && there.b == key.b;
+  }
+
+  /// Whether entry `e`, its word read as `seen` (claimed, for a key of the
+  /// token's length), holds `key`.
+  GPUSTREAM_HOST_DEVICE bool holds(table_entry& e, slot_word seen, string_ref token, const token_key& key) const {
+    const word64 b = atomic_at<word64>{e.key_b}.load(::cuda::std::memory_order_acquire);
+    if (b == 0) return same_key(token, key, static_cast<size_type>(seen >> length_bits) - 1);
+    if (b != key.b) return false;
+    if (key.b == long_key) return bytes_equal(token, key_of(seen));
+    return atomic_at<word64>{e.key_a}.load(::cuda::std::memory_order_relaxed) == key.a;
+  }
+
+  /// Whether local slot `i`, read as `state` (claimed), holds `key`.
+  GPUSTREAM_HOST_DEVICE bool local_holds(const local_table& local, int i, slot_word state, string_ref token,
+                                         const token_key& key) const {
+    if (local.key_a[i] != key.a || local.key_b[i] != key.b) return false;
+    if (key.b != long_key) return true;
+    const slot_word w =
+        atomic_at<slot_word>{t.entries[(state >> 32) - 1].word}.load(::cuda::std::memory_order_relaxed);
+    return bytes_equal(token, key_of(w));
+  }
+
+  /// Counts the token at `start`; false once the table has overflowed.
+  GPUSTREAM_HOST_DEVICE bool count(string_ref token, const token_key& key, size_type start,
+                                   const local_table& local) const {
+    const hash_type h = key_hash(key, token, hf);
     // 1. The block's table: a key met before in this block is counted there.
     int free_probe = local_probes;
+    GPUSTREAM_PROBE_LOOP
     for (int p = 0; p < local_probes; ++p) {
       const auto i = static_cast<int>((h + static_cast<hash_type>(p)) & (local_slots - 1));
-      const slot_word seen = block_atomic_at<slot_word>{local.words[i]}.load(::cuda::std::memory_order_relaxed);
+      block_atomic_at<slot_word> state{local.state[i]};
+      const slot_word seen = state.load(::cuda::std::memory_order_acquire);
       if (seen == 0) {
         free_probe = p;
         break;
       }
-      if (bytes_equal(token, key_of(seen))) {
-        block_atomic_at<unsigned int>{local.counts[i]}.fetch_add(1, ::cuda::std::memory_order_relaxed);
+      if (seen != claiming && local_holds(local, i, seen, token, key)) {
+        state.fetch_add(1, ::cuda::std::memory_order_relaxed);
         return true;
       }
     }
     // 2. The backend's table: the key's slot, claimed where it is new.
-    slot_word word = 0;
-    const slot_word at = find_or_claim(token, h, start, word);
+    const slot_word at = find_or_claim(token, key, h, start);
     if (at > t.mask) return false;
     // 3. A free slot of the block's table for the key (unless another
     // thread of the block put it there meanwhile); else the backend's table.
+    GPUSTREAM_PROBE_LOOP
     for (int p = free_probe; p < local_probes; ++p) {
       const auto i = static_cast<int>((h + static_cast<hash_type>(p)) & (local_slots - 1));
+      block_atomic_at<slot_word> state{local.state[i]};
       slot_word seen = 0;
-      block_atomic_at<slot_word> slot{local.words[i]};
-      if (slot.compare_exchange_strong(seen, word, ::cuda::std::memory_order_relaxed)) {
-        // Read only after the block's barrier, by flush().
-        local.at[i] = static_cast<unsigned int>(at);
-        block_atomic_at<unsigned int>{local.counts[i]}.fetch_add(1, ::cuda::std::memory_order_relaxed);
+      if (state.compare_exchange_strong(seen, claiming, ::cuda::std::memory_order_relaxed)) {
+        local.key_a[i] = key.a;
+        local.key_b[i] = key.b;
+        state.store(((at + 1) << 32) | 1, ::cuda::std::memory_order_release);
         return true;
       }
-      if (bytes_equal(token, key_of(seen))) {
-        block_atomic_at<unsigned int>{local.counts[i]}.fetch_add(1, ::cuda::std::memory_order_relaxed);
+      if (seen == claiming) continue;
+      // Read the key's words only after the state, in acquire order.
+      seen = state.load(::cuda::std::memory_order_acquire);
+      if (local_holds(local, i, seen, token, key)) {
+        state.fetch_add(1, ::cuda::std::memory_order_relaxed);
         return true;
       }
     }
-    atomic_at<unsigned long long>{t.counts[at]}.fetch_add(1, ::cuda::std::memory_order_relaxed);
+    atomic_at<unsigned long long>{t.entries[at].count}.fetch_add(1, ::cuda::std::memory_order_relaxed);
     return true;
   }
 
   /// The token's slot in the backend's table, claimed by compare-and-swap
-  /// where its key is new; `word` gets the slot's word. More than t.mask
-  /// where the table is too full (and the count has given up).
-  GPUSTREAM_HOST_DEVICE slot_word find_or_claim(string_ref token, hash_type h, size_type start,
-                                                slot_word& word) const {
+  /// where its key is new. More than t.mask where the table is too full (and
+  /// the count has given up).
+  GPUSTREAM_HOST_DEVICE slot_word find_or_claim(string_ref token, const token_key& key, hash_type h,
+                                                size_type start) const {
     const slot_word mine = (static_cast<slot_word>(start + 1) << length_bits) | static_cast<slot_word>(token.size);
     for (slot_word probe = 0; probe <= t.mask; ++probe) {
       const slot_word at = (h + probe) & t.mask;
-      atomic_at<slot_word> slot{t.slots[at]};
+      table_entry& e = t.entries[at];
+      atomic_at<slot_word> slot{e.word};
       slot_word seen = slot.load(::cuda::std::memory_order_relaxed);
       if (seen == 0) {
-        // The slot's word is all a reader needs (the text does not change):
-        // relaxed order suffices.
+        // The slot's word is all a reader needs to confirm the key by the
+        // text (which does not change): relaxed order suffices. The key's
+        // words, `key_b` last, spare readers that reading.
         if (slot.compare_exchange_strong(seen, mine, ::cuda::std::memory_order_relaxed)) {
+          atomic_at<word64>{e.key_a}.store(key.a, ::cuda::std::memory_order_relaxed);
+          atomic_at<word64>{e.key_b}.store(key.b, ::cuda::std::memory_order_release);
           if (atomic_at<unsigned long long>{*t.claimed}.fetch_add(1, ::cuda::std::memory_order_relaxed) >= t.limit) {
             give_up();
             return t.mask + 1;
           }
-          word = mine;
           return at;
         }
       }
-      if (bytes_equal(token, key_of(seen))) {
-        word = seen;
-        return at;
-      }
+      if ((seen & length_mask) == static_cast<slot_word>(token.size) && holds(e, seen, token, key)) return at;
     }
     give_up();
     return t.mask + 1;
@@ -220,17 +418,14 @@ struct count_tokens_of_chunk {
 
 #if defined(__CUDACC__)
 /// One block of chunks per thread block, its keys counted in shared memory
-/// first.
+/// first (48 KiB).
 __global__ void __launch_bounds__(block_chunks) count_tokens_kernel(count_tokens_of_chunk op, size_type chunks) {
-  __shared__ slot_word words[local_slots];
-  __shared__ unsigned int at[local_slots];
-  __shared__ unsigned int counts[local_slots];
-  for (int i = static_cast<int>(threadIdx.x); i < local_slots; i += block_chunks) {
-    words[i] = 0;
-    counts[i] = 0;
-  }
+  __shared__ slot_word state[local_slots];
+  __shared__ word64 key_a[local_slots];
+  __shared__ word64 key_b[local_slots];
+  for (int i = static_cast<int>(threadIdx.x); i < local_slots; i += block_chunks) state[i] = 0;
   __syncthreads();
-  const local_table local{words, at, counts};
+  const local_table local{state, key_a, key_b};
   const size_type chunk = static_cast<size_type>(blockIdx.x) * block_chunks + static_cast<size_type>(threadIdx.x);
   if (chunk < chunks) op(chunk, local);
   __syncthreads();
@@ -243,11 +438,12 @@ struct count_tokens_of_block {
   count_tokens_of_chunk op;
   size_type chunks;
   void operator()(size_type block) const {
-    // On the task's stack (32 KiB): no allocation per block.
-    slot_word words[local_slots] = {};
-    unsigned int at[local_slots] = {};
-    unsigned int counts[local_slots] = {};
-    const local_table local{words, at, counts};
+    // On the task's stack (48 KiB): no allocation per block. Keys are read
+    // only from claimed slots.
+    slot_word state[local_slots] = {};
+    word64 key_a[local_slots];
+    word64 key_b[local_slots];
+    const local_table local{state, key_a, key_b};
     const size_type first = block * block_chunks;
     const size_type last = first + block_chunks < chunks ? first + block_chunks : chunks;
     for (size_type chunk = first; chunk < last; ++chunk) op(chunk, local);
@@ -272,20 +468,19 @@ std::optional<key_value_table> word_count_table(column_view<char> text, size_typ
   const size_type n = text.size();
   const size_type slots = table_slots(n, max_slots);
   auto pol = policy(s);
-  // One allocation, zeroed at once: slots, counts, then claimed and overflow.
-  column<unsigned long long> table{2 * slots + 2, s};
+  // One allocation, zeroed at once: the entries, then claimed and overflow.
+  constexpr size_type entry_words = sizeof(table_entry) / sizeof(unsigned long long);
+  column<unsigned long long> table{entry_words * slots + 2, s};
   fill_bytes(table.data(), 0, static_cast<std::size_t>(table.size()) * sizeof(unsigned long long), s);
   unsigned long long* base = table.data();
-  const table_view t{base,
-                     base + slots,
-                     static_cast<slot_word>(slots - 1),
-                     static_cast<unsigned long long>(slots) / 4 * 3,
-                     base + 2 * slots,
-                     reinterpret_cast<unsigned int*>(base + 2 * slots + 1)};
+  const table_view t{reinterpret_cast<table_entry*>(base), static_cast<slot_word>(slots - 1),
+                     static_cast<unsigned long long>(slots) / 4 * 3, base + entry_words * slots,
+                     reinterpret_cast<unsigned int*>(base + entry_words * slots + 1)};
   if (n > 0) {
     const size_type chunks = (n + chunk_bytes - 1) / chunk_bytes;
     const size_type blocks = (chunks + block_chunks - 1) / block_chunks;
-    const count_tokens_of_chunk op{d_text, n, t, slot_hash};
+    const text_words words{d_text, n, static_cast<size_type>(reinterpret_cast<std::uintptr_t>(d_text) & 7)};
+    const count_tokens_of_chunk op{words, t, slot_hash};
 #if defined(__CUDACC__)
     GPUSTREAM_EXPECTS(blocks <= 0x7fffffff, "word_count_table: text too large for one launch");
     count_tokens_kernel<<<static_cast<unsigned int>(blocks), block_chunks, 0, s.handle()>>>(op, chunks);
@@ -304,11 +499,11 @@ std::optional<key_value_table> word_count_table(column_view<char> text, size_typ
   // The claimed slots: each distinct token's first position, length and count.
   const auto distinct = static_cast<size_type>(claimed);
   column<size_type> used{distinct, s};
-  const slot_word* d_slots = t.slots;
+  const table_entry* d_entries = t.entries;
   thrust::counting_iterator<size_type> first(0);
   if (distinct > 0) {
     thrust::copy_if(pol, first, first + slots, used.data(),
-                    [=] GPUSTREAM_HOST_DEVICE(size_type i) { return d_slots[i] != 0; });
+                    [=] GPUSTREAM_HOST_DEVICE(size_type i) { return d_entries[i].word != 0; });
   }
   column<offset_type> starts{distinct, s};
   column<length_type> lengths{distinct, s};
@@ -317,12 +512,11 @@ std::optional<key_value_table> word_count_table(column_view<char> text, size_typ
   offset_type* d_starts = starts.data();
   length_type* d_lengths = lengths.data();
   std::int64_t* d_counts = counts.data();
-  const unsigned long long* d_table_counts = t.counts;
   thrust::for_each_n(pol, first, distinct, [=] GPUSTREAM_HOST_DEVICE(size_type k) {
-    const slot_word w = d_slots[d_used[k]];
-    d_starts[k] = static_cast<offset_type>(w >> length_bits) - 1;
-    d_lengths[k] = static_cast<length_type>(w & length_mask);
-    d_counts[k] = static_cast<std::int64_t>(d_table_counts[d_used[k]]);
+    const table_entry& e = d_entries[d_used[k]];
+    d_starts[k] = static_cast<offset_type>(e.word >> length_bits) - 1;
+    d_lengths[k] = static_cast<length_type>(e.word & length_mask);
+    d_counts[k] = static_cast<std::int64_t>(e.count);
   });
   const string_spans keys{d_text, n, std::move(starts), std::move(lengths)};
   reduce_options order;  // distinct keys: the sum of one value each, in reduce_by_key's order

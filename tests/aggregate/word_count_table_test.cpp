@@ -3,7 +3,8 @@
 // backends: fresh random text (multibyte and invalid UTF-8, NUL bytes, every
 // kind of whitespace, CRLF), sizes around the 256-byte chunks each thread
 // scans and across many of them, tokens that span chunks, a 1 MiB token, a
-// hash that sends every key of one length to the same slot, and tables too
+// hash that sends every key of one length to the same slot, texts at every
+// address modulo 8 with keys of every length around the 8-byte words, tables too
 // small for the text's keys (the sort path takes over), and blocks of text
 // with more keys than a block's own table holds.
 
@@ -32,18 +33,24 @@ class word_count_table_test : public backend_test {
   /// max_slots).
   void expect_counts(const std::string& text, const std::string& what, size_type max_slots = size_type{1} << 22,
                      hash_function slot_hash = hash_function::mix64) {
-    SCOPED_TRACE(what + " (" + std::to_string(text.size()) + " bytes, max_slots " + std::to_string(max_slots) + ")");
     const auto input = upload(text);
-    const table_rows got = rows_of(word_count_table(input.view(), s(), nullptr, max_slots, slot_hash));
+    expect_counts_of(input.view(), text, what, max_slots, slot_hash);
+  }
+
+  /// The same for `input`, the bytes of `text` in backend memory.
+  void expect_counts_of(column_view<char> input, const std::string& text, const std::string& what,
+                        size_type max_slots = size_type{1} << 22, hash_function slot_hash = hash_function::mix64) {
+    SCOPED_TRACE(what + " (" + std::to_string(text.size()) + " bytes, max_slots " + std::to_string(max_slots) + ")");
+    const table_rows got = rows_of(word_count_table(input, s(), nullptr, max_slots, slot_hash));
     const counts want = ref_word_count(text);
     EXPECT_EQ(as_map(got), want);
     size_type slots = std::min<size_type>(1024, max_slots);
     while (slots < max_slots && slots < static_cast<size_type>(text.size()) / 8) slots *= 2;
     const bool fits = static_cast<size_type>(want.size()) <= slots / 4 * 3;
     const bool counted_by_table =
-        GPUSTREAM_DISPATCH(s(), word_count_table(input.view(), max_slots, slot_hash, s(), nullptr)).has_value();
+        GPUSTREAM_DISPATCH(s(), word_count_table(input, max_slots, slot_hash, s(), nullptr)).has_value();
     EXPECT_EQ(counted_by_table, fits) << want.size() << " keys, " << slots << " slots";
-    const table_rows sorted_path = rows_of(word_count(input.view(), s(), nullptr, reduce_algorithm::sort));
+    const table_rows sorted_path = rows_of(word_count(input, s(), nullptr, reduce_algorithm::sort));
     EXPECT_TRUE(got == sorted_path) << "rows differ from the sort path's (order or counts)";
   }
 };
@@ -90,6 +97,55 @@ TEST_P(word_count_table_test, random_text_at_many_sizes) {
       expect_counts(make_text(gen, o), "random, vocabulary " + std::to_string(vocabulary));
     }
   }
+}
+
+// The text is read in aligned 8-byte words and short tokens are held as
+// words: texts that start at every address modulo 8, in buffers of exactly
+// their size (AddressSanitizer sees any read outside them on the CPU), with
+// tokens of every length around the 8- and 16-byte words, and keys that
+// differ only in trailing NUL bytes (equal words once padded with zeros).
+TEST_P(word_count_table_test, texts_at_every_alignment_with_keys_of_every_length) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const std::string bytes("ab\0\x80\xff", 5);
+  for (int offset = 0; offset < 8; ++offset) {
+    for (std::size_t size : {1u, 7u, 8u, 9u, 15u, 16u, 17u, 63u, 64u, 65u, 300u, 5000u, 70001u}) {
+      std::string text;
+      while (text.size() < size) {
+        const std::size_t length = 1 + gen() % (gen() % 4 == 0 ? 40 : 18);
+        for (std::size_t i = 0; i < length; ++i) text += bytes[gen() % (i == 0 ? 2 : bytes.size())];
+        text += " \t\n\r\v\f"[gen() % 6];
+        if (gen() % 5 == 0) text += ' ';
+      }
+      text.resize(size);
+      const std::string padded = std::string(static_cast<std::size_t>(offset), 'z') + text;
+      const auto input = upload_exact(padded);
+      const column_view<char> view{input.data() + offset, static_cast<size_type>(text.size()), GetParam()};
+      expect_counts_of(view, text, "offset " + std::to_string(offset));
+    }
+  }
+  std::string nuls;
+  for (std::size_t length = 1; length <= 20; ++length) {
+    for (std::size_t zeros = 0; zeros < 3; ++zeros) {
+      for (int times = 0; times < 2; ++times) {
+        nuls += std::string(length, 'n') + std::string(zeros, '\0') + " " + std::string(zeros + 1, '\0') + "\n";
+      }
+    }
+  }
+  for (int offset = 0; offset < 8; ++offset) {
+    const auto input = upload_exact(std::string(static_cast<std::size_t>(offset), 'z') + nuls);
+    const column_view<char> view{input.data() + offset, static_cast<size_type>(nuls.size()), GetParam()};
+    expect_counts_of(view, nuls, "trailing NUL bytes, offset " + std::to_string(offset));
+  }
+  // Keys of 10, 13 and 15 bytes that lie across three words wherever they
+  // occur (units of 24 bytes, the text aligned), in every block of a text of
+  // 40 blocks: each block finds its keys in the backend's table by their
+  // first occurrence's words, and a table of 16 slots holds them only if
+  // every block finds them there.
+  const std::string units[] = {"   fifteen-bytes!!      ", "     thirteen-byte      ", "       ten-bytes!       "};
+  std::string few;
+  while (few.size() < 40 * 65536) few += units[gen() % 3];
+  expect_counts(few, "three keys in every block, 16 slots", 16);
 }
 
 // length_only puts every key of one length in one run of slots: keys must

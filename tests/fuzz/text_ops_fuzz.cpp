@@ -7,12 +7,14 @@
 
 #include <gpustream/gpustream.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -85,6 +87,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     v.push_back(word_count(col.view(), s, nullptr, reduce_algorithm::sort));
     v.push_back(word_count_table(col.view(), s));
     v.push_back(word_count_table(col.view(), s, nullptr, 16, hash_function::length_only));
+    // The table reads the text in aligned words: the same text at another
+    // address modulo 8, in a heap block of exactly its size.
+    const std::size_t offset = (data[0] >> 2) & 7;
+    std::unique_ptr<char[]> shifted{new char[offset + text.size()]};
+    std::copy(text.begin(), text.end(), shifted.get() + offset);
+    v.push_back(word_count_table(column_view<char>{shifted.get() + offset, static_cast<size_type>(text.size()),
+                                                   backend::cpu},
+                                 s));
     // The sort path's grouping with every key of one length on one hash:
     // each run of equal hash confirmed by bytes, colliding runs ordered by them.
     v.push_back(count_by_key(tokenize_text(col.view(), s), s, nullptr, hash_function::length_only,

@@ -73,9 +73,10 @@ key_value_table word_count(column_view<char> text, stream_view s, memory_resourc
 /// The word count in one pass over the text into a hash table in backend
 /// memory, on either backend: each token is hashed where it is found and
 /// counted in its key's slot (claimed by compare-and-swap, confirmed by bytes,
-/// so distinct keys never share one); no list of tokens is written. Each
-/// block of 64 KiB of text counts its frequent keys in a small table of its
-/// own first (shared memory on CUDA). The
+/// so distinct keys never share one); no list of tokens is written. The text
+/// is read in aligned 8-byte words, and a token shorter than 16 bytes is
+/// hashed and compared as two words. Each block of 64 KiB of text counts its
+/// frequent keys in a small table of its own first (shared memory on CUDA). The
 /// table has up to `max_slots` slots (a power of two from 16 to 2^31), one per 8
 /// bytes of text; when its keys would fill more than 3/4 of them, or a token
 /// reaches 16 MiB, the count is made by the sort path instead. `slot_hash`
