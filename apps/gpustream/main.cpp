@@ -1,6 +1,7 @@
 // The gpustream command-line program.
 
 #include "demo.hpp"
+#include "grep.hpp"
 #include "streaming_cli.hpp"
 #include "wordcount.hpp"
 
@@ -11,7 +12,9 @@
 
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
+#include <string>
 
 namespace {
 
@@ -30,6 +33,110 @@ CLI::Validator validator(std::function<void(const std::string&)> parse, std::str
                           }
                         },
                         "", std::move(name)};
+}
+
+/// The options every streaming command takes, as given on its command line.
+struct stream_cli {
+  std::string source;
+  std::string batch = "1s";
+  std::string backend = "auto";
+  std::string output;
+  std::string duration;
+  std::string file_pattern;
+  std::string checkpoint_interval;
+  bool read_existing = false;
+  bool lines_allowed = false;  // --output lines
+  CLI::Option* top = nullptr;
+  CLI::Option* rate = nullptr;
+  CLI::Option* existing = nullptr;
+  CLI::Option* files = nullptr;
+};
+
+/// What differs between the streaming commands' shared options.
+struct stream_cli_text {
+  const char* default_output;
+  const char* output_help;
+  bool lines_allowed;
+  const char* checkpoint_help;
+};
+
+/// Adds the options every streaming command takes to `cmd`: their text into
+/// `c`, the rest into `o`.
+void add_stream_options(CLI::App* cmd, stream_cli& c, gpustream::app::stream_command_options& o,
+                        const stream_cli_text& text) {
+  c.output = text.default_output;
+  c.lines_allowed = text.lines_allowed;
+  cmd->add_option("--source", c.source,
+                  "Input: socket:HOST:PORT (or HOST:PORT), a TCP server sending lines; dir:PATH, the files "
+                  "moved into a directory after the start (see --existing-files and --files); generator, "
+                  "generator:words or generator:logs, synthetic text at --rate-mib")
+      ->required()
+      ->check(validator([](const std::string& v) { gpustream::app::parse_source(v); }, "SOURCE"));
+  cmd->add_option("--batch", c.batch, "Batch interval, e.g. 1s, 500ms, 2.5s, or a number of milliseconds")
+      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "batch interval"); },
+                        "DURATION"))
+      ->capture_default_str();
+  cmd->add_option("--backend", c.backend, "Where operators run: auto, cuda or cpu")
+      ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
+      ->capture_default_str();
+  const bool lines = text.lines_allowed;
+  cmd->add_option("--output", c.output, text.output_help)
+      ->check(validator([lines](const std::string& v) { gpustream::app::parse_output(v, lines); }, "OUTPUT"))
+      ->capture_default_str();
+  c.top = cmd->add_option("--top", o.top, "Records printed per batch with --output print")
+              ->check(CLI::Range(1, 1000000))
+              ->capture_default_str();
+  cmd->add_option("--duration", c.duration,
+                  "Stop gracefully after this long, e.g. 10s (default: run until SIGINT/SIGTERM)")
+      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "duration"); }, "DURATION"));
+  c.rate = cmd->add_option("--rate-mib", o.rate_mib,
+                           "Generator rate in MiB/s, 0 for as fast as possible (generator sources)")
+               ->check(CLI::Range(0.0, 1e6))
+               ->capture_default_str();
+  c.existing = cmd->add_flag("--existing-files", c.read_existing,
+                             "With a dir: source, also read the files already in the directory at the first "
+                             "start (Spark's newFilesOnly=false); by default only files moved in after it are read");
+  c.files = cmd->add_option("--files", c.file_pattern,
+                            "With a dir: source, read only the files whose names match this shell pattern, e.g. "
+                            "'*.log' (quoted); hidden files and names ending in .tmp or ._COPYING_ are never read")
+                ->type_name("PATTERN");
+  cmd->add_flag("--quiet", o.quiet, "No per-batch log line on stderr");
+  cmd->add_option("--checkpoint", o.checkpoint, text.checkpoint_help);
+  cmd->add_option("--checkpoint-interval", c.checkpoint_interval,
+                  "How often to checkpoint, a multiple of --batch (default: every 10 s of batches)")
+      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "checkpoint interval"); },
+                        "DURATION"));
+  cmd->add_flag("--wal", o.write_ahead_log,
+                "Write each batch's input to a write-ahead log in the checkpoint directory before it runs, so "
+                "that batches received before a crash run again after the restart (needs --checkpoint)");
+}
+
+/// Parses the text add_stream_options kept into `o`, and checks that the
+/// options fit together: the usage error's message where they do not.
+std::optional<std::string> finish_stream_options(const stream_cli& c, gpustream::app::stream_command_options& o) {
+  using gpustream::app::output_spec;
+  using gpustream::app::source_spec;
+  o.source = gpustream::app::parse_source(c.source);
+  o.batch_interval = gpustream::app::parse_duration(c.batch, "batch interval");
+  o.requested = parse_backend_option(c.backend);
+  o.output = gpustream::app::parse_output(c.output, c.lines_allowed);
+  if (!c.duration.empty()) o.duration = gpustream::app::parse_duration(c.duration, "duration");
+  if (c.rate->count() > 0 && o.source.type != source_spec::kind::generator) {
+    return "--rate-mib applies only to a generator source";
+  }
+  if ((c.existing->count() > 0 || c.files->count() > 0) && o.source.type != source_spec::kind::directory) {
+    return std::string{c.existing->count() > 0 ? "--existing-files" : "--files"} + " applies only to a dir: source";
+  }
+  if (c.files->count() > 0 && c.file_pattern.empty()) return "--files needs a pattern, e.g. '*.log'";
+  o.source.read_existing = c.read_existing;
+  o.source.file_pattern = c.file_pattern;
+  if (!c.checkpoint_interval.empty()) {
+    if (o.checkpoint.empty()) return "--checkpoint-interval needs --checkpoint";
+    o.checkpoint_interval = gpustream::app::parse_duration(c.checkpoint_interval, "checkpoint interval");
+  }
+  if (o.write_ahead_log && o.checkpoint.empty()) return "--wal needs --checkpoint";
+  if (c.top->count() > 0 && o.output.type != output_spec::kind::print) return "--top applies only to --output print";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -64,58 +171,24 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag("--quiet", demo.quiet_log, "No per-batch log line on stderr");
 
   gpustream::app::wordcount_options wc;
-  std::string wc_source;
-  std::string wc_batch = "1s";
-  std::string wc_backend = "auto";
-  std::string wc_output = "print";
-  std::string wc_duration;
-  std::string wc_file_pattern;
-  bool wc_read_existing = false;
+  stream_cli wc_cli;
   auto* wc_cmd = app.add_subcommand(
       "wordcount",
       "Streaming word count (Spark's NetworkWordCount): counts the words of each batch interval's lines; "
       "runs until SIGINT/SIGTERM or --duration, then stops gracefully");
-  wc_cmd->add_option("--source", wc_source,
-                     "Input: socket:HOST:PORT (or HOST:PORT), a TCP server sending lines; dir:PATH, the files "
-                     "moved into a directory after the start (see --existing-files and --files); generator, "
-                     "generator:words or generator:logs, synthetic text at --rate-mib")
-      ->required()
-      ->check(validator([](const std::string& v) { gpustream::app::parse_source(v); }, "SOURCE"));
-  wc_cmd->add_option("--batch", wc_batch, "Batch interval, e.g. 1s, 500ms, 2.5s, or a number of milliseconds")
-      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "batch interval"); },
-                        "DURATION"))
-      ->capture_default_str();
-  wc_cmd->add_option("--backend", wc_backend, "Where operators run: auto, cuda or cpu")
-      ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
-      ->capture_default_str();
-  wc_cmd->add_option("--output", wc_output,
-                     "Where each batch's counts go: print (Spark's pprint of --top records), text:PREFIX (a "
-                     "directory PREFIX-<batch time> per batch), json:- (JSON lines on stdout) or json:FILE "
-                     "(JSON lines appended to FILE, its directory made where missing), one {\"time\":<batch time in ms>,\"word\":...,\"count\":...} "
-                     "per word; in JSON strings quote, backslash and control characters are escaped "
-                     "(\\\", \\\\, \\u00XX) and bytes from 0x80 up pass through as they are (valid JSON for "
-                     "UTF-8 text)")
-      ->check(validator([](const std::string& v) { gpustream::app::parse_output(v); }, "OUTPUT"))
-      ->capture_default_str();
-  auto* wc_top = wc_cmd->add_option("--top", wc.top, "Records printed per batch with --output print")
-                     ->check(CLI::Range(1, 1000000))
-                     ->capture_default_str();
-  wc_cmd->add_option("--duration", wc_duration, "Stop gracefully after this long, e.g. 10s (default: run until "
-                                                "SIGINT/SIGTERM)")
-      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "duration"); }, "DURATION"));
-  auto* wc_rate = wc_cmd->add_option("--rate-mib", wc.rate_mib,
-                                     "Generator rate in MiB/s, 0 for as fast as possible (generator sources)")
-                      ->check(CLI::Range(0.0, 1e6))
-                      ->capture_default_str();
-  auto* wc_existing = wc_cmd->add_flag(
-      "--existing-files", wc_read_existing,
-      "With a dir: source, also read the files already in the directory at the first start (Spark's "
-      "newFilesOnly=false); by default only files moved in after it are read");
-  auto* wc_files = wc_cmd->add_option("--files", wc_file_pattern,
-                                      "With a dir: source, read only the files whose names match this shell "
-                                      "pattern, e.g. '*.log' (quoted); hidden files and names ending in .tmp or "
-                                      "._COPYING_ are never read")
-                      ->type_name("PATTERN");
+  add_stream_options(
+      wc_cmd, wc_cli, wc,
+      {"print",
+       "Where each batch's counts go: print (Spark's pprint of --top records), text:PREFIX (a directory "
+       "PREFIX-<batch time> per batch), json:- (JSON lines on stdout) or json:FILE (JSON lines appended to FILE, "
+       "its directory made where missing), one {\"time\":<batch time in ms>,\"word\":...,\"count\":...} per "
+       "word; in JSON strings quote, backslash and control characters are escaped (\\\", \\\\, \\u00XX) and "
+       "bytes from 0x80 up pass through as they are (valid JSON for UTF-8 text)",
+       false,
+       "Checkpoint directory: the counts' state and the source's position are saved there, and a restart with "
+       "the same options goes on from the newest checkpoint (a directory source reads every file exactly once "
+       "across restarts; text:PREFIX and json:FILE outputs of batches after the checkpoint are replaced, not "
+       "repeated)"});
   std::string wc_algorithm = "auto";
   wc_cmd->add_option("--algorithm", wc_algorithm,
                      "How each batch's words are grouped and counted: auto (the backend's default path), sort (by "
@@ -123,20 +196,32 @@ int main(int argc, char** argv) {
                      "every choice gives the same counts")
       ->check(CLI::IsMember({"auto", "sort", "hash"}))
       ->capture_default_str();
-  wc_cmd->add_flag("--quiet", wc.quiet, "No per-batch log line on stderr");
-  std::string wc_checkpoint_interval;
-  wc_cmd->add_option("--checkpoint", wc.checkpoint,
-                     "Checkpoint directory: the counts' state and the source's position are saved there, and a "
-                     "restart with the same options goes on from the newest checkpoint (a directory source "
-                     "reads every file exactly once across restarts; text:PREFIX and json:FILE outputs of "
-                     "batches after the checkpoint are replaced, not repeated)");
-  wc_cmd->add_option("--checkpoint-interval", wc_checkpoint_interval,
-                     "How often to checkpoint, a multiple of --batch (default: every 10 s of batches)")
-      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "checkpoint interval"); },
-                        "DURATION"));
-  wc_cmd->add_flag("--wal", wc.write_ahead_log,
-                   "Write each batch's input to a write-ahead log in the checkpoint directory before it runs, "
-                   "so that batches received before a crash run again after the restart (needs --checkpoint)");
+
+  gpustream::app::grep_options gr;
+  stream_cli gr_cli;
+  auto* gr_cmd = app.add_subcommand(
+      "grep",
+      "Streaming grep (the D-Streams paper's): the lines of each batch interval that contain --pattern, or "
+      "with --count how many; runs until SIGINT/SIGTERM or --duration, then stops gracefully");
+  gr_cmd->add_option("--pattern", gr.pattern,
+                     "The bytes a line must contain, as they are: no regular expression, case sensitive; an "
+                     "empty pattern matches every line")
+      ->required();
+  gr_cmd->add_flag("--count", gr.count, "Write each batch's number of matching lines instead of the lines");
+  add_stream_options(
+      gr_cmd, gr_cli, gr,
+      {"lines",
+       "Where each batch's lines (or counts) go: lines (each line on stdout as it came, as grep writes them; "
+       "with --count one '<batch time in ms> <count>' line per batch), print (Spark's pprint of --top "
+       "records), text:PREFIX (a directory PREFIX-<batch time> per batch), json:- (JSON lines on stdout) or "
+       "json:FILE (JSON lines appended to FILE, its directory made where missing), one "
+       "{\"time\":<batch time in ms>,\"line\":...} per line, or {\"time\":...,\"count\":...} per batch with "
+       "--count; JSON strings are escaped as wordcount's are",
+       true,
+       "Checkpoint directory: the source's position is saved there, and a restart with the same options goes "
+       "on from the newest checkpoint (a directory source reads every file exactly once across restarts; "
+       "text:PREFIX and json:FILE outputs of batches after the checkpoint are replaced, not repeated; lines "
+       "already written to stdout cannot be taken back)"});
 
   try {
     app.parse(argc, argv);
@@ -156,36 +241,15 @@ int main(int argc, char** argv) {
       return gpustream::app::run_demo(demo);
     }
     if (*wc_cmd) {
-      wc.source = gpustream::app::parse_source(wc_source);
-      wc.batch_interval = gpustream::app::parse_duration(wc_batch, "batch interval");
-      wc.requested = parse_backend_option(wc_backend);
-      wc.output = gpustream::app::parse_output(wc_output);
+      if (auto error = finish_stream_options(wc_cli, wc)) return usage_error(*error);
       wc.algorithm = wc_algorithm == "sort"   ? gpustream::reduce_algorithm::sort
                      : wc_algorithm == "hash" ? gpustream::reduce_algorithm::hash
                                               : gpustream::reduce_algorithm::automatic;
-      if (!wc_duration.empty()) wc.duration = gpustream::app::parse_duration(wc_duration, "duration");
-      if (wc_rate->count() > 0 && wc.source.type != gpustream::app::source_spec::kind::generator) {
-        return usage_error("--rate-mib applies only to a generator source");
-      }
-      if ((wc_existing->count() > 0 || wc_files->count() > 0) &&
-          wc.source.type != gpustream::app::source_spec::kind::directory) {
-        return usage_error(std::string{wc_existing->count() > 0 ? "--existing-files" : "--files"} +
-                           " applies only to a dir: source");
-      }
-      if (wc_files->count() > 0 && wc_file_pattern.empty()) {
-        return usage_error("--files needs a pattern, e.g. '*.log'");
-      }
-      wc.source.read_existing = wc_read_existing;
-      wc.source.file_pattern = wc_file_pattern;
-      if (!wc_checkpoint_interval.empty()) {
-        if (wc.checkpoint.empty()) return usage_error("--checkpoint-interval needs --checkpoint");
-        wc.checkpoint_interval = gpustream::app::parse_duration(wc_checkpoint_interval, "checkpoint interval");
-      }
-      if (wc.write_ahead_log && wc.checkpoint.empty()) return usage_error("--wal needs --checkpoint");
-      if (wc_top->count() > 0 && wc.output.type != gpustream::app::output_spec::kind::print) {
-        return usage_error("--top applies only to --output print");
-      }
       return gpustream::app::run_wordcount(wc);
+    }
+    if (*gr_cmd) {
+      if (auto error = finish_stream_options(gr_cli, gr)) return usage_error(*error);
+      return gpustream::app::run_grep(gr);
     }
   } catch (const std::invalid_argument& e) {  // a configuration found wrong at start-up
     std::cerr << "gpustream: error: " << e.what() << '\n';

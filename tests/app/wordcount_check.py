@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end checks of `gpustream wordcount` and the network examples.
+"""End-to-end checks of `gpustream wordcount`, `gpustream grep` and the network examples.
 
     wordcount_check.py generator-json GPUSTREAM
     wordcount_check.py generator-text GPUSTREAM WORK_DIR
@@ -8,13 +8,18 @@
     wordcount_check.py checkpoint     GPUSTREAM WORK_DIR
     wordcount_check.py socket         GPUSTREAM WORK_DIR
     wordcount_check.py socket-algorithms GPUSTREAM WORK_DIR
+    wordcount_check.py grep-directory GPUSTREAM WORK_DIR
+    wordcount_check.py grep-socket    GPUSTREAM WORK_DIR
+    wordcount_check.py grep-checkpoint GPUSTREAM WORK_DIR
     wordcount_check.py example        NETWORK_WORDCOUNT
     wordcount_check.py field-example  NETWORK_FIELD_COUNT
     wordcount_check.py trending-example NETWORK_TRENDING_WORDS
 
 Each runs the program on known input and compares what it wrote with word
 counts computed here, independently: words are runs of bytes between ASCII
-whitespace (space, \\t, \\n, \\v, \\f, \\r), as bytes.split() cuts them.
+whitespace (space, \\t, \\n, \\v, \\f, \\r), as bytes.split() cuts them. The
+grep checks compare the lines written with the lines that contain the
+pattern, cut here at '\\n' (a '\\r' before it dropped, as in CRLF text).
 Exits 0 when the check passes, 1 with a message when it fails.
 """
 
@@ -394,6 +399,184 @@ def check_socket_each_algorithm(program, work):
         check_socket(program, os.path.join(work, algorithm), ["--algorithm", algorithm])
 
 
+# ---- gpustream grep ----
+
+def grep_text():
+    """Lines that contain the pattern "ERR" at the start, in the middle and at the end, lines with only part of
+    it, CRLF lines, UTF-8 and invalid UTF-8, JSON's special characters, an empty line, and a last line without
+    newline that matches."""
+    lines = []
+    for i in range(4000):
+        kind = i % 7
+        if kind == 0:
+            lines.append(b"ERR at the start %d" % i)
+        elif kind == 1:
+            lines.append(b"in the middle ERR %d here" % i)
+        elif kind == 2:
+            lines.append(b"at the end %d ERR" % i)
+        elif kind == 3:
+            lines.append(b"only ER and RR and E R R %d" % i)
+        elif kind == 4:
+            lines.append(b"crlf ERR %d\r" % i)
+        elif kind == 5:
+            lines.append(b"nothing here %d" % i)
+        else:
+            lines.append(b"")
+    lines.append(u"caf\u00e9 ERR \u6f22\u5b57 \"quoted\" back\\slash \x01".encode("utf-8"))
+    lines.append(b"invalid \xff\xfe ERR utf-8")
+    return b"\n".join(lines) + b"\nlast ERR line without newline"
+
+
+def grep_reference(data, pattern):
+    """The lines of `data` that contain `pattern`, in order: cut at '\n', a '\r' before it dropped."""
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()  # no line after the last newline
+    lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+    return [line for line in lines if pattern in line]
+
+
+def parse_grep_json(data, interval_ms):
+    """The lines of `{"time":..,"line":..}` JSON lines, in order, checking each."""
+    lines = []
+    for raw in data.splitlines():
+        try:
+            record = json.loads(raw.decode("utf-8", "surrogateescape"))
+        except ValueError as e:
+            raise CheckFailed("not a JSON line: %r (%s)" % (raw, e))
+        expect(isinstance(record, dict) and sorted(record) == ["line", "time"], "expected time and line: %r" % raw)
+        expect(isinstance(record["time"], int) and record["time"] % interval_ms == 0, "bad time: %r" % raw)
+        lines.append(record["line"].encode("utf-8", "surrogateescape"))
+    return lines
+
+
+def compare_lines(got, want):
+    if got == want:
+        return
+    at = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got), len(want)))
+    raise CheckFailed("%d lines written, %d expected; first difference at line %d: got %r, expected %r"
+                      % (len(got), len(want), at, got[at] if at < len(got) else None,
+                         want[at] if at < len(want) else None))
+
+
+def check_grep_directory(program, work):
+    """`gpustream grep --source dir:PATH --pattern ERR --output json:FILE`: the matching lines of the files moved
+    in, in order, each once; then `--count --output json:FILE`: one count per batch, zero for batches without
+    data, summing to the number of matching lines."""
+    fresh_dir(work)
+    incoming = fresh_dir(os.path.join(work, "incoming"))
+    staging = fresh_dir(os.path.join(work, "staging"))
+    output = os.path.join(work, "out", "lines.json")
+    data = grep_text()
+    want = grep_reference(data, b"ERR")
+    p = Program([program, "grep", "--source", "dir:" + incoming, "--pattern", "ERR", "--batch", "500ms",
+                 "--output", "json:" + output, "--quiet"])
+    try:
+        p.wait_started(10)
+        move_in(staging, incoming, "a.log", data)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and len(read_file(output).splitlines()) < len(want):
+            time.sleep(0.1)
+        move_in(staging, incoming, "b.log", b"no match\nERR second file\n")
+        want += [b"ERR second file"]
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and len(read_file(output).splitlines()) < len(want):
+            time.sleep(0.1)
+        p.proc.send_signal(signal.SIGTERM)
+        rc = p.wait(10)
+    finally:
+        p.kill()
+    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
+    compare_lines(parse_grep_json(read_file(output), 500), want)
+
+    counts = os.path.join(work, "counts.json")
+    p = Program([program, "grep", "--source", "dir:" + incoming, "--existing-files", "--files", "*.log",
+                 "--pattern", "ERR", "--count", "--batch", "250ms", "--duration", "1500ms",
+                 "--output", "json:" + counts, "--quiet"])
+    rc = p.wait(20)
+    expect(rc == 0, "exit status %d; stderr:\n%s" % (rc, p.stderr()))
+    records = [json.loads(line) for line in read_file(counts).splitlines()]
+    expect(len(records) >= 4, "expected a count for each of at least 4 batches: %r" % records)
+    expect(all(sorted(r) == ["count", "time"] and r["time"] % 250 == 0 for r in records), "bad records: %r" % records)
+    expect(sum(r["count"] for r in records) == len(want), "counts sum to %d, expected %d: %r"
+           % (sum(r["count"] for r in records), len(want), records))
+    expect(any(r["count"] == 0 for r in records), "no zero count for a batch without data: %r" % records)
+    print("%d matching lines in order, each once; %d batch counts summing to them" % (len(want), len(records)))
+
+
+def check_grep_socket(program, work):
+    """`gpustream grep --source socket:... --pattern ERR` (the default output, lines on stdout): the bytes of
+    the matching lines as they came, invalid UTF-8 included; `--pattern ''` writes every line."""
+    fresh_dir(work)
+    data = grep_text()
+    for pattern in (b"ERR", b""):
+        server = OneShotServer(data, close=True)
+        try:
+            p = Program([program, "grep", "--source", "socket:127.0.0.1:%d" % server.port, "--pattern",
+                         pattern.decode(), "--duration", "3s", "--batch", "250ms"], stdout=subprocess.PIPE)
+            watchdog = threading.Timer(20, p.kill)
+            watchdog.start()
+            out = p.proc.stdout.read()
+            watchdog.cancel()
+            rc = p.wait(5)
+        finally:
+            server.close()
+        expect(rc == 0, "exit status %d; stderr:\n%s" % (rc, p.stderr()))
+        want = grep_reference(data, pattern)
+        compare_lines(out.split(b"\n")[:-1] if out.endswith(b"\n") else out.split(b"\n"), want)
+        print("pattern %r: %d lines written as they came" % (pattern, len(want)))
+
+
+def check_grep_checkpoint(program, work):
+    """`gpustream grep --checkpoint DIR --wal --output json:FILE` from a directory: killed with SIGKILL and
+    started again (a file moved in while it is down), every matching line is in the file exactly once."""
+    fresh_dir(work)
+    incoming = fresh_dir(os.path.join(work, "incoming"))
+    staging = fresh_dir(os.path.join(work, "staging"))
+    output = os.path.join(work, "lines.json")
+    args = [program, "grep", "--source", "dir:" + incoming, "--pattern", "ERR", "--batch", "250ms",
+            "--output", "json:" + output, "--checkpoint", os.path.join(work, "checkpoint"),
+            "--checkpoint-interval", "1s", "--wal"]
+    texts = [grep_text() + (b"\nERR run %d only" % i) for i in range(3)]
+    want = []
+
+    def wait_for_want(p):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and p.proc.poll() is None:
+            written = read_file(output)
+            if sorted(parse_grep_json(written[:written.rfind(b"\n") + 1], 250)) == sorted(want):
+                return
+            time.sleep(0.1)
+        expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
+
+    p = Program(args)
+    try:
+        p.wait_started(10)
+        move_in(staging, incoming, "t0.log", texts[0])
+        want += grep_reference(texts[0], b"ERR")
+        wait_for_want(p)
+        time.sleep(0.3)  # batches after the newest checkpoint: their lines are rolled back at the restart
+    finally:
+        p.kill()  # SIGKILL
+    move_in(staging, incoming, "t1.log", texts[1])  # while the program is down
+    want += grep_reference(texts[1], b"ERR")
+    p = Program(args)
+    try:
+        p.wait_started(10)
+        move_in(staging, incoming, "t2.log", texts[2])
+        want += grep_reference(texts[2], b"ERR")
+        wait_for_want(p)
+        p.proc.send_signal(signal.SIGTERM)
+        rc = p.wait(10)
+    finally:
+        p.kill()
+    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
+    expect("recovered from checkpoint" in p.stderr(), "no recovery reported:\n" + p.stderr())
+    got = parse_grep_json(read_file(output), 250)
+    expect(sorted(got) == sorted(want), "%d lines written, %d expected once each" % (len(got), len(want)))
+    print("%d matching lines over a kill and a restart, each once" % len(want))
+
+
 def check_example(program):
     """network_wordcount HOST PORT: pprint batches with the counts of the text sent; SIGINT stops it
     gracefully."""
@@ -507,6 +690,9 @@ def main(argv):
         "checkpoint": (check_checkpoint, 2),
         "socket": (check_socket, 2),
         "socket-algorithms": (check_socket_each_algorithm, 2),
+        "grep-directory": (check_grep_directory, 2),
+        "grep-socket": (check_grep_socket, 2),
+        "grep-checkpoint": (check_grep_checkpoint, 2),
         "example": (check_example, 1),
         "field-example": (check_field_example, 1),
         "trending-example": (check_trending_example, 1),
