@@ -17,6 +17,32 @@ void write_stdout(const std::string& text) {
   if (!std::cout) throw std::runtime_error{"cannot write to stdout"};
 }
 
+/// Sends each batch of `records` to the output of `o`: `line(text, record, t)`
+/// appends a record's line for --output lines, `json(text, record, t)` its
+/// JSON line.
+template <class T, class Line, class Json>
+void write_output(const dstream<T>& records, const grep_options& o, const streaming_context& ctx, Line line,
+                  Json json) {
+  switch (o.output.type) {
+    case output_spec::kind::print:
+      records.print(o.top);
+      break;
+    case output_spec::kind::lines:
+      records.foreach_batch([line](const std::vector<T>& batch, batch_time t) {
+        std::string text;
+        for (const T& r : batch) line(text, r, t);
+        write_stdout(text);
+      });
+      break;
+    case output_spec::kind::text:
+      records.save_as_text_files(o.output.target);
+      break;
+    case output_spec::kind::json:
+      write_json_lines(records, o.output.target, ctx, json);
+      break;
+  }
+}
+
 }  // namespace
 
 int run_grep(const grep_options& o) {
@@ -27,69 +53,27 @@ int run_grep(const grep_options& o) {
   stop_signals signals{"gpustream"};
   streaming_context ctx{context_options(o)};
   const dstream<std::string> matches = open_source(ctx, o).filter(contains{o.pattern});
-
   if (o.count) {
-    const dstream<std::int64_t> counts = matches.count();
-    switch (o.output.type) {
-      case output_spec::kind::print:
-        counts.print(o.top);
-        break;
-      case output_spec::kind::lines:
-        counts.foreach_batch([](const std::vector<std::int64_t>& n, batch_time t) {
-          for (const std::int64_t c : n) write_stdout(std::to_string(t) + " " + std::to_string(c) + "\n");
+    write_output(
+        matches.count(), o, ctx,
+        [](std::string& text, std::int64_t n, batch_time t) {
+          text += std::to_string(t) + " " + std::to_string(n) + "\n";
+        },
+        [](std::string& text, std::int64_t n, batch_time t) {
+          text += "{\"time\":" + std::to_string(t) + ",\"count\":" + std::to_string(n) + "}\n";
         });
-        break;
-      case output_spec::kind::text:
-        counts.save_as_text_files(o.output.target);
-        break;
-      case output_spec::kind::json: {
-        auto out = std::make_shared<json_lines_writer>(o.output.target, ctx);
-        counts.foreach_batch([out](const std::vector<std::int64_t>& n, batch_time t) {
-          std::string text;
-          for (const std::int64_t c : n) {
-            text += "{\"time\":" + std::to_string(t) + ",\"count\":" + std::to_string(c) + "}\n";
-          }
-          out->write(text);
-        });
-        break;
-      }
-    }
   } else {
-    switch (o.output.type) {
-      case output_spec::kind::print:
-        matches.print(o.top);
-        break;
-      case output_spec::kind::lines:
-        matches.foreach_batch([](const std::vector<std::string>& lines, batch_time) {
-          std::size_t bytes = 0;
-          for (const auto& line : lines) bytes += line.size() + 1;
-          std::string text;
-          text.reserve(bytes);
-          for (const auto& line : lines) {
-            text += line;
-            text += '\n';
-          }
-          write_stdout(text);
+    write_output(
+        matches, o, ctx,
+        [](std::string& text, const std::string& line, batch_time) {
+          text += line;
+          text += '\n';
+        },
+        [](std::string& text, const std::string& line, batch_time t) {
+          text += "{\"time\":" + std::to_string(t) + ",\"line\":\"";
+          append_json_string(text, line);
+          text += "\"}\n";
         });
-        break;
-      case output_spec::kind::text:
-        matches.save_as_text_files(o.output.target);
-        break;
-      case output_spec::kind::json: {
-        auto out = std::make_shared<json_lines_writer>(o.output.target, ctx);
-        matches.foreach_batch([out](const std::vector<std::string>& lines, batch_time t) {
-          const std::string head = "{\"time\":" + std::to_string(t) + ",\"line\":\"";
-          std::string text;
-          for (const auto& line : lines) {
-            text += head;
-            append_json_string(text, line);
-            text += "\"}\n";
-          }
-          out->write(text);
-        });
-        break;
-      }
-    }
   }
   run_command("gpustream grep", ctx, signals, o);
   return 0;

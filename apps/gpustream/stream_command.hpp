@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gpustream::app {
 
@@ -100,6 +101,19 @@ class json_lines_writer {
   std::unique_ptr<std::ofstream> file_;
   bool first_ = true;
 };
+
+/// Writes each batch of `records` as JSON lines to `target` (see
+/// json_lines_writer): `append(text, record, t)` appends one record's line.
+template <class T, class Append>
+void write_json_lines(const dstream<T>& records, const std::string& target, const streaming_context& ctx,
+                      Append append) {
+  auto out = std::make_shared<json_lines_writer>(target, ctx);
+  records.foreach_batch([out, append](const std::vector<T>& batch, batch_time t) {
+    std::string text;
+    for (const T& r : batch) append(text, r, t);
+    out->write(text);
+  });
+}
 
 /// Starts `ctx` and runs it until SIGINT/SIGTERM, `o.duration` or a failure
 /// (see run_until_stopped), first logging "PROGRAM: SOURCE -> OUTPUT; ..."

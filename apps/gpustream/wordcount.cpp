@@ -24,23 +24,13 @@ int run_wordcount(const wordcount_options& o) {
     case output_spec::kind::text:
       counts.save_as_text_files(o.output.target);
       break;
-    case output_spec::kind::json: {
-      auto out = std::make_shared<json_lines_writer>(o.output.target, ctx);
-      counts.foreach_batch([out](const std::vector<word_pair>& records, batch_time t) {
-        const std::string head = "{\"time\":" + std::to_string(t) + ",\"word\":\"";
-        std::string text;
-        text.reserve(records.size() * (head.size() + 24));
-        for (const auto& [word, count] : records) {
-          text += head;
-          append_json_string(text, word);
-          text += "\",\"count\":";
-          text += std::to_string(count);
-          text += "}\n";
-        }
-        out->write(text);
+    case output_spec::kind::json:
+      write_json_lines(counts, o.output.target, ctx, [](std::string& text, const word_pair& r, batch_time t) {
+        text += "{\"time\":" + std::to_string(t) + ",\"word\":\"";
+        append_json_string(text, r.first);
+        text += "\",\"count\":" + std::to_string(r.second) + "}\n";
       });
       break;
-    }
   }
   run_command("gpustream wordcount", ctx, signals, o);
   return 0;

@@ -276,6 +276,33 @@ def check_directory_existing(program, work):
     stop_and_check_json_counts(p, output, want, 500)
 
 
+def run_over_a_kill(args, move_in_text, wait_for_output):
+    """The checkpoint checks' run: starts `args`, moves text 0 in and waits for its output
+    (`wait_for_output(p)`), kills the program with SIGKILL, moves text 1 in while it is down, starts it
+    again, moves text 2 in, waits for all the output, and stops it with SIGTERM: it must exit 0 and report
+    that it recovered from its checkpoint."""
+    p = Program(args)
+    try:
+        p.wait_started(10)
+        move_in_text(0)
+        wait_for_output(p)
+        time.sleep(0.3)  # batches after the newest checkpoint: their output is rolled back at the restart
+    finally:
+        p.kill()  # SIGKILL
+    move_in_text(1)  # while the program is down
+    p = Program(args)
+    try:
+        p.wait_started(10)
+        move_in_text(2)
+        wait_for_output(p)
+        p.proc.send_signal(signal.SIGTERM)
+        rc = p.wait(10)
+    finally:
+        p.kill()
+    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
+    expect("recovered from checkpoint" in p.stderr(), "no recovery reported:\n" + p.stderr())
+
+
 def check_checkpoint(program, work):
     """`--checkpoint DIR --wal` with a directory source and JSON lines: killed with SIGKILL and started
     again (a file moved in while it is down), the program goes on from its checkpoint; the JSON file ends
@@ -296,26 +323,7 @@ def check_checkpoint(program, work):
     def wait_for_want(p):
         wait_for_json_counts(p, output, want, 250, timeout=15)
 
-    p = Program(args)
-    try:
-        p.wait_started(10)
-        move_in_text(0)
-        wait_for_want(p)
-        time.sleep(0.3)  # batches after the newest checkpoint: their lines are rolled back at the restart
-    finally:
-        p.kill()  # SIGKILL
-    move_in_text(1)  # while the program is down
-    p = Program(args)
-    try:
-        p.wait_started(10)
-        move_in_text(2)
-        wait_for_want(p)
-        p.proc.send_signal(signal.SIGTERM)
-        rc = p.wait(10)
-    finally:
-        p.kill()
-    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
-    expect("recovered from checkpoint" in p.stderr(), "no recovery reported:\n" + p.stderr())
+    run_over_a_kill(args, move_in_text, wait_for_want)
     got, n = parse_json_lines(read_file(output), 250)
     compare(got, want)
 
@@ -405,23 +413,9 @@ def grep_text():
     """Lines that contain the pattern "ERR" at the start, in the middle and at the end, lines with only part of
     it, CRLF lines, UTF-8 and invalid UTF-8, JSON's special characters, an empty line, and a last line without
     newline that matches."""
-    lines = []
-    for i in range(4000):
-        kind = i % 7
-        if kind == 0:
-            lines.append(b"ERR at the start %d" % i)
-        elif kind == 1:
-            lines.append(b"in the middle ERR %d here" % i)
-        elif kind == 2:
-            lines.append(b"at the end %d ERR" % i)
-        elif kind == 3:
-            lines.append(b"only ER and RR and E R R %d" % i)
-        elif kind == 4:
-            lines.append(b"crlf ERR %d\r" % i)
-        elif kind == 5:
-            lines.append(b"nothing here %d" % i)
-        else:
-            lines.append(b"")
+    forms = [b"ERR at the start %d", b"in the middle ERR %d here", b"at the end %d ERR",
+             b"only ER and RR and E R R %d", b"crlf ERR %d\r", b"nothing here %d", b""]
+    lines = [forms[i % len(forms)] % i if forms[i % len(forms)] else b"" for i in range(4000)]
     lines.append(u"caf\u00e9 ERR \u6f22\u5b57 \"quoted\" back\\slash \x01".encode("utf-8"))
     lines.append(b"invalid \xff\xfe ERR utf-8")
     return b"\n".join(lines) + b"\nlast ERR line without newline"
@@ -549,29 +543,11 @@ def check_grep_checkpoint(program, work):
             time.sleep(0.1)
         expect(p.proc.poll() is None, "the program ended early; stderr:\n" + p.stderr())
 
-    p = Program(args)
-    try:
-        p.wait_started(10)
-        move_in(staging, incoming, "t0.log", texts[0])
-        want += grep_reference(texts[0], b"ERR")
-        wait_for_want(p)
-        time.sleep(0.3)  # batches after the newest checkpoint: their lines are rolled back at the restart
-    finally:
-        p.kill()  # SIGKILL
-    move_in(staging, incoming, "t1.log", texts[1])  # while the program is down
-    want += grep_reference(texts[1], b"ERR")
-    p = Program(args)
-    try:
-        p.wait_started(10)
-        move_in(staging, incoming, "t2.log", texts[2])
-        want += grep_reference(texts[2], b"ERR")
-        wait_for_want(p)
-        p.proc.send_signal(signal.SIGTERM)
-        rc = p.wait(10)
-    finally:
-        p.kill()
-    expect(rc == 0, "exit status %d after SIGTERM; stderr:\n%s" % (rc, p.stderr()))
-    expect("recovered from checkpoint" in p.stderr(), "no recovery reported:\n" + p.stderr())
+    def move_in_text(i):
+        move_in(staging, incoming, "t%d.log" % i, texts[i])
+        want.extend(grep_reference(texts[i], b"ERR"))
+
+    run_over_a_kill(args, move_in_text, wait_for_want)
     got = parse_grep_json(read_file(output), 250)
     expect(sorted(got) == sorted(want), "%d lines written, %d expected once each" % (len(got), len(want)))
     print("%d matching lines over a kill and a restart, each once" % len(want))
