@@ -4,6 +4,9 @@
 #include "detail/common.hpp"
 #include "detail/operators.hpp"
 
+#include <cstdlib>
+#include <string_view>
+
 namespace gpustream {
 namespace detail {
 
@@ -13,8 +16,26 @@ void throw_cuda_not_compiled() {
 }
 
 namespace {
-bool use_cpu_hash(stream_view s, reduce_algorithm a) {
-  return !s.is_cuda() && a != reduce_algorithm::sort;
+
+/// Whether GPUSTREAM_CPU_PORTABLE (set, and not "0") asks the CPU backend to
+/// run the portable algorithms that the CUDA backend runs instead of its own
+/// fast paths: the CUDA backend's logic, tested where there is no GPU.
+bool portable_only() {
+  static const bool on = [] {
+    const char* v = std::getenv("GPUSTREAM_CPU_PORTABLE");
+    return v != nullptr && *v != '\0' && std::string_view{v} != "0";
+  }();
+  return on;
+}
+
+/// Whether `s` takes the CPU backend's own fast paths.
+bool cpu_fast(stream_view s) { return !s.is_cuda() && !portable_only(); }
+
+bool use_cpu_hash(stream_view s, reduce_algorithm a) { return cpu_fast(s) && a != reduce_algorithm::sort; }
+
+/// Whether the word count of `a` is the one-pass table: CUDA's hash path.
+bool use_word_count_table(stream_view s, reduce_algorithm a) {
+  return (s.is_cuda() || portable_only()) && a == reduce_algorithm::hash;
 }
 
 /// Checks reduce_by_key's arguments (a count may come without values);
@@ -94,7 +115,7 @@ nonzero_rows select_nonzero(string_spans_view keys, column_view<std::int64_t> va
 }
 
 size_type count_bytes(column_view<char> text, char byte, stream_view s) {
-  if (!s.is_cuda()) {
+  if (detail::cpu_fast(s)) {
     detail::expect_backend(text.kind(), s, "count_bytes");
     return detail::cpu::count_bytes_fast(text, byte);
   }
@@ -108,7 +129,7 @@ column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_
 }
 
 string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr) {
-  if (!s.is_cuda()) {
+  if (detail::cpu_fast(s)) {
     detail::expect_backend(text.kind(), s, "split_lines");
     return detail::cpu::split_lines_fast(text, s, mr);
   }
@@ -116,7 +137,7 @@ string_spans split_lines(column_view<char> text, stream_view s, memory_resource*
 }
 
 string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* mr) {
-  if (!s.is_cuda()) {
+  if (detail::cpu_fast(s)) {
     detail::expect_backend(lines.kind(), s, "tokenize");
     return detail::cpu::tokenize_fast(lines, s, mr);
   }
@@ -124,7 +145,7 @@ string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* m
 }
 
 string_spans tokenize_text(column_view<char> text, stream_view s, memory_resource* mr) {
-  if (!s.is_cuda()) {
+  if (detail::cpu_fast(s)) {
     detail::expect_backend(text.kind(), s, "tokenize_text");
     return detail::cpu::tokenize_text_fast(text, s, mr);
   }
@@ -138,7 +159,7 @@ column<hash_type> hash_strings(string_spans_view strings, stream_view s, memory_
 
 string_spans filter_containing(string_spans_view lines, std::string_view needle, stream_view s,
                                memory_resource* mr) {
-  if (!s.is_cuda()) {
+  if (detail::cpu_fast(s)) {
     detail::expect_backend(lines.kind(), s, "filter_containing");
     return detail::cpu::filter_containing_fast(lines, needle, s, mr);
   }
@@ -200,7 +221,7 @@ key_value_table word_count(column_view<char> text, stream_view s, memory_resourc
                            reduce_algorithm algorithm) {
   detail::expect_backend(text.kind(), s, "word_count");
   if (detail::use_cpu_hash(s, algorithm)) return detail::cpu::word_count_hash(text, s, mr);
-  if (s.is_cuda() && algorithm == reduce_algorithm::hash) return word_count_table(text, s, mr);
+  if (detail::use_word_count_table(s, algorithm)) return word_count_table(text, s, mr);
   const string_spans tokens = tokenize_text(text, s);
   return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);
 }

@@ -6,7 +6,12 @@
 namespace gpustream {
 
 /// Where operators run. `automatic` resolves to `cuda` when this build has the
-/// CUDA backend and a GPU is present, else to `cpu`.
+/// CUDA backend and a GPU is present, else to `cpu`. The `cpu` backend has
+/// fast paths of its own for its busiest operators; with the environment
+/// variable GPUSTREAM_CPU_PORTABLE set (and not "0") when the process starts,
+/// it runs the algorithms of the `cuda` backend instead (the same Thrust
+/// source, slower on a CPU): the tests use it to check the CUDA backend's
+/// logic where there is no GPU.
 enum class backend { cpu, cuda, automatic };
 
 /// "cpu", "cuda" or "auto".
