@@ -1,13 +1,17 @@
 // filter_containing, written once over Thrust for both backends.
 
 #include "detail/common.hpp"
+#include "detail/text_words.hpp"
 
 #include <gpustream/text/filter.hpp>
 
 #include <thrust/copy.h>
 #include <thrust/count.h>
+#include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/iterator/zip_iterator.h>
+
+#include <cstdint>
 
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 
@@ -23,28 +27,43 @@ string_spans filter_containing(string_spans_view lines, std::string_view needle,
   column<char> d_needle_col = column<char>::from_host(needle.data(), needle_size, s);
   const char* d_needle = d_needle_col.data();
   const spans_device_view d_lines = lines.device_view();
-  auto keep = [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+  const text_words words{lines.chars(), lines.chars_size(),
+                         static_cast<size_type>(reinterpret_cast<std::uintptr_t>(lines.chars()) & 7)};
+  const auto first_byte = needle.empty() ? 0 : static_cast<unsigned char>(needle[0]);
+
+  // Whether each line contains the needle, worked out once: each line is
+  // read in aligned 8-byte words, the places of the needle's first byte found
+  // a word at a time, and only those compared with the rest of the needle.
+  column<std::uint8_t> keep{count, s};
+  std::uint8_t* d_keep = keep.data();
+  thrust::for_each_n(pol, thrust::counting_iterator<size_type>(0), count, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
     const string_ref line = d_lines.element(i);
-    if (needle_size == 0) return true;
-    if (line.size < needle_size) return false;
-    const char first = d_needle[0];
-    const length_type last = line.size - needle_size;
-    for (length_type p = 0; p <= last; ++p) {
-      if (line.data[p] != first) continue;
-      length_type j = 1;
-      while (j < needle_size && line.data[p + j] == d_needle[j]) ++j;
-      if (j == needle_size) return true;
+    bool found = needle_size == 0;
+    if (!found && line.size >= needle_size) {
+      const size_type lo = line.data - words.text;           // the line's first byte
+      const size_type last = lo + line.size - needle_size;  // the last place the needle may start
+      for (size_type k = words.word_of(lo); !found && k <= words.word_of(last); ++k) {
+        word64 at = equal_bytes(words.word(k), first_byte);
+        const size_type p0 = 8 * k - words.misalign;  // the text position of word k's byte 0
+        if (p0 < lo) at &= ~word64{0} << (8 * (lo - p0));
+        if (p0 + 7 > last) at &= ~word64{0} >> (8 * (p0 + 7 - last));
+        for (; at != 0 && !found; at &= at - 1) {
+          const char* c = words.text + p0 + lowest_bit(at) / 8;
+          length_type j = 1;
+          while (j < needle_size && c[j] == d_needle[j]) ++j;
+          found = j == needle_size;
+        }
+      }
     }
-    return false;
-  };
-  thrust::counting_iterator<size_type> first(0);
-  const size_type kept = thrust::count_if(pol, first, first + count, keep);
+    d_keep[i] = found ? 1 : 0;
+  });
+  const size_type kept = thrust::count(pol, d_keep, d_keep + count, std::uint8_t{1});
   column<offset_type> starts{kept, s, mr};
   column<length_type> lengths{kept, s, mr};
   if (kept > 0) {
     auto in = thrust::make_zip_iterator(lines.starts(), lines.lengths());
     auto out = thrust::make_zip_iterator(starts.data(), lengths.data());
-    thrust::copy_if(pol, in, in + count, first, out, keep);
+    thrust::copy_if(pol, in, in + count, d_keep, out, [] GPUSTREAM_HOST_DEVICE(std::uint8_t k) { return k != 0; });
   }
   // The needle's memory is freed on the stream, after the kernels that read it.
   return string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)};
