@@ -33,10 +33,15 @@ bool cpu_fast(stream_view s) { return !s.is_cuda() && !portable_only(); }
 
 bool use_cpu_hash(stream_view s, reduce_algorithm a) { return cpu_fast(s) && a != reduce_algorithm::sort; }
 
-/// Whether the word count of `a` is the one-pass table: CUDA's hash path.
-bool use_word_count_table(stream_view s, reduce_algorithm a) {
+/// Whether `a` takes the backend's one-pass tables (word_count_table,
+/// reduce_by_key_table): CUDA's hash path.
+bool use_backend_table(stream_view s, reduce_algorithm a) {
   return (s.is_cuda() || portable_only()) && a == reduce_algorithm::hash;
 }
+
+/// The most slots of reduce_by_key_table's table: 128 MiB of 32-byte entries,
+/// for up to 3 M distinct keys (more fall back to the sort path).
+constexpr size_type table_max_slots = size_type{1} << 22;
 
 /// Checks reduce_by_key's arguments (a count may come without values);
 /// returns the values' pointer, null when there are none.
@@ -172,6 +177,11 @@ key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> 
   if (detail::use_cpu_hash(s, options.algorithm)) {
     return detail::cpu::reduce_by_key_hash(keys, d_values, options, s, mr);
   }
+  if (detail::use_backend_table(s, options.algorithm) && keys.size() > 0) {
+    std::optional<key_value_table> t =
+        GPUSTREAM_DISPATCH(s, reduce_by_key_table(keys, d_values, options, detail::table_max_slots, s, mr));
+    if (t) return std::move(*t);
+  }
   return GPUSTREAM_DISPATCH(s, reduce_by_key_sort(keys, d_values, options, s, mr));
 }
 
@@ -221,7 +231,7 @@ key_value_table word_count(column_view<char> text, stream_view s, memory_resourc
                            reduce_algorithm algorithm) {
   detail::expect_backend(text.kind(), s, "word_count");
   if (detail::use_cpu_hash(s, algorithm)) return detail::cpu::word_count_hash(text, s, mr);
-  if (detail::use_word_count_table(s, algorithm)) return word_count_table(text, s, mr);
+  if (detail::use_backend_table(s, algorithm)) return word_count_table(text, s, mr);
   const string_spans tokens = tokenize_text(text, s);
   return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);
 }

@@ -49,6 +49,10 @@
   std::optional<key_value_table> word_count_table(column_view<char> text, size_type max_slots,  \
                                                   hash_function slot_hash, stream_view s,      \
                                                   memory_resource* mr);                        \
+  std::optional<key_value_table> reduce_by_key_table(string_spans_view keys,                  \
+                                                     const std::int64_t* d_values,             \
+                                                     reduce_options options, size_type max_slots, \
+                                                     stream_view s, memory_resource* mr);      \
   key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,            \
                         size_type k, stream_view s, memory_resource* mr);                     \
   joined_table join(string_spans_view left_keys, const std::int64_t* d_left,                  \

@@ -14,8 +14,12 @@ enum class aggregation { sum, count, min, max };
 /// How reduce_by_key groups keys. `automatic` picks the fastest available path
 /// for the backend; `sort` is the portable path (sort by hash, confirm bytes);
 /// `hash` asks for the hash-table path where the backend has one (the CPU
-/// backend does; on the CUDA backend word_count has one, word_count_table;
-/// elsewhere it falls back to `sort`). All give identical results.
+/// backend does; on the CUDA backend word_count has one, word_count_table,
+/// and so has reduce_by_key over string keys with integer values: each row
+/// found or claimed in one table by its key's bytes and its value combined
+/// there by one atomic operation; where the table fills, and for double
+/// values, whose sums depend on their order, it falls back to `sort`). All
+/// give identical results.
 enum class reduce_algorithm { automatic, sort, hash };
 
 /// Distinct string keys with one 64-bit integer value each (the result of a
@@ -78,7 +82,8 @@ key_value_table word_count(column_view<char> text, stream_view s, memory_resourc
 /// hashed and compared as two words. Each block of 64 KiB of text counts its
 /// frequent keys in a small table of its own first (shared memory on CUDA). The
 /// table has up to `max_slots` slots (a power of two from 16 to 2^31), one per 8
-/// bytes of text; when its keys would fill more than 3/4 of them, or a token
+/// bytes of text, of 32 bytes each (128 MiB for the default's 2^22, reached
+/// at 32 MiB of text); when its keys would fill more than 3/4 of them, or a token
 /// reaches 16 MiB, the count is made by the sort path instead. `slot_hash`
 /// places keys in the table (the result's order does not depend on it). Gives
 /// word_count's table. Throws gpustream::logic_error for a bad `max_slots` or
