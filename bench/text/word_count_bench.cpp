@@ -70,7 +70,8 @@ void print_usage(std::FILE* out) {
                "graph that tokenizes lines it kept; the portable one-pass table,\n"
                "word_count_table; and the portable sort path) and, when a GPU is usable,\n"
                "on the CUDA backend (data resident on the device by the sort path and by\n"
-               "the one-pass table, and end to end from pinned host memory). Then a count\n"
+               "the one-pass table; tokens, then count_by_key by the sort path and by its\n"
+               "one-pass table; and end to end from pinned host memory). Then a count\n"
                "by 64-bit id, reduce_by_key over integer keys (each word's hash as its id),\n"
                "against a single-thread std::unordered_map: the CPU's hash and sort paths\n"
                "and CUDA's sort path.\n"
@@ -729,6 +730,33 @@ int main(int argc, char** argv) {
           cuda.synchronize();
           const double s = seconds_since(t0);
           check_table(t, text.words, ref, ++run == 1, "cuda resident table", st);
+          return s;
+        });
+        rows.push_back(std::move(r));
+      }
+      // Kernels only, the unfused steps: tokens, then count_by_key by the
+      // sort path and by the one-pass table (reduce_by_key's hash path).
+      for (const reduce_algorithm algorithm : {reduce_algorithm::sort, reduce_algorithm::hash}) {
+        const bool table = algorithm == reduce_algorithm::hash;
+        const auto d_text =
+            column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
+        const auto count = [&] {
+          const gpustream::string_spans tokens = gpustream::tokenize_text(d_text, cuda);
+          return gpustream::count_by_key(tokens.view(), cuda, nullptr, gpustream::hash_function::mix64, algorithm);
+        };
+        (void)count();
+        cuda.synchronize();
+        row r{workload,
+              table ? "gpustream cuda: tokens, count_by_key (one-pass table)"
+                    : "gpustream cuda: tokens, count_by_key (sort)",
+              gpu_device, size, text.words, {}, base_full};
+        int run = 0;
+        r.seconds = time_runs(opt.runs, [&] {
+          const auto t0 = clock_type::now();
+          key_value_table t = count();
+          cuda.synchronize();
+          const double s = seconds_since(t0);
+          check_table(t, text.words, ref, ++run == 1, table ? "cuda count_by_key table" : "cuda count_by_key sort", st);
           return s;
         });
         rows.push_back(std::move(r));
