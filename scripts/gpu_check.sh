@@ -72,7 +72,8 @@ run_apps() {
     echo "gpu_check: python3 not found; program checks skipped"
     return 0
   fi
-  for check in generator-json generator-text directory checkpoint socket socket-algorithms; do
+  for check in generator-json generator-text directory checkpoint socket socket-algorithms grep-directory \
+      grep-socket grep-checkpoint; do
     args=("$here/bin/gpustream")
     [[ $check == generator-json ]] || args+=("$work/apps/$check")
     echo "-- $check"
@@ -119,7 +120,7 @@ run_crash() {
 # hides the rest of its binary.
 # The slowest under the tool come first, so that the budget cuts quick ones.
 san_binaries=(operators_device_function_test aggregate_reduce_by_key_test aggregate_word_count_table_test
-              text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_int_key_test
+              aggregate_reduce_by_key_table_test text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_int_key_test
               aggregate_top_k_test column_rows_test join_join_test)
 run_sanitizer() {  # $1: memcheck or racecheck
   local cs rc=0 t c r i log began=$SECONDS cases=()
