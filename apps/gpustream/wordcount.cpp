@@ -18,7 +18,7 @@ int run_wordcount(const wordcount_options& o) {
 
   switch (o.output.type) {
     case output_spec::kind::print:
-    case output_spec::kind::lines:
+    case output_spec::kind::lines:  // grep's; wordcount's --output does not take it
       counts.print(o.top);
       break;
     case output_spec::kind::text:
