@@ -16,8 +16,12 @@ Then it checks the outputs every batch left behind against the input:
     input's word counts exactly: nothing lost, nothing counted twice.
   socket source: TCP has no acknowledgement, so lines the child had read but
     not yet logged when it was killed are lost; each line carries the id of
-    the chunk it was sent in, and only chunks sent around a kill may be
-    incomplete; every chunk sent after the last restart is complete.
+    the chunk it was sent in. The log holds a prefix of what each connection
+    delivered, so what a kill loses is the end of that child's stream: in
+    each killed child's chunks, every chunk after the first incomplete one
+    is lost whole (no hole, however slow the child), and it was sent at
+    most --loss-window seconds before the kill. Every chunk sent after the
+    last restart is complete.
 
 Exit status 0 on success, 77 when the child says its backend cannot run here
 (ctest reports a skip), 1 on a failed check.
@@ -256,7 +260,8 @@ def run_socket(args, rng, child, work):
     port = server.getsockname()[1]
     child.cmd[child.cmd.index("--source") + 1] = f"socket:127.0.0.1:{port}"
 
-    chunks = []  # (tag, lines, epoch of the child it was sent to)
+    chunks = []  # (tag, lines, epoch of the child it was sent to, when its sending ended)
+    kill_times = []  # kill_times[e]: when the child of epoch e was killed
     sent_lock = threading.Lock()
     state = {"epoch": 0, "conn": None}
 
@@ -290,15 +295,16 @@ def run_socket(args, rng, child, work):
             with sent_lock:
                 if state["conn"] is conn:
                     state["conn"] = None
-            chunks.append((tag, lines, state["epoch"]))  # maybe partly sent: may be lost
+            chunks.append((tag, lines, state["epoch"], time.time()))  # maybe partly sent: may be lost
             i += 1
             continue
-        chunks.append((tag, lines, state["epoch"]))
+        chunks.append((tag, lines, state["epoch"], time.time()))
         time.sleep(rng.uniform(0, args.batch_ms / 1000 / 2))
         child.check_alive()
         if kill_at and kill_at[0] == i:
             kill_at.pop(0)
             child.kill()
+            kill_times.append(time.time())
             with sent_lock:
                 if state["conn"] is not None:
                     state["conn"].close()
@@ -307,7 +313,7 @@ def run_socket(args, rng, child, work):
             time.sleep(rng.uniform(0, 0.3))
             child.start()
         i += 1
-    last_tag, last_lines, _ = chunks[-1]
+    last_tag, last_lines = chunks[-1][:2]
     deadline = time.time() + 90
     while latest_totals(os.path.join(work, "out"))[last_tag] < len(last_lines) and time.time() < deadline:
         child.check_alive()
@@ -317,7 +323,7 @@ def run_socket(args, rng, child, work):
 
     total, final, batches = check_consistency(os.path.join(work, "out"), args.batch_ms * args.window_batches)
     reference = Counter()
-    for _, lines, _ in chunks:
+    for _, lines, _, _ in chunks:
         for line in lines:
             reference.update(line.split())
     over = {w: (total[w], reference[w]) for w in total if total[w] > reference[w]}
@@ -325,16 +331,25 @@ def run_socket(args, rng, child, work):
         fail(f"words counted more often than sent (word: (got, sent)): {dict(list(over.items())[:10])}")
     if +final != +total:
         fail("the final totals differ from the sum of all batches")
-    incomplete = [(tag, total[tag], len(lines), epoch) for tag, lines, epoch in chunks if total[tag] != len(lines)]
+    incomplete = [(tag, total[tag], len(lines), epoch) for tag, lines, epoch, _ in chunks if total[tag] != len(lines)]
     late = [c for c in incomplete if c[3] == state["epoch"]]
     if late:
         fail(f"chunks sent after the last restart are incomplete (tag, lines counted, lines sent, epoch): {late[:5]}")
-    # Around each kill, what was in flight (read but not yet logged, or still
-    # in the socket buffers) may be lost: a few batch intervals of chunks.
-    allowed = args.kills * 12
-    if len(incomplete) > allowed:
-        fail(f"{len(incomplete)} incomplete chunks for {args.kills} kills (at most {allowed} expected): "
-             f"{incomplete[:10]}")
+    # What a kill loses is what was in flight (read but not yet logged, or
+    # still in the socket buffers): the end of that child's stream.
+    for epoch in range(state["epoch"]):
+        mine = [c for c in chunks if c[2] == epoch]
+        first = next((k for k, (tag, lines, _, _) in enumerate(mine) if total[tag] != len(lines)), None)
+        if first is None:
+            continue
+        holes = [(tag, total[tag], len(lines)) for tag, lines, _, _ in mine[first + 1:] if total[tag] != 0]
+        if holes:
+            fail(f"child {epoch + 1} lost chunk {mine[first][0]} but later chunks of it were counted "
+                 f"(tag, lines counted, lines sent): {holes[:5]}: a hole, not the end of its stream")
+        early = kill_times[epoch] - mine[first][3]
+        if early > args.loss_window:
+            fail(f"child {epoch + 1} lost chunk {mine[first][0]}, sent {early:.2f} s before the kill "
+                 f"(more than --loss-window {args.loss_window} s): data was left unlogged too long")
     print(f"crash_test: socket source: {len(chunks)} chunks, {sum(reference.values())} words sent, "
           f"{child.starts} starts ({args.kills} kills), {batches} batches, {rerun_batches(work)} run again "
           f"from the log; {len(incomplete)} chunk(s) "
@@ -351,6 +366,8 @@ def main():
     ap.add_argument("--kills", type=int, default=3)
     ap.add_argument("--files", type=int, default=30)
     ap.add_argument("--chunks", type=int, default=120)
+    ap.add_argument("--loss-window", type=float, default=5.0,
+                    help="socket source: the most seconds before a kill that a lost chunk may have been sent")
     ap.add_argument("--batch-ms", type=int, default=200)
     ap.add_argument("--window-batches", type=int, default=3)
     ap.add_argument("--checkpoint-batches", type=int, default=5,
