@@ -11,6 +11,8 @@
 #                           [--bench-backends LIST] [--bench-repeat N]
 #                           [--sanitizer-jobs N] [--sanitizer-seconds S] [--sanitizer-budget S]
 # --logs keeps every binary's whole output and the benchmark table in DIR.
+# Each crash test is stopped after GPUSTREAM_CRASH_TIMEOUT seconds (default 240),
+# each test binary after GPUSTREAM_TEST_TIMEOUT (default 600).
 # --bench-backends (default cuda,cpu) and --bench-repeat (default 3) go to the
 # suite: `--bench-backends cuda --bench-repeat 1` is the shortest full run.
 # compute-sanitizer runs each CUDA case of the operator tests alone:
@@ -100,7 +102,7 @@ run_crash() {
   local rc=0 pids=() source seed
   for source in dir socket; do
     for seed in 1 2 3; do
-      timeout 240 python3 "$here/crash_test.py" --app "$here/tests/fault_crash_app" --source "$source" \
+      timeout "${GPUSTREAM_CRASH_TIMEOUT:-240}" python3 "$here/crash_test.py" --app "$here/tests/fault_crash_app" --source "$source" \
         --backend cuda --seed "$seed" >"$work/crash_${source}_$seed.log" 2>&1 &
       pids+=($!)
     done
@@ -118,10 +120,12 @@ run_crash() {
 # $san_seconds; no case starts after $san_budget seconds. Under the tool a
 # kernel runs many times slower, so one slow case no longer holds back or
 # hides the rest of its binary.
-# The slowest under the tool come first, so that the budget cuts quick ones.
-san_binaries=(operators_device_function_test aggregate_reduce_by_key_test aggregate_word_count_table_test
-              aggregate_reduce_by_key_table_test text_split_lines_test text_tokenize_test text_filter_test aggregate_reduce_by_int_key_test
-              aggregate_top_k_test column_rows_test join_join_test)
+# The kernels that share memory between threads of a block (the one-pass
+# tables' block tables) come first, for racecheck above all; then the slowest
+# under the tool, so that the budget cuts quick ones.
+san_binaries=(aggregate_word_count_table_test aggregate_reduce_by_key_table_test operators_device_function_test
+              aggregate_reduce_by_key_test text_split_lines_test text_tokenize_test text_filter_test
+              aggregate_reduce_by_int_key_test aggregate_top_k_test column_rows_test join_join_test)
 run_sanitizer() {  # $1: memcheck or racecheck
   local cs rc=0 t c r i log began=$SECONDS cases=()
   local clean=0 stopped=0 failed=0 not_run=0
