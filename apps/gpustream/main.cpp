@@ -191,8 +191,8 @@ int main(int argc, char** argv) {
        "repeated)"});
   std::string wc_algorithm = "auto";
   wc_cmd->add_option("--algorithm", wc_algorithm,
-                     "How each batch's words are grouped and counted: auto (the backend's default path), sort (by "
-                     "hash, then bytes), or hash (on CUDA the one-pass hash table, on the CPU its hash path); "
+                     "How each batch's words are grouped and counted: auto (the backend's default path: hash on "
+                     "both backends), sort (by hash, then bytes), or hash (on CUDA the one-pass hash table, on the CPU its hash path); "
                      "every choice gives the same counts")
       ->check(CLI::IsMember({"auto", "sort", "hash"}))
       ->capture_default_str();

@@ -15,11 +15,13 @@ enum class aggregation { sum, count, min, max };
 /// for the backend; `sort` is the portable path (sort by hash, confirm bytes);
 /// `hash` asks for the hash-table path where the backend has one (the CPU
 /// backend does; on the CUDA backend word_count has one, word_count_table,
-/// and so has reduce_by_key over string keys with integer values: each row
-/// found or claimed in one table by its key's bytes and its value combined
-/// there by one atomic operation; where the table fills, and for double
-/// values, whose sums depend on their order, it falls back to `sort`). All
-/// give identical results.
+/// which is also its `automatic` path, and so has reduce_by_key over string
+/// keys with integer values: each row found or claimed in one table by its
+/// key's bytes and its value combined there by one atomic operation; where
+/// the table fills, and for double values, whose sums depend on their order,
+/// it falls back to `sort`). On CUDA, reduce_by_key's `automatic` is `sort`:
+/// its table's atomics on a frequent key's one row serialize, and it ran
+/// slower than the sort on Zipf-distributed words. All give identical results.
 enum class reduce_algorithm { automatic, sort, hash };
 
 /// Distinct string keys with one 64-bit integer value each (the result of a
@@ -70,7 +72,8 @@ key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resou
 
 /// The word count: tokenizes `text` on whitespace and counts each distinct
 /// token, fused where the backend allows it (tokenize_text + count_by_key).
-/// On the CUDA backend, reduce_algorithm::hash is word_count_table.
+/// On the CUDA backend, reduce_algorithm::automatic and ::hash are
+/// word_count_table; ::sort tokenizes, then sorts the tokens' hashes.
 key_value_table word_count(column_view<char> text, stream_view s, memory_resource* mr = nullptr,
                            reduce_algorithm algorithm = reduce_algorithm::automatic);
 
