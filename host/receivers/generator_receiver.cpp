@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <vector>
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 namespace gpustream::detail {
 
@@ -50,18 +51,32 @@ void generator_receiver::run() {
     // these bytes again and again without generating anything. Filled
     // without the lock: seal() must not wait for it (a large pool takes
     // seconds), or the job generator's ticks would fall behind and then come
-    // in a burst of empty batches.
+    // in a burst of empty batches. Text is generated for the first
+    // replay_generated_bytes of the pool (about 0.5 GB/s on one core); later
+    // blocks of the same size are copies of those, so that a pool of several
+    // GiB for a GPU fills in about a second, not tens of seconds.
     lock.unlock();
     std::vector<pinned_block> all;
     std::vector<std::pair<const char*, filled>> done;
+    std::size_t generated = 0;
+    std::size_t next_copy = 0;  // the generated block that the next copy repeats
     for (pinned_block b = env_.pool->try_acquire(); b; b = env_.pool->try_acquire()) {
       {
         std::lock_guard check{mutex_};
         if (stopping_) break;
       }
-      const std::uint64_t lines_before = generator_.lines();
-      const std::size_t n = generator_.fill(b.data(), b.capacity());
-      done.emplace_back(b.data(), filled{n, generator_.lines() - lines_before});
+      filled f;
+      if (all.empty() || generated < options_.replay_generated_bytes || all[next_copy].capacity() != b.capacity()) {
+        const std::uint64_t lines_before = generator_.lines();
+        f.bytes = generator_.fill(b.data(), b.capacity());
+        f.records = generator_.lines() - lines_before;
+        generated += b.capacity();
+      } else {
+        f = done[next_copy].second;
+        std::memcpy(b.data(), all[next_copy].data(), f.bytes);
+        next_copy = (next_copy + 1) % all.size();
+      }
+      done.emplace_back(b.data(), f);
       all.push_back(std::move(b));
     }
     lock.lock();

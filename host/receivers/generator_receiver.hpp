@@ -18,6 +18,7 @@ struct generator_receiver_options {
   std::uint64_t bytes_per_second = 0;  // 0: as fast as the pool allows
   std::uint64_t total_bytes = 0;       // 0: no end
   bool replay = false;                 // fill each pool block once, then resend it as it is
+  std::size_t replay_generated_bytes = std::size_t{512} << 20;  // replay: fresh text; later blocks copy it
 };
 
 /// Synthetic lines (text_generator) written straight into pool blocks by one

@@ -616,6 +616,7 @@ dstream<std::string> streaming_context::generator_stream(generator_stream_option
   o.bytes_per_second = options.bytes_per_second;
   o.total_bytes = options.total_bytes;
   o.replay = options.replay;
+  o.replay_generated_bytes = options.replay_generated_bytes;
   return dstream<std::string>{impl_->add_input(std::make_unique<detail::generator_receiver>(o))};
 }
 

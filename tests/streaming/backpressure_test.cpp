@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,6 +150,61 @@ TEST_P(backpressure_test, unlimited_generator_is_bounded_by_the_pool) {
   EXPECT_GE(counts->total_words(), static_cast<std::int64_t>(4 * records));
   EXPECT_LE(counts->total_words(), static_cast<std::int64_t>(16 * records));
   EXPECT_GT(records, 0u);
+}
+
+TEST_P(backpressure_test, replay_resends_whole_generated_lines_from_generated_and_copied_blocks) {
+  generator_stream_options g;
+  g.bytes_per_second = 0;
+  g.text.vocabulary = 1000;
+  g.replay = true;
+  // Blocks 1 and 2 of the pool get fresh text; blocks 3 and 4 copy them.
+  g.replay_generated_bytes = 2 * block_bytes;
+  std::set<std::string> generated;
+  {
+    text_generator gen{g.text};
+    std::string block(block_bytes, '\0');
+    for (int i = 0; i < 2; ++i) {
+      const std::size_t n = gen.fill(block.data(), block.size());
+      ASSERT_GT(n, block_bytes / 2);
+      for (std::size_t at = 0; at < n;) {
+        const std::size_t end = block.find('\n', at);
+        ASSERT_NE(end, std::string::npos);
+        generated.insert(block.substr(at, end - at));
+        at = end + 1;
+      }
+    }
+  }
+  struct seen_lines {
+    std::mutex m;
+    std::uint64_t lines = 0;
+    std::uint64_t foreign = 0;
+    std::string example;
+    std::set<std::string> distinct;
+  };
+  auto seen = std::make_shared<seen_lines>();
+  streaming_context ctx{options()};  // after `generated`, which its batches read
+  ctx.generator_stream(g).foreach_batch([seen, &generated](const std::vector<std::string>& lines, batch_time) {
+    std::lock_guard lock{seen->m};
+    seen->lines += lines.size();
+    for (const auto& l : lines) {
+      if (generated.count(l) == 0) {
+        if (seen->foreign++ == 0) seen->example = l;
+      } else {
+        seen->distinct.insert(l);
+      }
+    }
+  });
+  auto events = std::make_shared<recording_listener>();
+  ctx.add_listener(events);
+  ctx.start();
+  ASSERT_TRUE(wait_until([&] { return events->completed_bytes() >= 6 * pool_bytes; }, 60s));
+  ctx.stop(false);
+  std::uint64_t records = 0;
+  for (const auto& b : events->batches(recording_listener::type::batch_completed)) records += b.records;
+  std::lock_guard lock{seen->m};
+  EXPECT_EQ(seen->foreign, 0u) << "a line that was never generated (cut, or copied wrongly): " << seen->example;
+  EXPECT_EQ(seen->lines, records) << "the batches' record counts differ from the lines they held";
+  EXPECT_EQ(seen->distinct.size(), generated.size()) << "not every generated line came back";
 }
 
 GPUSTREAM_INSTANTIATE_BACKEND_TEST(backpressure_test);

@@ -103,8 +103,13 @@ struct generator_stream_options {
   /// Fill every receive block with text once at start (the first batches are
   /// empty meanwhile), then hand the same bytes again each time a block comes
   /// back from a batch: input already in (pinned) memory, for benchmarks where
-  /// generating text would be the bottleneck.
+  /// generating text would be the bottleneck. Text is generated for the
+  /// pool's first `replay_generated_bytes`; blocks beyond are copies of
+  /// those, so that a pool of several GiB fills in about a second.
   bool replay = false;
+  /// Replay: how much of the pool gets freshly generated text (whole blocks;
+  /// at least one). Generating takes about 2 s per GiB on one core.
+  std::size_t replay_generated_bytes = std::size_t{512} << 20;
 };
 
 namespace detail {
