@@ -8,6 +8,7 @@
 #include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/column/rows.hpp>
+#include <gpustream/core/arithmetic.hpp>
 #include <gpustream/core/error.hpp>
 
 #include <algorithm>
@@ -304,7 +305,7 @@ class value_window_node final : public windowed_node {
     switch (agg_) {
       case aggregation::min: return std::min(a, b);
       case aggregation::max: return std::max(a, b);
-      default: return a + b;
+      default: return wrapping_add(a, b);
     }
   }
   aggregation agg_;

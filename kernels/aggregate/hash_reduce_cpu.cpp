@@ -95,16 +95,16 @@ struct entry {
   V value;
 };
 
-/// The aggregation's step, as the sort path's (thrust::plus, minimum, maximum).
+/// The aggregation's step, as the sort path's (wrapping_plus, minimum, maximum).
 template <class V>
 V combine(aggregation agg, V a, V b) {
   switch (agg) {
     case aggregation::sum:
-    case aggregation::count: return a + b;
+    case aggregation::count: return wrapping_add(a, b);
     case aggregation::min: return a < b ? a : b;
     case aggregation::max: return a < b ? b : a;
   }
-  return a + b;
+  return wrapping_add(a, b);
 }
 
 template <class V>
@@ -339,7 +339,7 @@ class deferred_adds {
 
   void apply(const pending& q) {
     if constexpr (Counting) {
-      table_.add_short(q.hash, q.w0, q.w1, q.size, V{1}, [](V a, V b) { return a + b; });
+      table_.add_short(q.hash, q.w0, q.w1, q.size, V{1}, [](V a, V b) { return wrapping_add(a, b); });
     } else {
       const aggregation agg = agg_;
       table_.add_short(q.hash, q.w0, q.w1, q.size, q.value, [agg](V a, V b) { return combine(agg, a, b); });

@@ -52,7 +52,7 @@ int_key_table reduce_by_int_key(const std::int64_t* d_keys, const std::int64_t* 
   switch (agg) {
     case aggregation::sum:
     case aggregation::count:
-      reduce_runs(d_sorted_keys, d_sorted_values, n, d_out_keys, d_out_values, thrust::plus<std::int64_t>{}, s);
+      reduce_runs(d_sorted_keys, d_sorted_values, n, d_out_keys, d_out_values, wrapping_plus{}, s);
       break;
     case aggregation::min:
       reduce_runs(d_sorted_keys, d_sorted_values, n, d_out_keys, d_out_values, thrust::minimum<std::int64_t>{}, s);

@@ -47,7 +47,7 @@ string_column reduce_sorted(string_spans_view keys, const V* d_values, aggregati
   switch (agg) {
     case aggregation::sum:
     case aggregation::count:
-      reduce_groups(d_group, n, values, d_out, thrust::plus<V>{}, s);
+      reduce_groups(d_group, n, values, d_out, wrapping_plus{}, s);
       break;
     case aggregation::min:
       reduce_groups(d_group, n, values, d_out, thrust::minimum<V>{}, s);

@@ -52,7 +52,7 @@ column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, mem
   column<std::int64_t> out{values.size(), s, mr};
   if (values.size() > 0) {
     thrust::transform(policy(s), values.data(), values.data() + values.size(), out.data(),
-                      [] GPUSTREAM_HOST_DEVICE(std::int64_t v) { return -v; });
+                      [] GPUSTREAM_HOST_DEVICE(std::int64_t v) { return wrapping_negate(v); });
   }
   return out;
 }

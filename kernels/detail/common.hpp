@@ -4,6 +4,7 @@
 
 #include <gpustream/column/column.hpp>
 #include <gpustream/column/string_column.hpp>
+#include <gpustream/core/arithmetic.hpp>
 #include <gpustream/core/error.hpp>
 #include <gpustream/core/host_device.hpp>
 

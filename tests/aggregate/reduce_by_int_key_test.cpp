@@ -1,6 +1,7 @@
 // reduce_by_key over 64-bit integer keys on each backend and path, against a
 // host map: sizes around a warp and across many blocks, the empty input,
-// negative and extreme keys (INT64_MIN marks the CPU hash table's empty slots).
+// negative and extreme keys (INT64_MIN marks the CPU hash table's empty slots),
+// sums of extreme values, which wrap around as a JVM long's do.
 
 #include "../common/test_utils.hpp"
 
@@ -42,7 +43,9 @@ class reduce_by_int_key_test : public backend_test {
       std::int64_t& r = it->second;
       switch (agg) {
         case aggregation::sum:
-        case aggregation::count: r += x; break;
+        case aggregation::count:  // wrapping around on overflow, as a JVM long does
+          r = static_cast<std::int64_t>(static_cast<std::uint64_t>(r) + static_cast<std::uint64_t>(x));
+          break;
         case aggregation::min: r = std::min(r, x); break;
         case aggregation::max: r = std::max(r, x); break;
       }
@@ -76,6 +79,34 @@ TEST_P(reduce_by_int_key_test, matches_the_reference_at_interesting_sizes) {
           EXPECT_EQ(got.values.to_host(), want_values);
         }
       }
+    }
+  }
+}
+
+TEST_P(reduce_by_int_key_test, sums_of_extreme_values_wrap_around_on_every_path) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t small = std::numeric_limits<std::int64_t>::min();
+  for (std::size_t n : {2, 33, 4097}) {
+    std::vector<std::int64_t> keys;
+    std::vector<std::int64_t> values;
+    for (std::size_t i = 0; i < n; ++i) {
+      keys.push_back(static_cast<std::int64_t>(gen() % 5) - 2);
+      const auto pick = gen() % 4;
+      values.push_back(pick == 0 ? big - static_cast<std::int64_t>(gen() % 100)
+                                 : pick == 1 ? small + static_cast<std::int64_t>(gen() % 100)
+                                             : static_cast<std::int64_t>(gen()));  // any 64 bits
+    }
+    const auto want = reference(keys, values, aggregation::sum);
+    std::vector<std::int64_t> want_values;
+    for (const auto& kv : want) want_values.push_back(kv.second);
+    const auto d_keys = column<std::int64_t>::from_host(keys, s());
+    const auto d_values = column<std::int64_t>::from_host(values, s());
+    for (reduce_algorithm algorithm : all_algorithms) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " algorithm " + std::to_string(static_cast<int>(algorithm)));
+      const int_key_table got = reduce_by_key(d_keys.view(), d_values.view(), aggregation::sum, s(), nullptr, algorithm);
+      EXPECT_EQ(got.values.to_host(), want_values);
     }
   }
 }

@@ -7,8 +7,12 @@
 #include <gpustream/text/split_lines.hpp>
 #include <gpustream/text/tokenize.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <map>
+#include <string>
 #include <tuple>
+#include <vector>
 
 namespace gpustream::test {
 namespace {
@@ -167,6 +171,47 @@ TEST_P(reduce_by_key_test, sum_min_max_with_values) {
           EXPECT_EQ(as_map(rows_of(t)), expected);
         }
       }
+    }
+  }
+}
+
+// Integer sums that overflow wrap around modulo 2^64, as a Spark (JVM long)
+// sum does, on every path and backend: values at both ends of int64 and of
+// any 64 bits, over a few keys.
+TEST_P(reduce_by_key_test, integer_sums_wrap_around_on_overflow) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  const std::string words[] = {"alpha", "b", "a key longer than sixteen bytes", ""};
+  for (std::size_t n : {std::size_t{2}, std::size_t{33}, std::size_t{5000}}) {
+    std::string chars;
+    std::vector<offset_type> starts;
+    std::vector<length_type> lengths;
+    std::vector<std::int64_t> values;
+    std::map<std::string, std::uint64_t> sums;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string& w = words[gen() % 4];
+      starts.push_back(static_cast<offset_type>(chars.size()));
+      lengths.push_back(static_cast<length_type>(w.size()));
+      chars += w;
+      const auto pick = gen() % 4;
+      const std::int64_t v = pick == 0   ? std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(gen() % 100)
+                             : pick == 1 ? std::numeric_limits<std::int64_t>::min() + static_cast<std::int64_t>(gen() % 100)
+                                         : static_cast<std::int64_t>(gen());
+      values.push_back(v);
+      sums[w] += static_cast<std::uint64_t>(v);
+    }
+    counts expected;
+    for (const auto& [w, u] : sums) expected[w] = static_cast<std::int64_t>(u);
+    const auto d_chars = upload(chars);
+    const auto d_starts = column<offset_type>::from_host(starts, s());
+    const auto d_lengths = column<length_type>::from_host(lengths, s());
+    const auto d_values = column<std::int64_t>::from_host(values, s());
+    const string_spans_view keys{d_chars.data(), d_chars.size(), d_starts.data(), d_lengths.data(),
+                                 static_cast<size_type>(n), GetParam()};
+    for (auto algo : all_algorithms) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " algorithm=" + std::to_string(static_cast<int>(algo)));
+      const auto t = reduce_by_key(keys, d_values.view(), reduce_options{aggregation::sum, hash_function::mix64, algo}, s());
+      EXPECT_EQ(as_map(rows_of(t)), expected);
     }
   }
 }

@@ -5,10 +5,13 @@
 
 #include "../common/test_utils.hpp"
 
+#include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/rows.hpp>
+#include <gpustream/core/arithmetic.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -212,5 +215,22 @@ TEST_P(rows_test, gather_checks_its_arguments) {
 }
 
 }  // namespace
+// negate (the inverse window's subtraction) wraps around as the sums do: the
+// negation of INT64_MIN is itself, and a value plus its negation is 0.
+TEST_P(rows_test, negate_wraps_around_at_the_ends_of_int64) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  std::vector<std::int64_t> v{std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), -1, 0,
+                              1};
+  for (int i = 0; i < 300; ++i) v.push_back(static_cast<std::int64_t>(gen()));
+  const auto got = negate(column<std::int64_t>::from_host(v, s()).view(), s()).to_host();
+  ASSERT_EQ(got.size(), v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    EXPECT_EQ(static_cast<std::uint64_t>(got[i]), std::uint64_t{0} - static_cast<std::uint64_t>(v[i])) << "row " << i;
+    EXPECT_EQ(wrapping_add(got[i], v[i]), 0) << "row " << i;
+  }
+  EXPECT_EQ(negate(column<std::int64_t>{0, s()}.view(), s()).size(), 0);
+}
+
 GPUSTREAM_INSTANTIATE_BACKEND_TEST(rows_test);
 }  // namespace gpustream::test

@@ -48,7 +48,9 @@ struct reduce_options {
 };
 
 /// Groups `values` by the string in `keys` at the same row and reduces each
-/// group with `options.agg` (`count` ignores the values). Two different
+/// group with `options.agg` (`count` ignores the values). A sum that
+/// overflows wraps around modulo 2^64, as a Spark (JVM long) sum does
+/// (wrapping_add, gpustream/core/arithmetic.hpp), on every path. Two different
 /// strings are never merged, even when their hashes are equal: equal hashes
 /// are confirmed by comparing bytes. Throws gpustream::logic_error when the
 /// sizes differ or the inputs are not in `s`'s backend memory.
