@@ -48,6 +48,10 @@ def run(cmd):
     if p.returncode != 0:
         sys.stderr.write(p.stdout + p.stderr)
         raise SystemExit(f"run_suite: {cmd[0]} failed with exit status {p.returncode}")
+    # Each program's own table as it finishes, so that a run stopped before the
+    # end (a time limit on a GPU host) still leaves what it measured.
+    sys.stderr.write(p.stdout)
+    sys.stderr.flush()
     return p.stdout
 
 
