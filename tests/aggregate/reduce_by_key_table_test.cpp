@@ -94,7 +94,10 @@ TEST_P(reduce_by_key_table_test, keys_of_every_length_at_every_alignment) {
   const std::string alphabet("ab\0\xff ", 5);
   const std::int64_t extremes[] = {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
                                    -1, 0, 1};
+  // Under compute-sanitizer: the sizes up to 257 at every third offset.
+  const int offset_step = under_sanitizer() ? 3 : 1;
   for (std::size_t n : {1u, 7u, 33u, 257u, 5000u}) {
+    if (under_sanitizer() && n > 257) continue;
     rows r;
     // Keys of 0 to 40 bytes over a small alphabet (many repeats), at any
     // place of the buffer, its last bytes included, in any order.
@@ -106,7 +109,7 @@ TEST_P(reduce_by_key_table_test, keys_of_every_length_at_every_alignment) {
       r.lengths.push_back(length);
       r.values.push_back(gen() % 3 == 0 ? extremes[gen() % 5] : static_cast<std::int64_t>(gen() % 2001) - 1000);
     }
-    for (int offset = 0; offset < 8; ++offset) {
+    for (int offset = 0; offset < 8; offset += offset_step) {
       expect_reduced(r, offset, size_type{1} << 22, hash_function::mix64, false, "rows " + std::to_string(n));
     }
     expect_reduced(r, 3, size_type{1} << 22, hash_function::length_only, false,
