@@ -302,6 +302,13 @@ result run_workload(const options& o, gpustream::backend b, const std::string& w
   r.mib_per_batch = static_cast<double>(bytes) / static_cast<double>(batches.size() - first) / (1 << 20);
   r.results = results.load();
   r.cpu_cores = wall_used > 0 ? cpu_used / wall_used : 0.0;
+  if (bytes == 0) {
+    std::fprintf(stderr,
+                 "stream_bench: %s: every measured batch was empty: the first batches took the whole receive "
+                 "pool and the ticks during their processing found no data. Use a pool the backend can process "
+                 "within a batch interval (--blocks, --block-mib) or more --batches\n",
+                 workload.c_str());
+  }
   return r;
 }
 
