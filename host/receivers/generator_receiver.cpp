@@ -53,7 +53,7 @@ void generator_receiver::run() {
     // seconds), or the job generator's ticks would fall behind and then come
     // in a burst of empty batches. Text is generated for the first
     // replay_generated_bytes of the pool (about 0.5 GB/s on one core); later
-    // blocks of the same size are copies of those, so that a pool of several
+    // blocks are copies of those, so that a pool of several
     // GiB for a GPU fills in about a second, not tens of seconds.
     lock.unlock();
     std::vector<pinned_block> all;
@@ -66,7 +66,8 @@ void generator_receiver::run() {
         if (stopping_) break;
       }
       filled f;
-      if (all.empty() || generated < options_.replay_generated_bytes || all[next_copy].capacity() != b.capacity()) {
+      // The first block is always generated; every block of a pool has its one size.
+      if (all.empty() || generated < options_.replay_generated_bytes) {
         const std::uint64_t lines_before = generator_.lines();
         f.bytes = generator_.fill(b.data(), b.capacity());
         f.records = generator_.lines() - lines_before;
