@@ -315,36 +315,19 @@ context_impl::staged_job context_impl::stage(job&& j) {
   staged_job out;
   out.texts.reserve(j.blocks.size());
   const stream_view s = *copy_stream_;
-  // Blocks go back to their receivers' pools as their copies complete, a
-  // group of at least release_group bytes at a time, not all at the end of a
-  // batch: a receiver bounded by its pool refills the first blocks of a large
-  // batch while the rest are still being copied. Waiting per group, not per
-  // block, keeps the copy engine busy between the waits.
-  constexpr std::size_t release_group = std::size_t{64} << 20;
-  std::vector<sealed_block*> copied;
-  std::size_t copied_bytes = 0;
-  const auto release_copied = [&] {
-    s.synchronize();
-    for (sealed_block* b : copied) b->block.reset();
-    copied.clear();
-    copied_bytes = 0;
-  };
   for (auto& blocks : j.blocks) {
     std::size_t total = 0;
     for (const auto& b : blocks) total += b.bytes;
     auto text = std::make_shared<column<char>>(static_cast<size_type>(total), s);
     std::size_t offset = 0;
-    for (auto& b : blocks) {
+    for (const auto& b : blocks) {
       copy_bytes(text->data() + offset, b.block.data(), b.bytes, s);
       offset += b.bytes;
-      copied.push_back(&b);
-      copied_bytes += b.bytes;
-      if (copied_bytes >= release_group) release_copied();
     }
     out.texts.push_back(std::move(text));
   }
-  release_copied();
-  // The copies are done: every block is back in its receiver's pool.
+  s.synchronize();
+  // The copies are done: the blocks go back to their receivers' pools.
   for (auto& blocks : j.blocks) blocks.clear();
   out.info = std::move(j);
   return out;
