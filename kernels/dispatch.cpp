@@ -225,11 +225,12 @@ key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resou
 }
 
 key_value_table word_count_table(column_view<char> text, stream_view s, memory_resource* mr, size_type max_slots,
-                                 hash_function slot_hash) {
+                                 hash_function slot_hash, table_kernel kernel) {
   detail::expect_backend(text.kind(), s, "word_count_table");
   GPUSTREAM_EXPECTS(max_slots >= 16 && max_slots <= (size_type{1} << 31) && (max_slots & (max_slots - 1)) == 0,
                     "word_count_table: max_slots must be a power of two from 16 to 2^31");
-  std::optional<key_value_table> t = GPUSTREAM_DISPATCH(s, word_count_table(text, max_slots, slot_hash, s, mr));
+  std::optional<key_value_table> t = GPUSTREAM_DISPATCH(
+      s, word_count_table(text, max_slots, slot_hash, kernel == table_kernel::per_warp, s, mr));
   if (t) return std::move(*t);
   const string_spans tokens = tokenize_text(text, s);
   return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);

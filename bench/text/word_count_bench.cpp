@@ -70,7 +70,8 @@ void print_usage(std::FILE* out) {
                "graph that tokenizes lines it kept; the portable one-pass table,\n"
                "word_count_table; and the portable sort path) and, when a GPU is usable,\n"
                "on the CUDA backend (data resident on the device by the default path, the\n"
-               "one-pass table, and by the sort path; tokens, then count_by_key by the sort path and by its\n"
+               "one-pass table by its per-thread kernel, by its per-warp kernel, and by the\n"
+               "sort path; tokens, then count_by_key by the sort path and by its\n"
                "one-pass table; and end to end from pinned host memory). Then a count\n"
                "by 64-bit id, reduce_by_key over integer keys (each word's hash as its id),\n"
                "against a single-thread std::unordered_map: the CPU's hash and sort paths\n"
@@ -711,6 +712,30 @@ int main(int argc, char** argv) {
           cuda.synchronize();
           const double s = seconds_since(t0);
           check_table(t, text.words, ref, ++run == 1, "cuda resident", st);
+          return s;
+        });
+        rows.push_back(std::move(r));
+      }
+      // Kernels only, the one-pass table by its per-warp kernel (a warp's 32
+      // lanes count their tokens together; table_kernel::per_warp).
+      {
+        const auto d_text =
+            column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
+        const auto count = [&] {
+          return gpustream::word_count_table(d_text, cuda, nullptr, gpustream::size_type{1} << 22,
+                                             gpustream::hash_function::mix64, gpustream::table_kernel::per_warp);
+        };
+        cuda.synchronize();
+        (void)count();
+        cuda.synchronize();
+        row r{workload, "gpustream cuda: resident, table per warp", gpu_device, size, text.words, {}, base_full};
+        int run = 0;
+        r.seconds = time_runs(opt.runs, [&] {
+          const auto t0 = clock_type::now();
+          key_value_table t = count();
+          cuda.synchronize();
+          const double s = seconds_since(t0);
+          check_table(t, text.words, ref, ++run == 1, "cuda resident table per warp", st);
           return s;
         });
         rows.push_back(std::move(r));

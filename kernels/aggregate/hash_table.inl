@@ -17,6 +17,10 @@
 #include "detail/common.hpp"
 #include "detail/operators.hpp"
 #include "detail/text_words.hpp"
+#include "detail/warp.hpp"
+#if !defined(__CUDACC__)
+#include "detail/warp_emulator.hpp"
+#endif
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/text/hash.hpp>
@@ -31,6 +35,11 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#if !defined(__CUDACC__)
+#include <exception>
+#include <mutex>
+#include <string>
+#endif
 
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 namespace {
@@ -210,6 +219,107 @@ struct backend_table {
   }
 };
 
+/// A token found in the text: where it starts, its bytes and its key.
+struct found_token {
+  size_type start;
+  string_ref token;
+  token_key key;
+};
+
+/// The tokens that start in one chunk of the text, one at a time (a token
+/// may run past the chunk's end). The text is read a word at a time: each
+/// word's separators as bits, tokens as the changes between separator and
+/// not, and a short token's key taken from the last three words in
+/// registers.
+class chunk_tokens {
+ public:
+  GPUSTREAM_HOST_DEVICE chunk_tokens(const text_words& words, size_type chunk)
+      : w_{words}, begin_{chunk * chunk_bytes} {
+    end_ = begin_ + chunk_bytes < w_.n ? begin_ + chunk_bytes : w_.n;
+    k_ = w_.word_of(begin_) - 1;  // the first next() reads word k_ + 1
+    // Whether the byte before that word is a separator (outside the text, it is).
+    const size_type before = 8 * (k_ + 1) - w_.misalign - 1;
+    carry_separator_ = before < 0 || is_token_separator(w_.text[before]);
+  }
+
+  /// The next token into `out`; false at the chunk's end, or where a token is
+  /// longer than a slot can hold (too_long() then says so).
+  GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE bool next(found_token& out) {
+    constexpr word64 high = 0x8080808080808080ull;
+    if (finished_) return false;
+    for (;;) {
+      for (; events_ != 0; events_ &= events_ - 1) {
+        const int bit = lowest_bit(events_);
+        const size_type at = p_ + bit / 8;
+        if ((starts_ >> bit) & 1) {
+          if (at >= end_) return finish();  // the next chunk's token
+          start_ = at;
+        } else if (start_ >= 0) {
+          const auto length = at - start_;
+          if (static_cast<slot_word>(length) > length_mask) {
+            too_long_ = true;
+            return finish();
+          }
+          out.start = start_;
+          out.token = string_ref{w_.text + start_, static_cast<length_type>(length)};
+          out.key = token_key{static_cast<word64>(length), long_key};
+          if (length < short_key_bytes) {
+            // The token lies in words k - 2 to k: its bytes from there.
+            const int from = w_.byte_of(start_) + 8 * static_cast<int>(w_.word_of(start_) - (k_ - 2));
+            const word64 a0 = from < 8 ? w2_ : (from < 16 ? w1_ : w0_);
+            const word64 a1 = from < 8 ? w1_ : (from < 16 ? w0_ : 0);
+            const word64 a2 = from < 8 ? w0_ : 0;
+            out.key = short_key(shift_pair(a0, a1, from & 7), shift_pair(a1, a2, from & 7), out.token.size);
+          }
+          start_ = -1;
+          events_ &= events_ - 1;
+          return true;
+        }
+      }
+      ++k_;
+      w2_ = w1_;
+      w1_ = w0_;
+      p_ = 8 * k_ - w_.misalign;  // the text position of word k's byte 0
+      if (start_ < 0 && p_ >= end_) return finish();
+      w0_ = w_.word(k_);
+      const word64 separators = separator_bits(w0_);
+      const word64 others = ~separators & high;
+      // A token starts at a byte that follows a separator, and ends (is
+      // followed) at a separator that follows a token byte.
+      starts_ = others & ((separators << 8) | (carry_separator_ ? 0x80u : 0u));
+      const word64 ends = separators & ((others << 8) | (carry_separator_ ? 0u : 0x80u));
+      carry_separator_ = (separators >> 63) != 0;
+      events_ = starts_ | ends;
+      // A token begun before the chunk is not the chunk's.
+      if (p_ < begin_) events_ &= ~word64{0} << (8 * (begin_ - p_));
+    }
+  }
+
+  /// Whether the scan stopped at a token too long for a slot.
+  GPUSTREAM_HOST_DEVICE bool too_long() const { return too_long_; }
+
+ private:
+  GPUSTREAM_HOST_DEVICE bool finish() {
+    finished_ = true;
+    return false;
+  }
+
+  text_words w_;
+  size_type begin_;
+  size_type end_ = 0;
+  size_type k_ = 0;        // the word read last
+  size_type p_ = 0;        // the text position of its byte 0
+  word64 w0_ = 0;          // words k, k - 1 and k - 2
+  word64 w1_ = 0;
+  word64 w2_ = 0;
+  word64 starts_ = 0;      // word k's token starts and its events not yet taken
+  word64 events_ = 0;
+  size_type start_ = -1;   // the token being read: where it began
+  bool carry_separator_ = false;
+  bool too_long_ = false;
+  bool finished_ = false;
+};
+
 /// A block's table of the keys it met, so that a frequent key is counted in
 /// the block (shared memory on CUDA) and reaches the backend's table once per
 /// block, not once per occurrence. Slot i's `state` is 0 while free,
@@ -225,71 +335,50 @@ struct local_table {
 };
 constexpr slot_word claiming = ~slot_word{0} << 32;
 
+/// A warp's own table of the keys its lanes met (shared memory on CUDA), for
+/// the warp-at-a-time kernel: slot i holds a key's words and its state,
+/// ((slot in the backend's table + 1) << 32) | the warp's count, 0 while free.
+/// Lanes read and write it only in phases that a whole-warp __syncwarp
+/// separates, so no access races with another.
+constexpr int warp_slots = 256;
+constexpr int warp_probes = 8;
+struct warp_table {
+  slot_word state[warp_slots];
+  word64 key_a[warp_slots];
+  word64 key_b[warp_slots];
+};
+
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE int first_lane(unsigned lanes) {
+#if defined(__CUDA_ARCH__)
+  return __ffs(static_cast<int>(lanes)) - 1;
+#else
+  return __builtin_ctz(lanes);
+#endif
+}
+
+GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE unsigned lane_count(unsigned lanes) {
+#if defined(__CUDA_ARCH__)
+  return static_cast<unsigned>(__popc(lanes));
+#else
+  return static_cast<unsigned>(__builtin_popcount(lanes));
+#endif
+}
+
 struct count_tokens_of_chunk {
   backend_table t;
   hash_function hf;
 
   /// Counts the tokens that start in `chunk` into `local`, or into the
-  /// backend's table where `local` has no room for them. The text is read a
-  /// word at a time: each word's separators as bits, tokens as the changes
-  /// between separator and not, and a short token's key taken from the last
-  /// three words in registers.
+  /// backend's table where `local` has no room for them.
   GPUSTREAM_HOST_DEVICE void operator()(size_type chunk, const local_table& local) const {
     // Once given up, the rest of the text need not be counted.
     if (t.given_up()) return;
-    constexpr word64 high = 0x8080808080808080ull;
-    const size_type begin = chunk * chunk_bytes;
-    const size_type end = begin + chunk_bytes < t.words.n ? begin + chunk_bytes : t.words.n;
-    size_type k = t.words.word_of(begin);
-    // Whether the byte before word k is a separator (outside the text, it is).
-    const size_type before = 8 * k - t.words.misalign - 1;
-    bool carry_separator = before < 0 || is_token_separator(t.words.text[before]);
-    word64 w1 = 0;  // words k - 1 and k - 2
-    word64 w2 = 0;
-    size_type start = -1;  // the token being read: where it began
-    for (;; ++k) {
-      const size_type p = 8 * k - t.words.misalign;  // the text position of word k's byte 0
-      if (start < 0 && p >= end) return;
-      const word64 w0 = t.words.word(k);
-      const word64 separators = separator_bits(w0);
-      const word64 others = ~separators & high;
-      // A token starts at a byte that follows a separator, and ends (is
-      // followed) at a separator that follows a token byte.
-      const word64 starts = others & ((separators << 8) | (carry_separator ? 0x80u : 0u));
-      const word64 ends = separators & ((others << 8) | (carry_separator ? 0u : 0x80u));
-      carry_separator = (separators >> 63) != 0;
-      word64 events = starts | ends;
-      // A token begun before the chunk is not the chunk's.
-      if (p < begin) events &= ~word64{0} << (8 * (begin - p));
-      for (; events != 0; events &= events - 1) {
-        const int bit = lowest_bit(events);
-        const size_type at = p + bit / 8;
-        if ((starts >> bit) & 1) {
-          if (at >= end) return;  // the next chunk's token
-          start = at;
-        } else if (start >= 0) {
-          const auto length = at - start;
-          if (static_cast<slot_word>(length) > length_mask) {
-            t.give_up();
-            return;
-          }
-          const string_ref token{t.words.text + start, static_cast<length_type>(length)};
-          token_key key{static_cast<word64>(length), long_key};
-          if (length < short_key_bytes) {
-            // The token lies in words k - 2 to k: its bytes from there.
-            const int from = t.words.byte_of(start) + 8 * static_cast<int>(t.words.word_of(start) - (k - 2));
-            const word64 a0 = from < 8 ? w2 : (from < 16 ? w1 : w0);
-            const word64 a1 = from < 8 ? w1 : (from < 16 ? w0 : 0);
-            const word64 a2 = from < 8 ? w0 : 0;
-            key = short_key(shift_pair(a0, a1, from & 7), shift_pair(a1, a2, from & 7), token.size);
-          }
-          if (!count(token, key, start, local)) return;
-          start = -1;
-        }
-      }
-      w2 = w1;
-      w1 = w0;
+    chunk_tokens tokens{t.words, chunk};
+    found_token f{};
+    while (tokens.next(f)) {
+      if (!count(f.token, f.key, f.start, local)) return;
     }
+    if (tokens.too_long()) t.give_up();
   }
 
   /// Adds local slot `i`'s count to the backend's table.
@@ -358,6 +447,132 @@ struct count_tokens_of_chunk {
     return true;
   }
 
+  /// Counts the tokens of a warp's 32 chunks together, one token of each
+  /// lane a round, so that the lanes run the table code in step rather than
+  /// each at its own token: the lanes whose tokens have the same key count
+  /// them as one (the lowest lane, their leader, adds their number), and the
+  /// leaders find their keys in the warp's table `wt`, or claim a free slot
+  /// for them (after the backend's table), or count them in the backend's
+  /// table where the warp's has no room. This lane scans `chunk` where
+  /// `has_chunk`; every lane of the warp calls this. `Lane` gives the warp's
+  /// collectives and its shared-memory accesses: CUDA's intrinsics, or
+  /// warp_emulator's on the CPU.
+  template <class Lane>
+  GPUSTREAM_HOST_DEVICE void count_warp(Lane& lane, size_type chunk, bool has_chunk, warp_table& wt) const {
+    const int me = lane.id();
+    for (int i = me; i < warp_slots; i += warp_size) lane.store(wt.state[i], slot_word{0});
+    lane.sync(full_warp);
+
+    chunk_tokens tokens{t.words, has_chunk ? chunk : 0};
+    found_token f{};
+    hash_type h = 0;
+    // Once given up, the rest of the text need not be counted.
+    bool has = has_chunk && !t.given_up() && tokens.next(f);
+    bool stop = false;
+    if (has) h = key_hash(f.key, f.token, hf);
+    if (!has && has_chunk && tokens.too_long()) {
+      t.give_up();
+      stop = true;
+    }
+    for (;;) {
+      if (lane.any(full_warp, stop)) break;  // the table gave up: the count is discarded
+      const unsigned pending = lane.ballot(full_warp, has);
+      if (pending == 0) break;
+      // The lanes whose tokens have this lane's hash; the lowest leads them.
+      unsigned group = 0;
+      if (has) group = lane.match_any(pending, static_cast<unsigned long long>(h));
+      const int leader = has ? first_lane(group) : me;
+      const word64 leader_a = lane.shfl(full_warp, f.key.a, leader);
+      const word64 leader_b = lane.shfl(full_warp, f.key.b, leader);
+      const size_type leader_start = lane.shfl(full_warp, f.start, leader);
+      // A lane counts with its leader where its key is the leader's (a
+      // different key of the same hash waits for a later round).
+      bool same = has && leader_a == f.key.a && leader_b == f.key.b;
+      if (same && f.key.b == long_key && leader != me) {
+        same = bytes_equal(f.token, string_ref{t.words.text + leader_start, f.token.size});
+      }
+      const unsigned with_leader = lane.ballot(full_warp, same);
+      const bool lead = has && leader == me;
+
+      // 1. Reads: each leader's key in the warp's table, or the first free
+      // slot on its probe sequence.
+      int found = -1;
+      int free_slot = -1;
+      if (lead) {
+        GPUSTREAM_PROBE_LOOP
+        for (int p = 0; p < warp_probes; ++p) {
+          const auto i = static_cast<int>((h + static_cast<hash_type>(p)) & (warp_slots - 1));
+          const slot_word st = lane.load(wt.state[i]);
+          if (st == 0) {
+            free_slot = i;
+            break;
+          }
+          if (lane.load(wt.key_a[i]) == f.key.a && lane.load(wt.key_b[i]) == f.key.b &&
+              (f.key.b != long_key || bytes_equal(f.token, t.key_of(atomic_at<slot_word>{t.entries[(st >> 32) - 1].word}.load(
+                                                                  ::cuda::std::memory_order_relaxed))))) {
+            found = i;
+            break;
+          }
+        }
+      }
+      lane.sync(full_warp);
+
+      // 2. Writes: a found key's count; a free slot's key, where this leader
+      // is the lowest of those that want the slot (the others try again next
+      // round); else the backend's table.
+      const unsigned add = lane_count(with_leader & group);
+      const bool inserting = lead && found < 0 && free_slot >= 0;
+      const unsigned inserters = lane.ballot(full_warp, inserting);
+      bool counted = false;
+      if (inserting) {
+        const unsigned rivals = lane.match_any(inserters, static_cast<unsigned long long>(free_slot));
+        if (first_lane(rivals) == me) {
+          const slot_word at = t.find_or_claim(f.token, f.key, h, f.start);
+          if (at > t.mask) {
+            stop = true;
+          } else {
+            lane.store(wt.key_a[free_slot], f.key.a);
+            lane.store(wt.key_b[free_slot], f.key.b);
+            lane.store(wt.state[free_slot], ((at + 1) << 32) | add);
+            counted = true;
+          }
+        }
+      } else if (lead && found >= 0) {
+        lane.store(wt.state[found], lane.load(wt.state[found]) + add);
+        counted = true;
+      } else if (lead) {
+        const slot_word at = t.find_or_claim(f.token, f.key, h, f.start);
+        if (at > t.mask) {
+          stop = true;
+        } else {
+          atomic_at<unsigned long long>{t.entries[at].count}.fetch_add(add, ::cuda::std::memory_order_relaxed);
+          counted = true;
+        }
+      }
+      lane.sync(full_warp);
+
+      // 3. The lanes counted go on to their next tokens.
+      const unsigned leaders_counted = lane.ballot(full_warp, counted);
+      if (same && ((leaders_counted >> leader) & 1u) != 0) {
+        has = tokens.next(f);
+        if (has) {
+          h = key_hash(f.key, f.token, hf);
+        } else if (tokens.too_long()) {
+          t.give_up();
+          stop = true;
+        }
+      }
+    }
+    // The warp's counts into the backend's table.
+    lane.sync(full_warp);
+    for (int i = me; i < warp_slots; i += warp_size) {
+      const slot_word st = lane.load(wt.state[i]);
+      if (st == 0) continue;
+      atomic_at<unsigned long long>{t.entries[(st >> 32) - 1].count}.fetch_add(st & 0xffffffffu,
+                                                                               ::cuda::std::memory_order_relaxed);
+    }
+  }
+
 };
 
 #if defined(__CUDACC__)
@@ -374,6 +589,45 @@ __global__ void __launch_bounds__(block_chunks) count_tokens_kernel(count_tokens
   if (chunk < chunks) op(chunk, local);
   __syncthreads();
   for (int i = static_cast<int>(threadIdx.x); i < local_slots; i += block_chunks) op.flush(local, i);
+}
+
+/// A lane of a CUDA warp, as count_warp uses it.
+struct cuda_lane {
+  __device__ int id() const { return static_cast<int>(threadIdx.x) & (warp_size - 1); }
+  __device__ void sync(unsigned mask) const { __syncwarp(mask); }
+  __device__ bool any(unsigned mask, bool p) const { return __any_sync(mask, p) != 0; }
+  __device__ unsigned ballot(unsigned mask, bool p) const { return __ballot_sync(mask, p); }
+  __device__ unsigned match_any(unsigned mask, unsigned long long v) const {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
+    return __match_any_sync(mask, v);
+#else
+    (void)mask;
+    (void)v;
+    __trap();  // sm_70 and later only (the build's architectures start at sm_80)
+    return 0;
+#endif
+  }
+  template <class T>
+  __device__ T shfl(unsigned mask, T v, int source) const {
+    return __shfl_sync(mask, v, source);
+  }
+  template <class T>
+  __device__ T load(const T& x) const {
+    return x;
+  }
+  template <class T>
+  __device__ void store(T& x, T v) const {
+    x = v;
+  }
+};
+
+/// The warp-at-a-time kernel: each warp counts its 32 chunks in its own table
+/// (6 KiB of the block's 48 KiB of shared memory).
+__global__ void __launch_bounds__(block_chunks) count_tokens_warp_kernel(count_tokens_of_chunk op, size_type chunks) {
+  __shared__ warp_table tables[block_chunks / warp_size];
+  cuda_lane lane;
+  const size_type chunk = static_cast<size_type>(blockIdx.x) * block_chunks + static_cast<size_type>(threadIdx.x);
+  op.count_warp(lane, chunk, chunk < chunks, tables[threadIdx.x / warp_size]);
 }
 #else
 /// The same on the CPU: one task per block of chunks, scanned in order into
@@ -394,8 +648,30 @@ struct count_tokens_of_block {
     for (int i = 0; i < local_slots; ++i) op.flush(local, i);
   }
 };
-#endif
 
+/// The warp-at-a-time kernel's code on the CPU: one task per warp of 32
+/// chunks, its lanes emulated (warp_emulator), which checks the lanes'
+/// collectives and shared-memory accesses as it runs them. For tests of the
+/// CUDA kernel's logic; it runs far slower than the CPU's own paths.
+struct count_tokens_of_warp {
+  count_tokens_of_chunk op;
+  size_type chunks;
+  std::string* error;  // the first failure of the emulated warps
+  std::mutex* error_mutex;
+  void operator()(size_type warp) const {
+    warp_table table;
+    try {
+      warp_emulator::of_this_thread().run([&](emulated_lane& lane) {
+        const size_type chunk = warp * warp_size + lane.id();
+        op.count_warp(lane, chunk, chunk < chunks, table);
+      });
+    } catch (const std::exception& e) {
+      const std::lock_guard<std::mutex> lock{*error_mutex};
+      if (error->empty()) *error = e.what();
+    }
+  }
+};
+#endif
 /// Slots for a text: one per 8 bytes (a token and its separator take at least
 /// 2), from 1024 up to max_slots (a power of two).
 size_type table_slots(size_type text_bytes, size_type max_slots) {
@@ -515,7 +791,7 @@ struct reduce_rows {
 }  // namespace
 
 std::optional<key_value_table> word_count_table(column_view<char> text, size_type max_slots, hash_function slot_hash,
-                                                stream_view s, memory_resource* mr) {
+                                                bool per_warp, stream_view s, memory_resource* mr) {
   const char* d_text = text.data();
   const size_type n = text.size();
   const table_storage table{d_text, n, table_slots(n, max_slots), s};
@@ -525,11 +801,24 @@ std::optional<key_value_table> word_count_table(column_view<char> text, size_typ
     const count_tokens_of_chunk op{table.view, slot_hash};
 #if defined(__CUDACC__)
     GPUSTREAM_EXPECTS(blocks <= 0x7fffffff, "word_count_table: text too large for one launch");
-    count_tokens_kernel<<<static_cast<unsigned int>(blocks), block_chunks, 0, s.handle()>>>(op, chunks);
+    if (per_warp) {
+      count_tokens_warp_kernel<<<static_cast<unsigned int>(blocks), block_chunks, 0, s.handle()>>>(op, chunks);
+    } else {
+      count_tokens_kernel<<<static_cast<unsigned int>(blocks), block_chunks, 0, s.handle()>>>(op, chunks);
+    }
     GPUSTREAM_CUDA_TRY(cudaGetLastError());
 #else
-    thrust::for_each(policy(s), thrust::counting_iterator<size_type>(0), thrust::counting_iterator<size_type>(blocks),
-                     count_tokens_of_block{op, chunks});
+    if (per_warp) {
+      std::string error;
+      std::mutex error_mutex;
+      const size_type warps = (chunks + warp_size - 1) / warp_size;
+      thrust::for_each(policy(s), thrust::counting_iterator<size_type>(0), thrust::counting_iterator<size_type>(warps),
+                       count_tokens_of_warp{op, chunks, &error, &error_mutex});
+      GPUSTREAM_EXPECTS(error.empty(), "word_count_table (per_warp kernel, emulated): " + error);
+    } else {
+      thrust::for_each(policy(s), thrust::counting_iterator<size_type>(0),
+                       thrust::counting_iterator<size_type>(blocks), count_tokens_of_block{op, chunks});
+    }
 #endif
   }
   return table.rows(aggregation::count, hash_function::mix64, s, mr);

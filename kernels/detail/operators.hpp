@@ -47,8 +47,8 @@
                                   size_type n, aggregation agg, stream_view s,                \
                                   memory_resource* mr);                                       \
   std::optional<key_value_table> word_count_table(column_view<char> text, size_type max_slots,  \
-                                                  hash_function slot_hash, stream_view s,      \
-                                                  memory_resource* mr);                        \
+                                                  hash_function slot_hash, bool per_warp,      \
+                                                  stream_view s, memory_resource* mr);         \
   std::optional<key_value_table> reduce_by_key_table(string_spans_view keys,                  \
                                                      const std::int64_t* d_values,             \
                                                      reduce_options options, size_type max_slots, \

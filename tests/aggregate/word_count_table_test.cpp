@@ -37,21 +37,28 @@ class word_count_table_test : public backend_test {
     expect_counts_of(input.view(), text, what, max_slots, slot_hash);
   }
 
-  /// The same for `input`, the bytes of `text` in backend memory.
+  /// The same for `input`, the bytes of `text` in backend memory, by each
+  /// kernel (table_kernel): on the CPU backend, the per-warp kernel runs its
+  /// lanes emulated, with their collectives and shared-memory accesses
+  /// checked.
   void expect_counts_of(column_view<char> input, const std::string& text, const std::string& what,
                         size_type max_slots = size_type{1} << 22, hash_function slot_hash = hash_function::mix64) {
-    SCOPED_TRACE(what + " (" + std::to_string(text.size()) + " bytes, max_slots " + std::to_string(max_slots) + ")");
-    const table_rows got = rows_of(word_count_table(input, s(), nullptr, max_slots, slot_hash));
     const counts want = ref_word_count(text);
-    EXPECT_EQ(as_map(got), want);
     size_type slots = std::min<size_type>(1024, max_slots);
     while (slots < max_slots && slots < static_cast<size_type>(text.size()) / 8) slots *= 2;
     const bool fits = static_cast<size_type>(want.size()) <= slots / 4 * 3;
-    const bool counted_by_table =
-        GPUSTREAM_DISPATCH(s(), word_count_table(input, max_slots, slot_hash, s(), nullptr)).has_value();
-    EXPECT_EQ(counted_by_table, fits) << want.size() << " keys, " << slots << " slots";
     const table_rows sorted_path = rows_of(word_count(input, s(), nullptr, reduce_algorithm::sort));
-    EXPECT_TRUE(got == sorted_path) << "rows differ from the sort path's (order or counts)";
+    for (const table_kernel kernel : {table_kernel::per_thread, table_kernel::per_warp}) {
+      const bool per_warp = kernel == table_kernel::per_warp;
+      SCOPED_TRACE(what + " (" + std::to_string(text.size()) + " bytes, max_slots " + std::to_string(max_slots) +
+                   (per_warp ? ", per_warp kernel)" : ", per_thread kernel)"));
+      const table_rows got = rows_of(word_count_table(input, s(), nullptr, max_slots, slot_hash, kernel));
+      EXPECT_EQ(as_map(got), want);
+      const bool counted_by_table =
+          GPUSTREAM_DISPATCH(s(), word_count_table(input, max_slots, slot_hash, per_warp, s(), nullptr)).has_value();
+      EXPECT_EQ(counted_by_table, fits) << want.size() << " keys, " << slots << " slots";
+      EXPECT_TRUE(got == sorted_path) << "rows differ from the sort path's (order or counts)";
+    }
   }
 };
 
@@ -201,6 +208,30 @@ TEST_P(word_count_table_test, a_full_table_falls_back_to_the_sort_path) {
   for (size_type slots : {16, 64, 1024, 4096}) expect_counts(text, "small table", slots);
 }
 
+// The per-warp kernel takes one token of each of a warp's 32 lanes (each
+// scans 256 bytes) a round. Chunks with the same tokens in the same places
+// give every lane the same key each round (counted as one); keys of one
+// length under the length_only hash give every lane the same hash but a
+// different key (counted one a round); and keys of neighbouring lengths want
+// the same free slots of the warp's table in the same round.
+TEST_P(word_count_table_test, a_warp_s_lanes_with_equal_and_colliding_keys) {
+  SCOPED_TRACE(seed_trace());
+  auto gen = rng();
+  std::string unit;
+  while (unit.size() < 256) unit += "w" + std::to_string(gen() % 9) + " ";
+  unit.resize(255);
+  unit += ' ';
+  std::string same;
+  for (int i = 0; i < 96; ++i) same += unit;
+  expect_counts(same, "the same 256 bytes in every chunk");
+  std::string one_length;
+  for (int i = 0; i < 3000; ++i) one_length += "k" + std::to_string(10000 + gen() % 90000) + " ";
+  expect_counts(one_length, "keys of one length, length_only hash", size_type{1} << 22, hash_function::length_only);
+  std::string lengths;
+  while (lengths.size() < 40000) lengths += std::string(1 + gen() % 12, static_cast<char>('a' + gen() % 3)) + " ";
+  expect_counts(lengths, "neighbouring lengths, length_only hash", size_type{1} << 22, hash_function::length_only);
+}
+
 TEST_P(word_count_table_test, bad_arguments_are_errors) {
   const auto input = upload("a b");
   EXPECT_THROW(word_count_table(input.view(), s(), nullptr, 1000), logic_error);
@@ -209,6 +240,9 @@ TEST_P(word_count_table_test, bad_arguments_are_errors) {
   const std::string text = "a b";
   const column_view<char> elsewhere{text.data(), 3, GetParam() == backend::cpu ? backend::cuda : backend::cpu};
   EXPECT_THROW(word_count_table(elsewhere, s()), logic_error);
+  EXPECT_THROW(word_count_table(elsewhere, s(), nullptr, size_type{1} << 22, hash_function::mix64,
+                                table_kernel::per_warp),
+               logic_error);
 }
 
 GPUSTREAM_INSTANTIATE_BACKEND_TEST(word_count_table_test);

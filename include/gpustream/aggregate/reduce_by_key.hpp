@@ -79,6 +79,20 @@ key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resou
 key_value_table word_count(column_view<char> text, stream_view s, memory_resource* mr = nullptr,
                            reduce_algorithm algorithm = reduce_algorithm::automatic);
 
+/// How word_count_table's kernel meets the tokens it finds.
+///  - `per_thread`: each thread counts the tokens of its own 256 bytes of text
+///    as it finds them, first in a table that its thread block shares.
+///  - `per_warp`: a warp's 32 threads count their tokens together, one token
+///    of each a round, so that they run the table code in step; the tokens of
+///    a round with the same key are counted as one, first in a table of the
+///    warp's own. On the CPU backend it runs emulated, lane by lane, with the
+///    warp's collectives and shared-memory accesses checked (as
+///    compute-sanitizer's racecheck would): for testing the CUDA kernel's
+///    logic; it is far slower than the CPU's own paths.
+///  - `automatic`: `per_thread`, the one measured so far.
+/// Both give the same result.
+enum class table_kernel { automatic, per_thread, per_warp };
+
 /// The word count in one pass over the text into a hash table in backend
 /// memory, on either backend: each token is hashed where it is found and
 /// counted in its key's slot (claimed by compare-and-swap, confirmed by bytes,
@@ -90,11 +104,13 @@ key_value_table word_count(column_view<char> text, stream_view s, memory_resourc
 /// bytes of text, of 32 bytes each (128 MiB for the default's 2^22, reached
 /// at 32 MiB of text); when its keys would fill more than 3/4 of them, or a token
 /// reaches 16 MiB, the count is made by the sort path instead. `slot_hash`
-/// places keys in the table (the result's order does not depend on it). Gives
+/// places keys in the table (the result's order does not depend on it);
+/// `kernel` chooses how tokens reach it (table_kernel). Gives
 /// word_count's table. Throws gpustream::logic_error for a bad `max_slots` or
 /// text in another backend's memory.
 key_value_table word_count_table(column_view<char> text, stream_view s, memory_resource* mr = nullptr,
                                  size_type max_slots = size_type{1} << 22,
-                                 hash_function slot_hash = hash_function::mix64);
+                                 hash_function slot_hash = hash_function::mix64,
+                                 table_kernel kernel = table_kernel::automatic);
 
 }  // namespace gpustream
