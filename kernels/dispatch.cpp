@@ -5,6 +5,7 @@
 #include "detail/operators.hpp"
 
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace gpustream {
@@ -45,6 +46,21 @@ bool use_backend_table(stream_view s, reduce_algorithm a) {
 /// to the sort path by itself where its table fills.
 bool use_word_count_table(stream_view s, reduce_algorithm a) {
   return (s.is_cuda() || portable_only()) && a != reduce_algorithm::sort;
+}
+
+/// The kernel that table_kernel::automatic means: per_thread, unless
+/// GPUSTREAM_TABLE_KERNEL says per_warp (or per_thread), so that whole
+/// programs and test suites can be run and measured with either.
+table_kernel automatic_table_kernel() {
+  static const table_kernel k = [] {
+    const char* v = std::getenv("GPUSTREAM_TABLE_KERNEL");
+    if (v == nullptr || *v == '\0') return table_kernel::per_thread;
+    const std::string_view name{v};
+    if (name == "per_thread") return table_kernel::per_thread;
+    if (name == "per_warp") return table_kernel::per_warp;
+    throw logic_error{"GPUSTREAM_TABLE_KERNEL is '" + std::string{name} + "': it takes per_thread or per_warp"};
+  }();
+  return k;
 }
 
 /// The most slots of reduce_by_key_table's table: 128 MiB of 32-byte entries,
@@ -230,7 +246,10 @@ key_value_table word_count_table(column_view<char> text, stream_view s, memory_r
   GPUSTREAM_EXPECTS(max_slots >= 16 && max_slots <= (size_type{1} << 31) && (max_slots & (max_slots - 1)) == 0,
                     "word_count_table: max_slots must be a power of two from 16 to 2^31");
   std::optional<key_value_table> t = GPUSTREAM_DISPATCH(
-      s, word_count_table(text, max_slots, slot_hash, kernel == table_kernel::per_warp, s, mr));
+      s, word_count_table(text, max_slots, slot_hash,
+                          (kernel == table_kernel::automatic ? detail::automatic_table_kernel() : kernel) ==
+                              table_kernel::per_warp,
+                          s, mr));
   if (t) return std::move(*t);
   const string_spans tokens = tokenize_text(text, s);
   return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);

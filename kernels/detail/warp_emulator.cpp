@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <ucontext.h>
 
+#include <atomic>
 #include <cstdio>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -35,6 +36,7 @@ namespace {
 constexpr std::size_t lane_stack_bytes = std::size_t{256} << 10;
 
 thread_local warp_emulator* current = nullptr;
+std::atomic<std::uint64_t> warps_started{0};
 
 std::string hex(unsigned mask) {
   char buf[16];
@@ -85,6 +87,8 @@ warp_emulator::warp_emulator(std::uint64_t seed)
 }
 
 warp_emulator::~warp_emulator() = default;
+
+std::uint64_t warp_emulator::warps_run() { return warps_started.load(std::memory_order_relaxed); }
 
 warp_emulator& warp_emulator::of_this_thread() {
   thread_local std::unique_ptr<warp_emulator> emulator;
@@ -251,6 +255,7 @@ void warp_emulator::complete_collectives(bool& progressed) {
 }
 
 void warp_emulator::run_lanes(void* body, void (*call)(void*, emulated_lane&)) {
+  warps_started.fetch_add(1, std::memory_order_relaxed);
   body_ = body;
   call_ = call;
   error_.clear();

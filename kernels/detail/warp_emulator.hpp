@@ -50,6 +50,10 @@ class warp_emulator {
               [](void* b, emulated_lane& lane) { (*static_cast<body_type*>(b))(lane); });
   }
 
+  /// How many warps every emulator of the process has run (for tests that
+  /// check which code ran).
+  static std::uint64_t warps_run();
+
   /// The emulator of this thread, made on first use (its fibers' stacks are
   /// kept for the next run).
   static warp_emulator& of_this_thread();

@@ -14,10 +14,13 @@
 #include "../common/test_utils.hpp"
 
 #include "kernels/detail/operators.hpp"
+#include "kernels/detail/warp_emulator.hpp"
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -230,6 +233,25 @@ TEST_P(word_count_table_test, a_warp_s_lanes_with_equal_and_colliding_keys) {
   std::string lengths;
   while (lengths.size() < 40000) lengths += std::string(1 + gen() % 12, static_cast<char>('a' + gen() % 3)) + " ";
   expect_counts(lengths, "neighbouring lengths, length_only hash", size_type{1} << 22, hash_function::length_only);
+}
+
+// table_kernel::automatic is per_thread unless GPUSTREAM_TABLE_KERNEL says
+// per_warp (ctest runs this test both ways); on the CPU backend the per-warp
+// kernel is the one that runs emulated warps.
+TEST_P(word_count_table_test, automatic_takes_the_kernel_the_environment_names) {
+  const char* v = std::getenv("GPUSTREAM_TABLE_KERNEL");
+  const bool per_warp = v != nullptr && std::string{v} == "per_warp";
+  const auto input = upload("to be or not to be\n");
+  const std::uint64_t before = detail::warp_emulator::warps_run();
+  expect_counts_of(input.view(), "to be or not to be\n", "automatic");
+  const std::uint64_t explicit_runs = detail::warp_emulator::warps_run() - before;
+  EXPECT_EQ(explicit_runs, GetParam() == backend::cpu ? 2u : 0u) << "each expect_counts_of runs one emulated warp";
+  const std::uint64_t start = detail::warp_emulator::warps_run();
+  const table_rows got = rows_of(word_count_table(input.view(), s()));
+  EXPECT_EQ(as_map(got), ref_word_count("to be or not to be\n"));
+  const bool emulated = detail::warp_emulator::warps_run() > start;
+  EXPECT_EQ(emulated, GetParam() == backend::cpu && per_warp)
+      << "GPUSTREAM_TABLE_KERNEL=" << (v != nullptr ? v : "(unset)");
 }
 
 TEST_P(word_count_table_test, bad_arguments_are_errors) {

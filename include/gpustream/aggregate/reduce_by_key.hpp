@@ -89,7 +89,9 @@ key_value_table word_count(column_view<char> text, stream_view s, memory_resourc
 ///    warp's collectives and shared-memory accesses checked (as
 ///    compute-sanitizer's racecheck would): for testing the CUDA kernel's
 ///    logic; it is far slower than the CPU's own paths.
-///  - `automatic`: `per_thread`, the one measured so far.
+///  - `automatic`: `per_thread`, the one measured so far, unless the
+///    environment variable GPUSTREAM_TABLE_KERNEL names the other (per_warp;
+///    any other value than the two is a gpustream::logic_error).
 /// Both give the same result.
 enum class table_kernel { automatic, per_thread, per_warp };
 
