@@ -13,6 +13,8 @@
 # --logs keeps every binary's whole output and the benchmark table in DIR.
 # Each crash test is stopped after GPUSTREAM_CRASH_TIMEOUT seconds (default 240),
 # each test binary after GPUSTREAM_TEST_TIMEOUT (default 600).
+# GPUSTREAM_TABLE_KERNEL=per_warp in the environment runs every check and
+# benchmark with the word count's per-warp table kernel as its default.
 # --bench-backends (default cuda,cpu) and --bench-repeat (default 3) go to the
 # suite: `--bench-backends cuda --bench-repeat 1` is the shortest full run.
 # compute-sanitizer runs each CUDA case of the operator tests alone:

@@ -7,7 +7,10 @@
 // is hashed and compared as two words in registers, never re-read byte by
 // byte. Each block of 256 chunks counts its keys in a small table of its own
 // first (shared memory on CUDA), so that a frequent word reaches the
-// backend's table once per block. A slot of the backend's table holds the
+// backend's table once per block. That is the per-thread kernel; in the
+// per-warp kernel (table_kernel::per_warp) a warp's 32 threads count one token
+// each a round together, the same keys of a round as one, first in a table of
+// the warp's own (count_warp). A slot of the backend's table holds the
 // position and length of the first occurrence of its key found, claimed by
 // compare-and-swap, so a key is confirmed by its bytes and distinct keys
 // never share a slot, whatever their hashes. The few distinct keys are then
