@@ -87,6 +87,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     v.push_back(word_count(col.view(), s, nullptr, reduce_algorithm::sort));
     v.push_back(word_count_table(col.view(), s));
     v.push_back(word_count_table(col.view(), s, nullptr, 16, hash_function::length_only));
+    // The per-warp kernel, on the emulated warp (its collectives and
+    // shared-memory accesses checked), with a roomy table and a tiny one.
+    v.push_back(word_count_table(col.view(), s, nullptr, size_type{1} << 22, hash_function::mix64,
+                                 table_kernel::per_warp));
+    v.push_back(word_count_table(col.view(), s, nullptr, 16, hash_function::length_only, table_kernel::per_warp));
     // The table reads the text in aligned words: the same text at another
     // address modulo 8, in a heap block of exactly its size.
     const std::size_t offset = (data[0] >> 2) & 7;
