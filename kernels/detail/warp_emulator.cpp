@@ -81,7 +81,7 @@ warp_emulator::warp_emulator(std::uint64_t seed)
     : rng_{seed | 1}, scheduler_{std::make_unique<fiber>()}, arrivals_(warp_size) {
   for (int lane = 0; lane < warp_size; ++lane) {
     auto f = std::make_unique<fiber>();
-    f->stack = std::make_unique<char[]>(lane_stack_bytes);
+    f->stack.reset(new char[lane_stack_bytes]);  // not zeroed: only the pages a lane uses are touched
     fibers_.push_back(std::move(f));
   }
 }
