@@ -693,99 +693,51 @@ int main(int argc, char** argv) {
     // gpustream CUDA backend.
     if (cuda_skip_reason.empty()) {
       gpustream::stream cuda{backend::cuda};
-      // Kernels only, the default path (the one-pass table on CUDA): the text is
-      // already on the device. One untimed warm-up run
-      // loads the kernels and grows the device memory pool.
+      // Kernels only: the text is already on the device (uploaded once for
+      // every row). One untimed warm-up run of each path loads its kernels and
+      // grows the device memory pool.
       {
-        const auto d_text =
-            column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
+        const auto d_text = column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
         cuda.synchronize();
-        (void)gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::automatic);
-        cuda.synchronize();
-        row r{workload, "gpustream cuda: resident (kernels)", gpu_device, size, text.words, {},
-              base_full};
-        int run = 0;
-        r.seconds = time_runs(opt.runs, [&] {
-          const auto t0 = clock_type::now();
-          key_value_table t =
-              gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::automatic);
+        const auto resident_row = [&](const char* label, const char* check_name, const auto& count) {
+          (void)count();
           cuda.synchronize();
-          const double s = seconds_since(t0);
-          check_table(t, text.words, ref, ++run == 1, "cuda resident", st);
-          return s;
-        });
-        rows.push_back(std::move(r));
-      }
-      // Kernels only, the one-pass table by its per-warp kernel (a warp's 32
-      // lanes count their tokens together; table_kernel::per_warp).
-      {
-        const auto d_text =
-            column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
-        const auto count = [&] {
+          row r{workload, label, gpu_device, size, text.words, {}, base_full};
+          int run = 0;
+          r.seconds = time_runs(opt.runs, [&] {
+            const auto t0 = clock_type::now();
+            key_value_table t = count();
+            cuda.synchronize();
+            const double s = seconds_since(t0);
+            check_table(t, text.words, ref, ++run == 1, check_name, st);
+            return s;
+          });
+          rows.push_back(std::move(r));
+        };
+        // The default path (the one-pass table on CUDA, its per-thread kernel).
+        resident_row("gpustream cuda: resident (kernels)", "cuda resident",
+                     [&] { return gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::automatic); });
+        // The one-pass table by its per-warp kernel (a warp's 32 lanes count
+        // their tokens together; table_kernel::per_warp).
+        resident_row("gpustream cuda: resident, table per warp", "cuda resident table per warp", [&] {
           return gpustream::word_count_table(d_text, cuda, nullptr, gpustream::size_type{1} << 22,
                                              gpustream::hash_function::mix64, gpustream::table_kernel::per_warp);
-        };
-        cuda.synchronize();
-        (void)count();
-        cuda.synchronize();
-        row r{workload, "gpustream cuda: resident, table per warp", gpu_device, size, text.words, {}, base_full};
-        int run = 0;
-        r.seconds = time_runs(opt.runs, [&] {
-          const auto t0 = clock_type::now();
-          key_value_table t = count();
-          cuda.synchronize();
-          const double s = seconds_since(t0);
-          check_table(t, text.words, ref, ++run == 1, "cuda resident table per warp", st);
-          return s;
         });
-        rows.push_back(std::move(r));
-      }
-      // Kernels only, the sort path: tokens, then their hashes sorted.
-      {
-        const auto d_text =
-            column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
-        cuda.synchronize();
-        (void)gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::sort);
-        cuda.synchronize();
-        row r{workload, "gpustream cuda: resident, sort path", gpu_device, size, text.words, {},
-              base_full};
-        int run = 0;
-        r.seconds = time_runs(opt.runs, [&] {
-          const auto t0 = clock_type::now();
-          key_value_table t = gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::sort);
-          cuda.synchronize();
-          const double s = seconds_since(t0);
-          check_table(t, text.words, ref, ++run == 1, "cuda resident sort", st);
-          return s;
-        });
-        rows.push_back(std::move(r));
-      }
-      // Kernels only, the unfused steps: tokens, then count_by_key by the
-      // sort path and by the one-pass table (reduce_by_key's hash path).
-      for (const reduce_algorithm algorithm : {reduce_algorithm::sort, reduce_algorithm::hash}) {
-        const bool table = algorithm == reduce_algorithm::hash;
-        const auto d_text =
-            column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
-        const auto count = [&] {
-          const gpustream::string_spans tokens = gpustream::tokenize_text(d_text, cuda);
-          return gpustream::count_by_key(tokens.view(), cuda, nullptr, gpustream::hash_function::mix64, algorithm);
-        };
-        (void)count();
-        cuda.synchronize();
-        row r{workload,
-              table ? "gpustream cuda: tokens, count_by_key (one-pass table)"
-                    : "gpustream cuda: tokens, count_by_key (sort)",
-              gpu_device, size, text.words, {}, base_full};
-        int run = 0;
-        r.seconds = time_runs(opt.runs, [&] {
-          const auto t0 = clock_type::now();
-          key_value_table t = count();
-          cuda.synchronize();
-          const double s = seconds_since(t0);
-          check_table(t, text.words, ref, ++run == 1, table ? "cuda count_by_key table" : "cuda count_by_key sort", st);
-          return s;
-        });
-        rows.push_back(std::move(r));
+        // The sort path: tokens, then their hashes sorted.
+        resident_row("gpustream cuda: resident, sort path", "cuda resident sort",
+                     [&] { return gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::sort); });
+        // The unfused steps: tokens, then count_by_key by the sort path and by
+        // the one-pass table (reduce_by_key's hash path).
+        for (const reduce_algorithm algorithm : {reduce_algorithm::sort, reduce_algorithm::hash}) {
+          const bool table = algorithm == reduce_algorithm::hash;
+          resident_row(table ? "gpustream cuda: tokens, count_by_key (one-pass table)"
+                             : "gpustream cuda: tokens, count_by_key (sort)",
+                       table ? "cuda count_by_key table" : "cuda count_by_key sort", [&] {
+                         const gpustream::string_spans tokens = gpustream::tokenize_text(d_text, cuda);
+                         return gpustream::count_by_key(tokens.view(), cuda, nullptr, gpustream::hash_function::mix64,
+                                                        algorithm);
+                       });
+        }
       }
       // End to end: host-to-device copy from pinned memory, then the kernels.
       {

@@ -469,14 +469,19 @@ struct count_tokens_of_chunk {
     chunk_tokens tokens{t.words, has_chunk ? chunk : 0};
     found_token f{};
     hash_type h = 0;
+    bool has = false;   // f is this lane's token still to count
+    bool stop = false;  // the table gave up
+    const auto next_token = [&] {
+      has = tokens.next(f);
+      if (has) {
+        h = key_hash(f.key, f.token, hf);
+      } else if (tokens.too_long()) {
+        t.give_up();
+        stop = true;
+      }
+    };
     // Once given up, the rest of the text need not be counted.
-    bool has = has_chunk && !t.given_up() && tokens.next(f);
-    bool stop = false;
-    if (has) h = key_hash(f.key, f.token, hf);
-    if (!has && has_chunk && tokens.too_long()) {
-      t.give_up();
-      stop = true;
-    }
+    if (has_chunk && !t.given_up()) next_token();
     for (;;) {
       if (lane.any(full_warp, stop)) break;  // the table gave up: the count is discarded
       const unsigned pending = lane.ballot(full_warp, has);
@@ -556,15 +561,7 @@ struct count_tokens_of_chunk {
 
       // 3. The lanes counted go on to their next tokens.
       const unsigned leaders_counted = lane.ballot(full_warp, counted);
-      if (same && ((leaders_counted >> leader) & 1u) != 0) {
-        has = tokens.next(f);
-        if (has) {
-          h = key_hash(f.key, f.token, hf);
-        } else if (tokens.too_long()) {
-          t.give_up();
-          stop = true;
-        }
-      }
+      if (same && ((leaders_counted >> leader) & 1u) != 0) next_token();
     }
     // The warp's counts into the backend's table.
     lane.sync(full_warp);

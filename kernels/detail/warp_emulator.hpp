@@ -20,7 +20,6 @@
 #include "warp.hpp"
 
 #include <cstdint>
-#include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
