@@ -7,9 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ -x /usr/local/cuda/bin/nvcc ]] && ! command -v nvcc >/dev/null 2>&1; then
-  export PATH="/usr/local/cuda/bin:$PATH"
-fi
+source scripts/cuda_env.sh
 
 dir=build
 cuda=()

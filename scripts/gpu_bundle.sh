@@ -9,10 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 arch=${1:-90}
-if [[ -x /usr/local/cuda/bin/nvcc ]] && ! command -v nvcc >/dev/null 2>&1; then
-  export PATH="/usr/local/cuda/bin:$PATH"
-fi
-command -v nvcc >/dev/null || { echo "gpu_bundle: nvcc not found: the bundle needs the CUDA backend" >&2; exit 2; }
+source scripts/cuda_env.sh
+have_nvcc || { echo "gpu_bundle: nvcc not found: the bundle needs the CUDA backend" >&2; exit 2; }
 scripts/setup.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DGPUSTREAM_ENABLE_CUDA=ON -DBUILD_SHARED_LIBS=ON \
