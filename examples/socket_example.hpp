@@ -1,11 +1,11 @@
 #pragma once
 
 // The frame of the network examples: `<program> <hostname> <port> [--batch]
-// [--backend] [--checkpoint DIR [--wal]]` plus the example's own options, a streaming_context reading
-// lines from the TCP server, SIGINT/SIGTERM stopping it gracefully, and
-// one-line errors with exit status 2 for bad configuration.
-
-#include "streaming_cli.hpp"
+// [--backend] [--checkpoint DIR [--wal]]` plus the example's own options, a
+// streaming_context reading lines from the TCP server, SIGINT/SIGTERM stopping
+// it gracefully (streaming_options::stop_on_signals), and one-line errors with
+// exit status 2 for bad configuration. It uses the installed library alone
+// (and CLI11 for the options).
 
 #include <gpustream/gpustream.hpp>
 
@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
-#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -28,7 +27,7 @@ struct socket_example {
   /// Adds the example's own options (may be empty).
   std::function<void(CLI::App&)> options;
   /// Builds the graph over the received lines; may throw std::invalid_argument
-  /// for a bad option value (a usage error).
+  /// or gpustream::logic_error for a bad option value (a usage error).
   std::function<void(streaming_context&, dstream<std::string>)> graph;
 };
 
@@ -38,12 +37,12 @@ inline int run(const socket_example& ex, int argc, char** argv) {
     return ex.name + ": error: " + e.what() + " (see --help)\n";
   });
   std::string hostname;
-  std::string port_text;
+  std::uint16_t port = 0;
   std::string batch_text = ex.default_batch;
   std::string backend_name = "auto";
   app.add_option("hostname", hostname, "Host of the TCP server, e.g. localhost")->required();
-  app.add_option("port", port_text, "Its port, 1 to 65535")->required();
-  app.add_option("--batch", batch_text, "Batch interval, e.g. 1s, 500ms or a number of milliseconds")
+  app.add_option("port", port, "Its port, 1 to 65535")->required()->check(CLI::Range(1, 65535));
+  app.add_option("--batch", batch_text, "Batch interval, e.g. 1s, 500ms or 2.5s")
       ->capture_default_str();
   app.add_option("--backend", backend_name, "Where operators run: auto, cuda or cpu")
       ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
@@ -63,34 +62,31 @@ inline int run(const socket_example& ex, int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  std::uint16_t port = 0;
   std::chrono::milliseconds batch{};
   try {
-    port = app::parse_port(port_text);
-    batch = app::parse_duration(batch_text, "batch interval");
+    batch = parse_duration(batch_text, "batch interval");
     if (wal && checkpoint.empty()) throw std::invalid_argument{"--wal needs --checkpoint"};
-  } catch (const std::invalid_argument& e) {
+  } catch (const std::logic_error& e) {  // gpustream::logic_error and std::invalid_argument
     std::cerr << ex.name << ": error: " << e.what() << " (see --help)\n";
     return 2;
   }
 
   try {
-    // Before any thread starts: SIGINT and SIGTERM become a graceful stop.
-    app::stop_signals signals{ex.name};
     streaming_options options;
     options.batch_interval = batch;
     options.requested_backend = parse_backend(backend_name);
     options.checkpoint_directory = checkpoint;
     options.write_ahead_log = wal;
+    options.stop_on_signals = true;
     streaming_context ssc{options};
     try {
       ex.graph(ssc, ssc.socket_text_stream(hostname, port));
-    } catch (const std::invalid_argument& e) {
+    } catch (const std::logic_error& e) {
       std::cerr << ex.name << ": error: " << e.what() << " (see --help)\n";
       return 2;
     }
     ssc.start();
-    app::run_until_stopped(ssc, signals, std::nullopt);
+    ssc.await_termination();
   } catch (const logic_error& e) {
     std::cerr << ex.name << ": error: " << e.what() << '\n';
     return 2;

@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
     app.add_option("--slide", slide_text, "Slide, a multiple of the batch interval")->capture_default_str();
   };
   ex.graph = [&](gpustream::streaming_context&, gpustream::dstream<std::string> lines) {
-    const auto window = gpustream::app::parse_duration(window_text, "window length");
-    const auto slide = gpustream::app::parse_duration(slide_text, "slide");
+    const auto window = gpustream::parse_duration(window_text, "window length");
+    const auto slide = gpustream::parse_duration(slide_text, "slide");
     lines.flat_map(gpustream::split_words)
         .map(gpustream::pair_with_one)
         .reduce_by_key_and_window(gpustream::aggregation::sum, gpustream::with_inverse{true}, window, slide)

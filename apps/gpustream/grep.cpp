@@ -49,8 +49,6 @@ int run_grep(const grep_options& o) {
   if (o.pattern.find('\n') != std::string::npos) {
     throw std::invalid_argument{"the pattern contains a newline, and no line does: it would match nothing"};
   }
-  // First, before any thread starts: SIGINT and SIGTERM stop the context gracefully.
-  stop_signals signals{"gpustream"};
   streaming_context ctx{context_options(o)};
   const dstream<std::string> matches = open_source(ctx, o).filter(contains{o.pattern});
   if (o.count) {
@@ -75,7 +73,7 @@ int run_grep(const grep_options& o) {
           text += "\"}\n";
         });
   }
-  run_command("gpustream grep", ctx, signals, o);
+  run_command("gpustream grep", ctx, o);
   return 0;
 }
 

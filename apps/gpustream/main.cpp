@@ -2,7 +2,7 @@
 
 #include "demo.hpp"
 #include "grep.hpp"
-#include "streaming_cli.hpp"
+#include "stream_command.hpp"
 #include "wordcount.hpp"
 
 #include <gpustream/config.hpp>
@@ -10,11 +10,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -22,21 +24,68 @@ gpustream::backend parse_backend_option(const std::string& name) {
   return gpustream::parse_backend(name);
 }
 
-/// A CLI11 validator from a parser that throws std::invalid_argument.
+/// A CLI11 validator from a parser that throws std::invalid_argument or
+/// gpustream::logic_error (both std::logic_error).
 CLI::Validator validator(std::function<void(const std::string&)> parse, std::string name) {
   return CLI::Validator{[parse = std::move(parse)](std::string& value) -> std::string {
                           try {
                             parse(value);
                             return {};
-                          } catch (const std::invalid_argument& e) {
+                          } catch (const std::logic_error& e) {
                             return e.what();
                           }
                         },
                         "", std::move(name)};
 }
 
+/// Edit distance of `a` and `b` (insertions, deletions, substitutions).
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+/// The usage error for arguments that no option or subcommand took: the
+/// first unknown option by name, with the closest option of the command when
+/// one is near (a misspelling), else the first unexpected argument.
+std::string unexpected_arguments(const CLI::App& app) {
+  const std::vector<std::string> extras = app.remaining(true);
+  const auto subcommands = app.get_subcommands();
+  const CLI::App& command = subcommands.empty() ? app : *subcommands.front();
+  const std::string where = subcommands.empty() ? "gpustream" : "gpustream " + command.get_name();
+  for (const std::string& arg : extras) {
+    if (arg.size() < 2 || arg[0] != '-' || (arg[1] >= '0' && arg[1] <= '9')) continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    std::string closest;
+    std::size_t best = std::string::npos;
+    for (const CLI::Option* opt : command.get_options()) {
+      for (const std::string& long_name : opt->get_lnames()) {
+        const std::size_t d = edit_distance(name, "--" + long_name);
+        if (d < best) {
+          best = d;
+          closest = "--" + long_name;
+        }
+      }
+    }
+    std::string message = "unknown option '" + name + "' for " + where;
+    if (best <= std::max<std::size_t>(2, name.size() / 4)) message += " (did you mean " + closest + "?)";
+    return message;
+  }
+  return "unexpected argument '" + (extras.empty() ? std::string{} : extras.front()) + "' for " + where;
+}
+
 /// The options every streaming command takes, as given on its command line.
 struct stream_cli {
+  CLI::Option* source_option = nullptr;
   std::string source;
   std::string batch = "1s";
   std::string backend = "auto";
@@ -66,14 +115,16 @@ void add_stream_options(CLI::App* cmd, stream_cli& c, gpustream::app::stream_com
                         const stream_cli_text& text) {
   c.output = text.default_output;
   c.lines_allowed = text.lines_allowed;
-  cmd->add_option("--source", c.source,
-                  "Input: socket:HOST:PORT (or HOST:PORT), a TCP server sending lines; dir:PATH, the files "
-                  "moved into a directory after the start (see --existing-files and --files); generator, "
-                  "generator:words or generator:logs, synthetic text at --rate-mib")
-      ->required()
-      ->check(validator([](const std::string& v) { gpustream::app::parse_source(v); }, "SOURCE"));
-  cmd->add_option("--batch", c.batch, "Batch interval, e.g. 1s, 500ms, 2.5s, or a number of milliseconds")
-      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "batch interval"); },
+  // Required, but checked after the parse (finish_stream_options), so that a
+  // misspelt option is reported as unknown before a missing one.
+  c.source_option =
+      cmd->add_option("--source", c.source,
+                      "Input (required): socket:HOST:PORT (or HOST:PORT), a TCP server sending lines; dir:PATH, "
+                      "the files moved into a directory after the start (see --existing-files and --files); "
+                      "generator, generator:words or generator:logs, synthetic text at --rate-mib")
+          ->check(validator([](const std::string& v) { gpustream::app::parse_source(v); }, "SOURCE"));
+  cmd->add_option("--batch", c.batch, "Batch interval: a number and a unit (ms, s, m or h), e.g. 1s, 500ms, 2.5s")
+      ->check(validator([](const std::string& v) { gpustream::parse_duration(v, "batch interval"); },
                         "DURATION"))
       ->capture_default_str();
   cmd->add_option("--backend", c.backend, "Where operators run: auto, cuda or cpu")
@@ -87,8 +138,9 @@ void add_stream_options(CLI::App* cmd, stream_cli& c, gpustream::app::stream_com
               ->check(CLI::Range(1, 1000000))
               ->capture_default_str();
   cmd->add_option("--duration", c.duration,
-                  "Stop gracefully after this long, e.g. 10s (default: run until SIGINT/SIGTERM)")
-      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "duration"); }, "DURATION"));
+                  "Stop gracefully after this long: a number and a unit, e.g. 10s or 5m (default: run until "
+                  "SIGINT/SIGTERM)")
+      ->check(validator([](const std::string& v) { gpustream::parse_duration(v, "duration"); }, "DURATION"));
   c.rate = cmd->add_option("--rate-mib", o.rate_mib,
                            "Generator rate in MiB/s, 0 for as fast as possible (generator sources)")
                ->check(CLI::Range(0.0, 1e6))
@@ -104,7 +156,7 @@ void add_stream_options(CLI::App* cmd, stream_cli& c, gpustream::app::stream_com
   cmd->add_option("--checkpoint", o.checkpoint, text.checkpoint_help);
   cmd->add_option("--checkpoint-interval", c.checkpoint_interval,
                   "How often to checkpoint, a multiple of --batch (default: every 10 s of batches)")
-      ->check(validator([](const std::string& v) { gpustream::app::parse_duration(v, "checkpoint interval"); },
+      ->check(validator([](const std::string& v) { gpustream::parse_duration(v, "checkpoint interval"); },
                         "DURATION"));
   cmd->add_flag("--wal", o.write_ahead_log,
                 "Write each batch's input to a write-ahead log in the checkpoint directory before it runs, so "
@@ -116,11 +168,12 @@ void add_stream_options(CLI::App* cmd, stream_cli& c, gpustream::app::stream_com
 std::optional<std::string> finish_stream_options(const stream_cli& c, gpustream::app::stream_command_options& o) {
   using gpustream::app::output_spec;
   using gpustream::app::source_spec;
+  if (c.source_option->count() == 0) return "--source is required";
   o.source = gpustream::app::parse_source(c.source);
-  o.batch_interval = gpustream::app::parse_duration(c.batch, "batch interval");
+  o.batch_interval = gpustream::parse_duration(c.batch, "batch interval");
   o.requested = parse_backend_option(c.backend);
   o.output = gpustream::app::parse_output(c.output, c.lines_allowed);
-  if (!c.duration.empty()) o.duration = gpustream::app::parse_duration(c.duration, "duration");
+  if (!c.duration.empty()) o.duration = gpustream::parse_duration(c.duration, "duration");
   if (c.rate->count() > 0 && o.source.type != source_spec::kind::generator) {
     return "--rate-mib applies only to a generator source";
   }
@@ -132,7 +185,7 @@ std::optional<std::string> finish_stream_options(const stream_cli& c, gpustream:
   o.source.file_pattern = c.file_pattern;
   if (!c.checkpoint_interval.empty()) {
     if (o.checkpoint.empty()) return "--checkpoint-interval needs --checkpoint";
-    o.checkpoint_interval = gpustream::app::parse_duration(c.checkpoint_interval, "checkpoint interval");
+    o.checkpoint_interval = gpustream::parse_duration(c.checkpoint_interval, "checkpoint interval");
   }
   if (o.write_ahead_log && o.checkpoint.empty()) return "--wal needs --checkpoint";
   if (c.top->count() > 0 && o.output.type != output_spec::kind::print) return "--top applies only to --output print";
@@ -144,9 +197,13 @@ std::optional<std::string> finish_stream_options(const stream_cli& c, gpustream:
 int main(int argc, char** argv) {
   CLI::App app{"gpustream: a micro-batch stream engine that runs each batch on the GPU"};
   app.set_version_flag("--version", std::string{"gpustream "} + GPUSTREAM_VERSION_STRING);
-  app.require_subcommand(1);
-  app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return std::string{"gpustream: error: "} + e.what() + " (see --help)\n";
+  // At most one; "none" is reported after the parse, so that a misspelt
+  // option (--verison) is reported as unknown first.
+  app.require_subcommand(0, 1);
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    const bool extras = dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr;
+    const std::string what = extras ? unexpected_arguments(*failed) : e.what();
+    return "gpustream: error: " + what + " (see --help)\n";
   });
 
   gpustream::app::demo_options demo;
@@ -203,10 +260,10 @@ int main(int argc, char** argv) {
       "grep",
       "Streaming grep (the D-Streams paper's): the lines of each batch interval that contain --pattern, or "
       "with --count how many; runs until SIGINT/SIGTERM or --duration, then stops gracefully");
-  gr_cmd->add_option("--pattern", gr.pattern,
-                     "The bytes a line must contain, as they are: no regular expression, case sensitive; an "
-                     "empty pattern matches every line")
-      ->required();
+  auto* pattern_option =
+      gr_cmd->add_option("--pattern", gr.pattern,
+                         "The bytes a line must contain (required), as they are: no regular expression, case "
+                         "sensitive; an empty pattern matches every line");
   gr_cmd->add_flag("--count", gr.count, "Write each batch's number of matching lines instead of the lines");
   add_stream_options(
       gr_cmd, gr_cli, gr,
@@ -248,9 +305,11 @@ int main(int argc, char** argv) {
       return gpustream::app::run_wordcount(wc);
     }
     if (*gr_cmd) {
+      if (pattern_option->count() == 0) return usage_error("--pattern is required");
       if (auto error = finish_stream_options(gr_cli, gr)) return usage_error(*error);
       return gpustream::app::run_grep(gr);
     }
+    return usage_error("a command is required: demo, wordcount or grep");
   } catch (const std::invalid_argument& e) {  // a configuration found wrong at start-up
     std::cerr << "gpustream: error: " << e.what() << '\n';
     return 2;

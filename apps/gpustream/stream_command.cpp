@@ -2,6 +2,8 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -46,6 +48,18 @@ std::string describe(const output_spec& o) {
   return {};
 }
 
+std::uint16_t parse_port(const std::string& text) {
+  const bool numeric =
+      !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!numeric) throw std::invalid_argument{"invalid port '" + text + "': expected a number from 1 to 65535"};
+  const std::size_t start = std::min(text.find_first_not_of('0'), text.size());
+  const std::string significant = text.substr(start);
+  if (significant.empty() || significant.size() > 5 || std::stoul(significant) > 65535) {
+    throw std::invalid_argument{"port " + text + " is out of range: expected a number from 1 to 65535"};
+  }
+  return static_cast<std::uint16_t>(std::stoul(significant));
+}
+
 source_spec parse_source(const std::string& text) {
   source_spec s;
   if (starts_with(text, "dir:")) {
@@ -67,6 +81,20 @@ source_spec parse_source(const std::string& text) {
     return s;
   }
   const bool explicit_socket = starts_with(text, "socket:");
+  // "file:/x.log", "kafka://host/topic": a kind of source this program does
+  // not have, not a host and a port (no port has a '/').
+  const std::size_t colon = text.find(':');
+  const bool scheme = colon != std::string::npos && colon > 0 && std::isalpha(static_cast<unsigned char>(text[0])) &&
+                      std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+                      });
+  if (!explicit_socket && scheme && text.find('/', colon) != std::string::npos) {
+    std::string message = "'" + text.substr(0, colon + 1) + "' is not a source; sources are " + source_forms;
+    if (text.compare(0, colon, "file") == 0) {
+      message += " (to read files, put them in a directory: dir:PATH, with --existing-files for those already there)";
+    }
+    throw std::invalid_argument{message};
+  }
   const std::string address = explicit_socket ? text.substr(7) : text;
   std::string host;
   std::string port;
@@ -169,6 +197,7 @@ streaming_options context_options(const stream_command_options& o) {
   so.checkpoint_directory = o.checkpoint;
   so.checkpoint_interval = o.checkpoint_interval;
   so.write_ahead_log = o.write_ahead_log;
+  so.stop_on_signals = true;
   return so;
 }
 
@@ -224,8 +253,7 @@ void json_lines_writer::write(const std::string& lines) {
   if (!os) throw std::runtime_error{"cannot write the JSON output to " + (file_ ? "'" + target_ + "'" : "stdout")};
 }
 
-void run_command(const char* program, streaming_context& ctx, stop_signals& signals,
-                 const stream_command_options& o) {
+void run_command(const char* program, streaming_context& ctx, const stream_command_options& o) {
   if (!o.quiet) {
     std::cerr << program << ": " << describe(o.source) << " -> " << describe(o.output) << "; "
               << (o.duration ? "stops after " + std::to_string(o.duration->count()) + " ms or on Ctrl-C"
@@ -233,7 +261,8 @@ void run_command(const char* program, streaming_context& ctx, stop_signals& sign
               << '\n';
   }
   ctx.start();
-  run_until_stopped(ctx, signals, o.duration);
+  if (o.duration && !ctx.await_termination_or_timeout(*o.duration)) ctx.stop(true);
+  ctx.await_termination();
 }
 
 }  // namespace gpustream::app

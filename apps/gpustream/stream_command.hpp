@@ -4,9 +4,8 @@
 // share: their sources, outputs, the options every one of them takes, and the
 // JSON-lines writer.
 
-#include "streaming_cli.hpp"
-
 #include <gpustream/core/backend.hpp>
+#include <gpustream/core/duration.hpp>
 #include <gpustream/sources/text_generator.hpp>
 #include <gpustream/streaming/dstream.hpp>
 #include <gpustream/streaming/streaming_context.hpp>
@@ -58,6 +57,8 @@ struct stream_command_options {
   bool write_ahead_log = false;
 };
 
+/// Parses a TCP port, 1 to 65535. Throws std::invalid_argument naming the text.
+std::uint16_t parse_port(const std::string& text);
 /// "socket:HOST:PORT", "HOST:PORT", "dir:PATH", "generator", "generator:words"
 /// or "generator:logs". Throws std::invalid_argument naming the problem.
 source_spec parse_source(const std::string& text);
@@ -115,10 +116,11 @@ void write_json_lines(const dstream<T>& records, const std::string& target, cons
   });
 }
 
-/// Starts `ctx` and runs it until SIGINT/SIGTERM, `o.duration` or a failure
-/// (see run_until_stopped), first logging "PROGRAM: SOURCE -> OUTPUT; ..."
-/// on stderr unless quiet. `signals` must have been made before the context.
-void run_command(const char* program, streaming_context& ctx, stop_signals& signals,
-                 const stream_command_options& o);
+/// Starts `ctx` and runs it until SIGINT/SIGTERM (context_options sets
+/// stop_on_signals), the end of `o.duration` or a failure, then stops it
+/// gracefully: what was received is processed before this returns. First logs
+/// "PROGRAM: SOURCE -> OUTPUT; ..." on stderr unless quiet. Rethrows the
+/// error that stopped the context, if any.
+void run_command(const char* program, streaming_context& ctx, const stream_command_options& o);
 
 }  // namespace gpustream::app

@@ -7,8 +7,6 @@
 namespace gpustream::app {
 
 int run_wordcount(const wordcount_options& o) {
-  // First, before any thread starts: SIGINT and SIGTERM stop the context gracefully.
-  stop_signals signals{"gpustream"};
 
   streaming_options so = context_options(o);
   so.word_count_algorithm = o.algorithm;
@@ -32,7 +30,7 @@ int run_wordcount(const wordcount_options& o) {
       });
       break;
   }
-  run_command("gpustream wordcount", ctx, signals, o);
+  run_command("gpustream wordcount", ctx, o);
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <gpustream/core/error.hpp>
 
 #include <omp.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -56,7 +57,16 @@ context_impl::~context_impl() {
   } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor does not throw
   }
   if (error_stopper_.joinable()) error_stopper_.join();
+  signals_.reset();
   release_checkpoint_lock();
+}
+
+void context_impl::abandon_start(std::size_t receivers_started) {
+  for (std::size_t i = 0; i < receivers_started; ++i) inputs_[i]->source->stop();
+  release_checkpoint_lock();
+  std::lock_guard lock{mutex_};
+  state_ = state::stopped;
+  state_changed_.notify_all();
 }
 
 void context_impl::release_checkpoint_lock() noexcept {
@@ -161,10 +171,7 @@ void context_impl::start() {
     try {
       recover();
     } catch (...) {
-      release_checkpoint_lock();
-      std::lock_guard lock{mutex_};
-      state_ = state::stopped;
-      state_changed_.notify_all();
+      abandon_start(0);
       throw;
     }
   }
@@ -195,11 +202,7 @@ void context_impl::start() {
       notify([&](streaming_listener& l) { l.on_receiver_started(receiver_info{id, name, {}}); });
     }
   } catch (...) {
-    for (std::size_t i = 0; i < started; ++i) inputs_[i]->source->stop();
-    release_checkpoint_lock();
-    std::lock_guard lock{mutex_};
-    state_ = state::stopped;
-    state_changed_.notify_all();
+    abandon_start(started);
     throw;
   }
 
@@ -224,11 +227,7 @@ void context_impl::start() {
     try {
       write_checkpoint(zero_time_, positions);
     } catch (...) {
-      for (auto& in : inputs_) in->source->stop();
-      release_checkpoint_lock();
-      std::lock_guard lock{mutex_};
-      state_ = state::stopped;
-      state_changed_.notify_all();
+      abandon_start(inputs_.size());
       throw;
     }
   }
@@ -248,6 +247,29 @@ void context_impl::start() {
   processor_ = std::thread{[this] { processor_loop(); }};
   copier_ = std::thread{[this] { copier_loop(); }};
   generator_ = std::thread{[this] { generator_loop(); }};
+  if (options_.stop_on_signals) {
+    std::exception_ptr failed;
+    {
+      // A stop already under way (a failed first batch) has ended or will
+      // end the watch: stop() resets it under the same lock.
+      std::lock_guard stop_lock{stop_mutex_};
+      if (current_state() == state::active) {
+        try {
+          signals_.emplace([this](int sig) {
+            log_line(std::string{"[info] streaming context: "} + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                     ": stopping gracefully (send it again to stop at once)");
+            stop_beside(true);
+          });
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      }
+    }
+    if (failed) {
+      stop(false);
+      std::rethrow_exception(failed);
+    }
+  }
 }
 
 // ---- job generator ----
@@ -483,11 +505,18 @@ void context_impl::fail(std::exception_ptr e) {
   log_line("[error] streaming context: " + what + "; stopping");
   dropping_.store(true);
   jobs_changed_.notify_all();
+  {
+    std::lock_guard lock{mutex_};
+    if (!error_) error_ = e;
+  }
+  stop_beside(false);
+}
+
+void context_impl::stop_beside(bool graceful) {
   std::lock_guard lock{mutex_};
-  if (!error_) error_ = e;
-  if (!stop_requested_) {
+  if (!stop_requested_ && state_ == state::active) {
     stop_requested_ = true;
-    error_stopper_ = std::thread{[this] { stop(false); }};
+    error_stopper_ = std::thread{[this, graceful] { stop(graceful); }};
   }
 }
 
@@ -497,11 +526,7 @@ void context_impl::stop(bool graceful) {
   if (on_own_thread()) {
     // From an output operation or a listener: the stop cannot wait for the
     // thread that asks for it, so it runs beside it.
-    std::lock_guard lock{mutex_};
-    if (!stop_requested_ && state_ == state::active) {
-      stop_requested_ = true;
-      error_stopper_ = std::thread{[this, graceful] { stop(graceful); }};
-    }
+    stop_beside(graceful);
     return;
   }
   std::lock_guard stop_lock{stop_mutex_};
@@ -545,6 +570,7 @@ void context_impl::stop(bool graceful) {
   }
   log_line(summary);
   release_checkpoint_lock();  // every thread that writes checkpoints has ended
+  signals_.reset();           // the previous signal handlers come back
   std::lock_guard lock{mutex_};
   state_ = state::stopped;
   state_changed_.notify_all();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "graph.hpp"
+#include "signal_watch.hpp"
 #include "../receivers/block_queue.hpp"
 #include "../receivers/receiver.hpp"
 
@@ -96,6 +97,9 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   staged_job stage(job&& j);
   void process(staged_job& j);
   void fail(std::exception_ptr e);
+  /// Starts a stop on a thread of its own (error_stopper_), unless one is
+  /// under way: for callers that the stop would wait for, or that must not wait.
+  void stop_beside(bool graceful);
   bool on_own_thread() const;
   batch_info info_of(const job& j) const;
 
@@ -112,6 +116,9 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   std::filesystem::path checkpoint_path(batch_time t) const;
   std::filesystem::path log_path(batch_time t) const;
   void release_checkpoint_lock() noexcept;
+  /// A start() that failed: stops the first `receivers_started` receivers,
+  /// releases the checkpoint lock and marks the context stopped.
+  void abandon_start(std::size_t receivers_started);
 
   template <class F>
   void notify(F&& f);
@@ -136,6 +143,7 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   std::mutex stop_mutex_;  // serializes stop()
   bool stop_requested_ = false;  // a stop runs on error_stopper_ (under mutex_)
   std::thread error_stopper_;
+  std::optional<signal_watch> signals_;  // options_.stop_on_signals, while active
 
   // Streams: the copy stream feeds the compute stream.
   std::optional<gpustream::stream> copy_stream_;

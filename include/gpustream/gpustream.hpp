@@ -5,6 +5,7 @@
 #include <gpustream/config.hpp>
 
 #include <gpustream/core/backend.hpp>
+#include <gpustream/core/duration.hpp>
 #include <gpustream/core/error.hpp>
 #include <gpustream/core/host_device.hpp>
 #include <gpustream/core/stream.hpp>

@@ -5,8 +5,9 @@
 //   <out>/window-<t>  the counts of the last --window-batches batches
 //                     (reduce_by_key_and_window with an inverse, zeros dropped)
 //   <out>/totals-<t>  the running totals (update_state_by_key, sum)
-// It runs until SIGTERM or SIGINT, then stops gracefully; the tests kill it
-// with SIGKILL at random moments and start it again.
+// It runs until SIGTERM or SIGINT, then stops gracefully
+// (streaming_options::stop_on_signals); the tests kill it with SIGKILL at
+// random moments and start it again.
 //
 //   crash_app --source dir:PATH|socket:HOST:PORT --checkpoint DIR --out DIR
 //             [--backend cpu|cuda] [--batch-ms N] [--window-batches N]
@@ -17,7 +18,6 @@
 
 #include <gpustream/gpustream.hpp>
 
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -51,13 +51,6 @@ int main(int argc, char** argv) {
     if (args.count(required) == 0) return usage(std::string{required} + " is required");
   }
 
-  // SIGTERM and SIGINT are taken by sigwait below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   try {
     const gpustream::backend b = gpustream::parse_backend(args["--backend"]);
     if (b == gpustream::backend::cuda && !gpustream::cuda_device_available()) {
@@ -76,6 +69,7 @@ int main(int argc, char** argv) {
     o.blocks_per_receiver = 8;
     o.checkpoint_interval = std::chrono::milliseconds{batch_ms * every};
     o.write_ahead_log = true;
+    o.stop_on_signals = true;
     const std::string dir = args["--checkpoint"];
     auto ctx = gpustream::streaming_context::get_or_create(dir, [&] {
       return std::make_unique<gpustream::streaming_context>(o);
@@ -104,9 +98,6 @@ int main(int argc, char** argv) {
     pairs.update_state_by_key(gpustream::aggregation::sum).save_as_text_files(out + "/totals");
 
     ctx->start();
-    int sig = 0;
-    sigwait(&signals, &sig);
-    ctx->stop(true);
     ctx->await_termination();
     return 0;
   } catch (const std::exception& e) {

@@ -65,6 +65,17 @@ struct streaming_options {
   /// CPU time for the same latency, and slows badly where other processes
   /// want the cores. 0: every batch on all threads (OMP_NUM_THREADS).
   std::size_t cpu_parallel_bytes = std::size_t{256} << 10;
+  /// Stop gracefully on SIGINT or SIGTERM (Spark's
+  /// spark.streaming.stopGracefullyOnShutdown), so that a program's main
+  /// needs only start() and await_termination(): from start() until the
+  /// context stops, the process's handlers for both signals are gpustream's.
+  /// The first signal is logged and stops every such context gracefully (what
+  /// was received is processed; await_termination() then returns); a second
+  /// one ends the process at once with exit status 128 + the signal. A SIGINT
+  /// ignored at start() (a background job of a shell) stays ignored; the
+  /// handlers that were there before come back when the context stops. Off by
+  /// default: a library does not take a program's signals unasked.
+  bool stop_on_signals = false;
 };
 
 /// Options of a socket_text_stream.
