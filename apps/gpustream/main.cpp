@@ -93,12 +93,14 @@ struct stream_cli {
   std::string duration;
   std::string file_pattern;
   std::string checkpoint_interval;
+  std::string binary_files = "skip";
   bool read_existing = false;
   bool lines_allowed = false;  // --output lines
   CLI::Option* top = nullptr;
   CLI::Option* rate = nullptr;
   CLI::Option* existing = nullptr;
   CLI::Option* files = nullptr;
+  CLI::Option* binary = nullptr;
 };
 
 /// What differs between the streaming commands' shared options.
@@ -152,6 +154,12 @@ void add_stream_options(CLI::App* cmd, stream_cli& c, gpustream::app::stream_com
                             "With a dir: source, read only the files whose names match this shell pattern, e.g. "
                             "'*.log' (quoted); hidden files and names ending in .tmp or ._COPYING_ are never read")
                 ->type_name("PATTERN");
+  c.binary = cmd->add_option("--binary-files", c.binary_files,
+                             "With a dir: source, what to do with a file that is not text (a NUL byte in its first "
+                             "8 KiB, e.g. a compressed log): skip it, saying so on stderr and counting it in the "
+                             "batch's log line, or read it as text")
+                 ->check(CLI::IsMember({"skip", "read"}))
+                 ->capture_default_str();
   cmd->add_flag("--quiet", o.quiet, "No per-batch log line on stderr");
   cmd->add_option("--checkpoint", o.checkpoint, text.checkpoint_help);
   cmd->add_option("--checkpoint-interval", c.checkpoint_interval,
@@ -177,12 +185,16 @@ std::optional<std::string> finish_stream_options(const stream_cli& c, gpustream:
   if (c.rate->count() > 0 && o.source.type != source_spec::kind::generator) {
     return "--rate-mib applies only to a generator source";
   }
-  if ((c.existing->count() > 0 || c.files->count() > 0) && o.source.type != source_spec::kind::directory) {
-    return std::string{c.existing->count() > 0 ? "--existing-files" : "--files"} + " applies only to a dir: source";
+  if (o.source.type != source_spec::kind::directory) {
+    for (const CLI::Option* dir_only : {c.existing, c.files, c.binary}) {
+      if (dir_only->count() > 0) return dir_only->get_name() + " applies only to a dir: source";
+    }
   }
   if (c.files->count() > 0 && c.file_pattern.empty()) return "--files needs a pattern, e.g. '*.log'";
   o.source.read_existing = c.read_existing;
   o.source.file_pattern = c.file_pattern;
+  o.source.binary_files =
+      c.binary_files == "read" ? gpustream::binary_file_policy::read : gpustream::binary_file_policy::skip;
   if (!c.checkpoint_interval.empty()) {
     if (o.checkpoint.empty()) return "--checkpoint-interval needs --checkpoint";
     o.checkpoint_interval = gpustream::parse_duration(c.checkpoint_interval, "checkpoint interval");

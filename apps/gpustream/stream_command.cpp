@@ -83,14 +83,15 @@ source_spec parse_source(const std::string& text) {
   const bool explicit_socket = starts_with(text, "socket:");
   // "file:/x.log", "kafka://host/topic": a kind of source this program does
   // not have, not a host and a port (no port has a '/').
-  const std::size_t colon = text.find(':');
-  const bool scheme = colon != std::string::npos && colon > 0 && std::isalpha(static_cast<unsigned char>(text[0])) &&
-                      std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
-                        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-                      });
-  if (!explicit_socket && scheme && text.find('/', colon) != std::string::npos) {
-    std::string message = "'" + text.substr(0, colon + 1) + "' is not a source; sources are " + source_forms;
-    if (text.compare(0, colon, "file") == 0) {
+  const std::size_t scheme_end = text.find(':');
+  const bool scheme =
+      scheme_end != std::string::npos && scheme_end > 0 && std::isalpha(static_cast<unsigned char>(text[0])) &&
+      std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(scheme_end), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+      });
+  if (!explicit_socket && scheme && text.find('/', scheme_end) != std::string::npos) {
+    std::string message = "'" + text.substr(0, scheme_end + 1) + "' is not a source; sources are " + source_forms;
+    if (text.compare(0, scheme_end, "file") == 0) {
       message += " (to read files, put them in a directory: dir:PATH, with --existing-files for those already there)";
     }
     throw std::invalid_argument{message};
@@ -209,6 +210,7 @@ dstream<std::string> open_source(streaming_context& ctx, const stream_command_op
     case source_spec::kind::directory: {
       file_stream_options fo;
       fo.new_files_only = !src.read_existing;
+      fo.binary_files = src.binary_files;
       if (!src.file_pattern.empty()) {
         fo.filter = [pattern = src.file_pattern](const std::string& name) {
           return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;

@@ -31,6 +31,7 @@ struct source_spec {
   std::string directory;   // directory
   bool read_existing = false;  // directory: the files there at the first start too
   std::string file_pattern;    // directory: a shell pattern names must match; empty: all
+  binary_file_policy binary_files = binary_file_policy::skip;  // directory: files that are not text
   generated_text text = generated_text::words;  // generator
 };
 

@@ -227,6 +227,15 @@ void directory_receiver::read_file(const fs::path& path, const file_stamp& stamp
     report(name() + ": cannot read '" + path.string() + "', skipped: " + std::strerror(errno));
     return;
   }
+  if (offset == 0 && options_.binary_files == binary_file_policy::skip) {
+    // A file resumed at an offset was found to be text when its reading began.
+    if (const auto nul = first_nul(fd.get())) {
+      report(name() + ": '" + path.string() + "' is not text (a NUL byte at byte " + std::to_string(*nul) +
+             "): skipped, as binary files are");
+      if (env_.on_skipped_file) env_.on_skipped_file();
+      return;
+    }
+  }
   if (offset > 0 && ::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
     report(name() + ": cannot go on with '" + path.string() + "' at byte " + std::to_string(offset) +
            ", skipped: " + std::strerror(errno));
@@ -267,6 +276,20 @@ void directory_receiver::read_file(const fs::path& path, const file_stamp& stamp
       return;
     }
   }
+}
+
+std::optional<std::size_t> directory_receiver::first_nul(int fd) {
+  char probe[binary_probe_bytes];
+  std::size_t have = 0;
+  while (have < sizeof probe) {
+    const ssize_t n = ::pread(fd, probe + have, sizeof probe - have, static_cast<off_t>(have));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    have += static_cast<std::size_t>(n);
+  }
+  const void* nul = std::memchr(probe, '\0', have);
+  if (nul == nullptr) return std::nullopt;
+  return static_cast<std::size_t>(static_cast<const char*>(nul) - probe);
 }
 
 void directory_receiver::seal() {

@@ -3,6 +3,8 @@
 #include "line_assembler.hpp"
 #include "receiver.hpp"
 
+#include <gpustream/streaming/streaming_context.hpp>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -25,7 +27,13 @@ struct directory_receiver_options {
   bool new_files_only = true;
   /// Where set, only files whose name (not path) it accepts are read.
   std::function<bool(const std::string& file_name)> filter;
+  /// A file with a NUL byte in its first binary_probe_bytes bytes is not text.
+  binary_file_policy binary_files = binary_file_policy::skip;
 };
+
+/// How much of a file's start is searched for a NUL byte (grep and git look
+/// at about as much).
+inline constexpr std::size_t binary_probe_bytes = 8192;
 
 /// Spark's textFileStream(dir): each regular file that appears in the
 /// directory after start() (moved in atomically by the user) is read once,
@@ -34,7 +42,9 @@ struct directory_receiver_options {
 /// options.new_files_only is false. Hidden files (".name") and names ending in
 /// "._COPYING_" or ".tmp" (files still being written) are ignored, and so
 /// are the names options.filter rejects. A filter that throws skips the file
-/// and reports it once (through on_error). A file is known by its path and
+/// and reports it once (through on_error). A file that is not text (a NUL
+/// byte in its first binary_probe_bytes) is skipped and reported once
+/// (on_error and on_skipped_file) unless options.binary_files says read. A file is known by its path and
 /// its inode: a file changed in place (appended to, rewritten) is not read
 /// again, as in Spark, while a different file moved in under the same name is
 /// read. Runs one polling thread. Noncopyable.
@@ -91,6 +101,10 @@ class directory_receiver final : public receiver {
   void poll();
   /// Reads the file from `offset` on; returns once it is read whole, or on stop.
   void read_file(const std::filesystem::path& path, const file_stamp& stamp, std::uintmax_t offset);
+  /// Where the first NUL byte of the file's first binary_probe_bytes is;
+  /// std::nullopt for text, and where they cannot be read (read_file then
+  /// reports the error).
+  static std::optional<std::size_t> first_nul(int fd);
   /// Under assembler_mutex_.
   std::string position() const;
   bool stopping();

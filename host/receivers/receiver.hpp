@@ -21,12 +21,14 @@ struct receiver_env {
   std::size_t max_record_bytes = 1 << 20;
   std::function<void(const std::string&)> on_error;  // a receiver error event (it goes on)
   std::function<void(std::size_t)> on_oversized;     // a record over the limit was dropped
+  std::function<void()> on_skipped_file;             // a file source skipped a file (reported through on_error too)
 };
 
 /// A source of raw text lines running on its own thread(s). Lifecycle:
 /// start() once, then any number of seal() calls from the job generator, then
 /// stop() once. A receiver never drops data it has received, except a record
-/// over the size limit (reported through on_oversized).
+/// over the size limit (reported through on_oversized) and a file its options
+/// tell it to skip (reported through on_skipped_file).
 class receiver {
  public:
   virtual ~receiver() = default;

@@ -197,6 +197,7 @@ void context_impl::start() {
                  std::to_string(bytes) + "+ bytes, over the maximum record size of " +
                  std::to_string(options_.max_record_bytes) + " bytes");
       };
+      env.on_skipped_file = [this] { skipped_files_.fetch_add(1); };
       in->source->start(std::move(env));
       ++started;
       notify([&](streaming_listener& l) { l.on_receiver_started(receiver_info{id, name, {}}); });
@@ -292,6 +293,7 @@ context_impl::job context_impl::cut_batch(batch_time t) {
     for (const auto& b : blocks) j.bytes += b.bytes;
   }
   j.oversized = oversized_.exchange(0);
+  j.skipped_files = skipped_files_.exchange(0);
   j.submitted = clock::now();
   return j;
 }
@@ -301,6 +303,7 @@ batch_info context_impl::info_of(const job& j) const {
   info.time = j.time;
   info.bytes = j.bytes;
   info.oversized_records = j.oversized;
+  info.skipped_files = j.skipped_files;
   return info;
 }
 
@@ -488,6 +491,7 @@ void context_impl::process(staged_job& sj) {
     if (info.oversized_records > 0) {
       text += ", " + std::to_string(info.oversized_records) + " oversized record(s) dropped";
     }
+    if (info.skipped_files > 0) text += ", " + std::to_string(info.skipped_files) + " non-text file(s) skipped";
     log_line(text);
   }
 }
@@ -629,6 +633,7 @@ dstream<std::string> streaming_context::text_file_stream(const std::string& dire
   o.poll_interval = options.poll_interval;
   o.new_files_only = options.new_files_only;
   o.filter = std::move(options.filter);
+  o.binary_files = options.binary_files;
   return dstream<std::string>{impl_->add_input(std::make_unique<detail::directory_receiver>(o))};
 }
 

@@ -79,6 +79,7 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
     std::vector<std::vector<sealed_block>> blocks;  // by input
     std::uint64_t bytes = 0;
     std::uint64_t oversized = 0;
+    std::uint64_t skipped_files = 0;
     clock::time_point submitted{};
     bool last = false;  // the final batch of a stop
     std::vector<std::string> positions;  // by input, with checkpointing: right after this batch
@@ -175,6 +176,7 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   void choose_cpu_threads(std::uint64_t bytes);
 
   std::atomic<std::uint64_t> oversized_{0};
+  std::atomic<std::uint64_t> skipped_files_{0};
   std::atomic<std::uint64_t> completed_{0};
   std::uint64_t dropped_batches_ = 0;
   std::uint64_t dropped_bytes_ = 0;

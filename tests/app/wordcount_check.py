@@ -5,6 +5,7 @@
     wordcount_check.py generator-text GPUSTREAM WORK_DIR
     wordcount_check.py directory      GPUSTREAM WORK_DIR
     wordcount_check.py directory-existing GPUSTREAM WORK_DIR
+    wordcount_check.py directory-binary GPUSTREAM WORK_DIR
     wordcount_check.py checkpoint     GPUSTREAM WORK_DIR
     wordcount_check.py socket         GPUSTREAM WORK_DIR
     wordcount_check.py socket-algorithms GPUSTREAM WORK_DIR
@@ -24,6 +25,7 @@ Exits 0 when the check passes, 1 with a message when it fails.
 """
 
 import collections
+import gzip
 import json
 import os
 import re
@@ -274,6 +276,44 @@ def check_directory_existing(program, work):
         p.kill()
         raise
     stop_and_check_json_counts(p, output, want, 500)
+
+
+def check_directory_binary(program, work):
+    """`--source dir:PATH`: a file that is not text (a gzip-compressed log) is skipped, named on stderr and
+    counted in the batch's log line, while the text beside it is counted; with `--binary-files read` a file
+    with NUL bytes is counted as text."""
+    for mode in ("skip", "read"):
+        run_dir = fresh_dir(os.path.join(work, mode))
+        incoming = fresh_dir(os.path.join(run_dir, "incoming"))
+        staging = fresh_dir(os.path.join(run_dir, "staging"))
+        output = os.path.join(run_dir, "counts.json")
+        text = sample_text()
+        args = [program, "wordcount", "--source", "dir:" + incoming, "--batch", "500ms", "--output", "json:" + output]
+        if mode == "read":
+            args += ["--binary-files", "read"]
+        p = Program(args)
+        try:
+            p.wait_started(10)
+            if mode == "skip":
+                move_in(staging, incoming, "access.log.gz", gzip.compress(text))
+                want = reference_counts(text)
+            else:
+                nul_text = b"with\x00nul bytes\n" * 50 + text
+                move_in(staging, incoming, "nul.dat", nul_text)
+                want = reference_counts(nul_text + b"\n" + text)
+            move_in(staging, incoming, "words.txt", text)
+            wait_for_json_counts(p, output, want, 500)
+        except BaseException:
+            p.kill()
+            raise
+        stop_and_check_json_counts(p, output, want, 500)
+        err = p.stderr()
+        if mode == "skip":
+            expect("access.log.gz' is not text (a NUL byte at byte 3): skipped" in err,
+                   "the skipped file is not named:\n" + err)
+            expect(", 1 non-text file(s) skipped" in err, "no batch counted the skipped file:\n" + err)
+        else:
+            expect("is not text" not in err, "a file read as text was reported:\n" + err)
 
 
 def run_over_a_kill(args, move_in_text, wait_for_output):
@@ -663,6 +703,7 @@ def main(argv):
         "generator-text": (check_generator_text, 2),
         "directory": (check_directory, 2),
         "directory-existing": (check_directory_existing, 2),
+        "directory-binary": (check_directory_binary, 2),
         "checkpoint": (check_checkpoint, 2),
         "socket": (check_socket, 2),
         "socket-algorithms": (check_socket_each_algorithm, 2),

@@ -157,6 +157,10 @@ class receiver_events {
       std::lock_guard lock{mutex_};
       oversized_.push_back(n);
     };
+    e.on_skipped_file = [this] {
+      std::lock_guard lock{mutex_};
+      ++skipped_files_;
+    };
     return e;
   }
   std::vector<std::string> error_list() const {
@@ -167,11 +171,16 @@ class receiver_events {
     std::lock_guard lock{mutex_};
     return oversized_;
   }
+  std::size_t skipped_files() const {
+    std::lock_guard lock{mutex_};
+    return skipped_files_;
+  }
 
  private:
   mutable std::mutex mutex_;
   std::vector<std::string> errors_;
   std::vector<std::size_t> oversized_;
+  std::size_t skipped_files_ = 0;
 };
 
 }  // namespace gpustream::test

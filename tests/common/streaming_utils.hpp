@@ -171,6 +171,7 @@ class recording_listener final : public streaming_listener {
     bytes_ += i.bytes;
     records_ += i.records;
     oversized_ += i.oversized_records;
+    skipped_files_ += i.skipped_files;
   }
   void on_receiver_started(const receiver_info& r) override { add({type::receiver_started, {}, r}); }
   void on_receiver_stopped(const receiver_info& r) override { add({type::receiver_stopped, {}, r}); }
@@ -213,6 +214,10 @@ class recording_listener final : public streaming_listener {
     std::lock_guard lock{mutex_};
     return oversized_;
   }
+  std::uint64_t skipped_files() const {
+    std::lock_guard lock{mutex_};
+    return skipped_files_;
+  }
 
  private:
   void add(listener_event e) {
@@ -225,6 +230,7 @@ class recording_listener final : public streaming_listener {
   std::uint64_t bytes_ = 0;
   std::uint64_t records_ = 0;
   std::uint64_t oversized_ = 0;
+  std::uint64_t skipped_files_ = 0;
 };
 
 /// Runs a streaming test once per backend, with small pools, a short batch

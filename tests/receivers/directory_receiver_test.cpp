@@ -8,9 +8,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <filesystem>
 #include <string>
@@ -24,22 +26,22 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using detail::block_queue;
 using detail::directory_receiver;
+using detail::binary_probe_bytes;
 using detail::directory_receiver_options;
 using clock_type = std::chrono::steady_clock;
 
+// The random texts hold NUL bytes, which pass through as any other byte does:
+// the receivers of these tests read such files as text instead of skipping
+// them as binary (the default, checked on its own below).
 directory_receiver_options options_at(std::string path, std::chrono::milliseconds poll_interval = 100ms) {
   directory_receiver_options o;
   o.directory = std::move(path);
   o.poll_interval = poll_interval;
+  o.binary_files = binary_file_policy::read;
   return o;
 }
 
-directory_receiver_options options_for(const watched_directory& dir) {
-  directory_receiver_options o;
-  o.directory = dir.path();
-  o.poll_interval = 10ms;
-  return o;
-}
+directory_receiver_options options_for(const watched_directory& dir) { return options_at(dir.path(), 10ms); }
 
 /// A directory receiver started on a pool of `blocks` blocks of 64 KiB, and
 /// the collector of its text, draining from the start unless told not to.
@@ -305,6 +307,92 @@ TEST_F(directory_receiver_test, the_filter_chooses_files_by_name_and_a_throwing_
   ASSERT_EQ(errors.size(), 1u) << "reported once, not at every poll";
   EXPECT_NE(errors[0].find("bad.log"), std::string::npos) << errors[0];
   EXPECT_NE(errors[0].find("no verdict"), std::string::npos) << errors[0];
+}
+
+/// `size` random bytes with no NUL among them but at `nuls`, and short lines.
+std::string bytes_with_nuls(std::mt19937_64& rng, std::size_t size, std::vector<std::size_t> nuls) {
+  std::string bytes(size, ' ');
+  for (char& c : bytes) c = rng() % 64 == 0 ? '\n' : static_cast<char>(1 + rng() % 255);
+  for (const std::size_t at : nuls) bytes[at] = '\0';
+  return bytes;
+}
+
+TEST_F(directory_receiver_test, files_that_are_not_text_are_skipped_and_reported_once) {
+  SCOPED_TRACE(seed_trace());
+  std::mt19937_64 rng{seed};
+  EXPECT_EQ(directory_receiver_options{}.binary_files, binary_file_policy::skip) << "skipping is the default";
+  watched_directory dir;
+  auto opts = options_for(dir);
+  opts.binary_files = binary_file_policy::skip;
+  started_receiver t{opts};
+
+  struct file {
+    std::string name;
+    std::string bytes;
+    std::optional<std::size_t> nul;  // the first NUL of the probe: skipped
+  };
+  std::vector<file> files;
+  const std::size_t anywhere = rng() % binary_probe_bytes;
+  files.push_back({"log.gz", bytes_with_nuls(rng, binary_probe_bytes + rng() % 200000, {anywhere}), anywhere});
+  files.push_back({"first-byte.bin", bytes_with_nuls(rng, 1 + rng() % 5000, {0}), 0});
+  const std::size_t probe_end = binary_probe_bytes;
+  files.push_back(
+      {"last-probe-byte.bin", bytes_with_nuls(rng, probe_end + 1 + rng() % 100, {probe_end - 1}), probe_end - 1});
+  files.push_back({"short.bin", bytes_with_nuls(rng, 10, {9}), 9});
+  // A NUL past the probe, or none at all: text, read as it is.
+  files.push_back({"after-probe.txt", bytes_with_nuls(rng, probe_end + 1 + rng() % 100, {probe_end}), std::nullopt});
+  for (int i = 0; i < 4; ++i) {
+    text_options o;
+    o.bytes = 1 + rng() % 30000;
+    o.binary = false;
+    files.push_back({"text" + std::to_string(i) + ".log", make_text(rng, o), std::nullopt});
+  }
+  std::shuffle(files.begin(), files.end(), rng);
+  files.push_back({"last.log", "the last file\n", std::nullopt});
+
+  std::string expected;
+  std::size_t skipped = 0;
+  for (const auto& f : files) {
+    dir.move_in(f.name, f.bytes);
+    if (f.nul) {
+      ++skipped;
+      continue;
+    }
+    expected += f.bytes;
+    if (expected.back() != '\n') expected += '\n';
+    // One after another: files are read in the order they arrive.
+    ASSERT_TRUE(t.c.wait_for_bytes(expected.size())) << f.name << " did not arrive";
+  }
+  std::this_thread::sleep_for(100ms);  // more polls: nothing is reported twice
+  t.c.finish();
+  EXPECT_TRUE(t.c.text() == expected) << "the text files' bytes, and nothing of the others";
+  EXPECT_EQ(t.ev.skipped_files(), skipped);
+  const auto errors = t.ev.error_list();
+  ASSERT_EQ(errors.size(), skipped) << "each skipped file reported once";
+  for (const auto& f : files) {
+    if (!f.nul) continue;
+    const std::string want = "'" + (fs::path{dir.path()} / f.name).string() + "' is not text (a NUL byte at byte " +
+                             std::to_string(*f.nul) + "): skipped";
+    EXPECT_EQ(std::count_if(errors.begin(), errors.end(),
+                            [&](const std::string& e) { return e.find(want) != std::string::npos; }),
+              1)
+        << want;
+  }
+}
+
+TEST_F(directory_receiver_test, files_that_are_not_text_are_read_when_asked) {
+  SCOPED_TRACE(seed_trace());
+  std::mt19937_64 rng{seed};
+  watched_directory dir;
+  started_receiver t{options_for(dir)};  // binary_file_policy::read
+  const std::string bytes = bytes_with_nuls(rng, 1 + rng() % 50000, {0, rng() % binary_probe_bytes});
+  dir.move_in("data.bin", bytes);
+  const std::string expected = bytes.back() == '\n' ? bytes : bytes + '\n';
+  EXPECT_TRUE(t.c.wait_for_bytes(expected.size()));
+  t.c.finish();
+  EXPECT_TRUE(t.c.text() == expected);
+  EXPECT_EQ(t.ev.skipped_files(), 0u);
+  EXPECT_TRUE(t.ev.error_list().empty());
 }
 
 TEST(directory_receiver, missing_directory_is_rejected) {

@@ -6,6 +6,7 @@
 #include "../common/threads.hpp"
 #include "../common/watched_directory.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -17,6 +18,14 @@ namespace gpustream::test {
 namespace {
 
 using namespace std::chrono_literals;
+
+/// The random texts hold NUL bytes, which pass through as any other byte
+/// does: read such files as text instead of skipping them as binary.
+file_stream_options reading_nul_bytes() {
+  file_stream_options fo;
+  fo.binary_files = binary_file_policy::read;
+  return fo;
+}
 using file_stream_test = streaming_test;
 
 std::string terminated(std::string text) {
@@ -48,7 +57,7 @@ TEST_P(file_stream_test, files_moved_in_are_counted_once_and_files_present_befor
   dir.move_in("moved-before.log", "preexisting too\n");
 
   streaming_context ctx{options()};
-  auto counts = count_words(ctx.text_file_stream(dir.path()));
+  auto counts = count_words(ctx.text_file_stream(dir.path(), reading_nul_bytes()));
   auto events = std::make_shared<recording_listener>();
   ctx.add_listener(events);
   ctx.start();
@@ -81,6 +90,58 @@ TEST_P(file_stream_test, files_moved_in_are_counted_once_and_files_present_befor
   EXPECT_EQ(started[0].name, "directory " + dir.path());
 }
 
+TEST_P(file_stream_test, files_that_are_not_text_are_skipped_counted_and_reported) {
+  SCOPED_TRACE(seed_trace());
+  auto rng = this->rng();
+  watched_directory dir;
+  streaming_context ctx{options()};
+  auto counts = count_words(ctx.text_file_stream(dir.path()));  // binary files skipped: the default
+  auto events = std::make_shared<recording_listener>();
+  ctx.add_listener(events);
+  ctx.start();
+
+  std::string expected;
+  std::vector<std::string> binary_names;
+  for (int i = 0; i < 6; ++i) {
+    text_options o;
+    o.bytes = 1 + rng() % 100000;
+    // Text files without NUL bytes; the others with NUL bytes all through, as
+    // compressed logs or the random texts of the other tests have.
+    o.binary = rng() % 2 == 0;
+    const std::string text = make_text(rng, o);
+    const bool binary = text.find('\0') != std::string::npos && text.find('\0') < 8192;
+    const std::string name = "file-" + std::to_string(i) + (binary ? ".gz" : ".log");
+    dir.move_in(name, text);
+    if (binary) {
+      binary_names.push_back(name);
+    } else {
+      expected += terminated(text);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 60));
+  }
+  dir.move_in("last.log", "last\n");
+  expected += "last\n";
+  EXPECT_TRUE(wait_until([&] { return events->completed_bytes() >= expected.size(); }, 60s));
+  std::this_thread::sleep_for(150ms);  // more polls: nothing is reported twice
+  ctx.stop(true);
+  EXPECT_EQ(events->completed_bytes(), expected.size());
+  EXPECT_EQ(count_difference(counts->totals(), ref_word_count(expected)), "");
+  EXPECT_EQ(events->skipped_files(), binary_names.size()) << "the batches' skipped_files";
+  const auto errors = events->receivers(recording_listener::type::receiver_error);
+  ASSERT_EQ(errors.size(), binary_names.size());
+  for (const auto& name : binary_names) {
+    EXPECT_EQ(std::count_if(errors.begin(), errors.end(),
+                            [&](const receiver_info& e) {
+                              return e.message.find(name + "' is not text") != std::string::npos;
+                            }),
+              1)
+        << name;
+  }
+  if (!binary_names.empty()) {
+    EXPECT_NE(log_.str().find("non-text file(s) skipped"), std::string::npos) << log_.str();
+  }
+}
+
 TEST_P(file_stream_test, stop_while_a_file_waits_for_the_pool) {
   SCOPED_TRACE(seed_trace());
   auto rng = this->rng();
@@ -96,7 +157,7 @@ TEST_P(file_stream_test, stop_while_a_file_waits_for_the_pool) {
     opts.block_bytes = 2 * max_record_bytes;
     opts.blocks_per_receiver = 2;
     streaming_context ctx{opts};
-    auto counts = count_words(ctx.text_file_stream(dir.path()));
+    auto counts = count_words(ctx.text_file_stream(dir.path(), reading_nul_bytes()));
     auto events = std::make_shared<recording_listener>();
     ctx.add_listener(events);
     ctx.start();
@@ -138,7 +199,7 @@ TEST_P(file_stream_test, files_present_before_are_read_once_across_a_restart_whe
     if (wanted) expected += terminated(text);
   }
   auto build = [&](streaming_context& ctx) {
-    file_stream_options fo;
+    file_stream_options fo = reading_nul_bytes();
     fo.new_files_only = false;
     fo.filter = is_log;
     fo.poll_interval = std::chrono::milliseconds{20};

@@ -24,6 +24,9 @@ struct batch_info {
   /// Records over the maximum record size dropped by the receivers since the
   /// previous batch (counted, reported, never silently cut).
   std::uint64_t oversized_records = 0;
+  /// Files the directory sources skipped since the previous batch because
+  /// they are not text (file_stream_options::binary_files).
+  std::uint64_t skipped_files = 0;
   /// Keys held by the graph's state (update_state_by_key) after the batch,
   /// all state streams together; known in on_batch_completed.
   std::uint64_t state_keys = 0;

@@ -86,6 +86,15 @@ struct socket_stream_options {
   std::chrono::milliseconds reconnect_delay{500};
 };
 
+/// What a text_file_stream does with a file that is not text.
+enum class binary_file_policy {
+  /// Not read: reported once (streaming_listener::on_receiver_error and the
+  /// log) and counted in the next batch's batch_info::skipped_files.
+  skip,
+  /// Read as text like any other file (its bytes up to each '\n' are a record).
+  read,
+};
+
 /// Options of a text_file_stream (Spark's fileStream arguments).
 struct file_stream_options {
   /// Spark's newFilesOnly: true reads only the files moved in after the first
@@ -102,6 +111,11 @@ struct file_stream_options {
   std::function<bool(const std::string& file_name)> filter;
   /// How often the directory is listed; must be positive.
   std::chrono::milliseconds poll_interval{100};
+  /// A file with a NUL byte in its first 8 KiB (grep's and git's test: a
+  /// compressed log, an image, a database) is not text; by default it is
+  /// skipped instead of being read as thousands of meaningless records.
+  /// Checked once per file, when its reading begins.
+  binary_file_policy binary_files = binary_file_policy::skip;
 };
 
 /// Options of a generator_stream: synthetic text at a configurable rate.
