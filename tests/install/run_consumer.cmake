@@ -15,7 +15,7 @@ run_step(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}
          -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release)
 run_step(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run_step(${WORK_DIR}/build/consumer)
-if(NOT step_output MATCHES "be=2 not=1 or=1 to=2")
+if(NOT step_output MATCHES "be=2 not=1 or=1 to=2\na=2 b=1 stopped\n")
   message(FATAL_ERROR "consumer printed unexpected output:\n${step_output}")
 endif()
 message(STATUS "consumer output: ${step_output}")
