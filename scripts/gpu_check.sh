@@ -76,7 +76,7 @@ run_apps() {
     echo "gpu_check: python3 not found; program checks skipped"
     return 0
   fi
-  for check in generator-json generator-text directory checkpoint socket socket-algorithms grep-directory \
+  for check in generator-json generator-text directory directory-binary checkpoint socket socket-algorithms grep-directory \
       grep-socket grep-checkpoint; do
     args=("$here/bin/gpustream")
     [[ $check == generator-json ]] || args+=("$work/apps/$check")
