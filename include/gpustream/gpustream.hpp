@@ -5,10 +5,12 @@
 #include <gpustream/config.hpp>
 
 #include <gpustream/core/backend.hpp>
+#include <gpustream/core/data_type.hpp>
 #include <gpustream/core/duration.hpp>
 #include <gpustream/core/error.hpp>
 #include <gpustream/core/host_device.hpp>
 #include <gpustream/core/stream.hpp>
+#include <gpustream/core/type_dispatcher.hpp>
 #include <gpustream/core/types.hpp>
 
 #include <gpustream/memory/buffer.hpp>
@@ -19,6 +21,8 @@
 #include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/column/string_column.hpp>
+
+#include <gpustream/table/schema.hpp>
 
 #include <gpustream/text/filter.hpp>
 #include <gpustream/text/hash.hpp>
