@@ -22,6 +22,7 @@
 #include <gpustream/column/convert.hpp>
 #include <gpustream/column/string_column.hpp>
 
+#include <gpustream/table/record.hpp>
 #include <gpustream/table/schema.hpp>
 
 #include <gpustream/text/filter.hpp>
