@@ -70,7 +70,7 @@ constexpr size_type table_max_slots = size_type{1} << 22;
 /// Checks reduce_by_key's arguments (a count may come without values);
 /// returns the values' pointer, null when there are none.
 template <class V>
-const V* reduce_input(string_spans_view keys, column_view<V> values, const reduce_options& options, stream_view s) {
+const V* reduce_input(string_spans_view keys, array_view<V> values, const reduce_options& options, stream_view s) {
   expect_backend(keys.kind(), s, "reduce_by_key");
   if (options.agg != aggregation::count || values.size() > 0) {
     GPUSTREAM_EXPECTS(values.size() == keys.size(), "reduce_by_key: keys (" + std::to_string(keys.size()) +
@@ -84,7 +84,7 @@ const V* reduce_input(string_spans_view keys, column_view<V> values, const reduc
 /// Checks one side of a join or a group: keys and values of one size, in the
 /// backend's memory. Returns the values' pointer.
 template <class Keys, class V>
-const V* keyed_side(Keys keys, column_view<V> values, stream_view s, const char* what) {
+const V* keyed_side(Keys keys, array_view<V> values, stream_view s, const char* what) {
   GPUSTREAM_EXPECTS(values.size() == keys.size(), std::string{what} + ": keys (" + std::to_string(keys.size()) +
                                                       ") and values (" + std::to_string(values.size()) +
                                                       ") differ in size");
@@ -108,13 +108,13 @@ string_column concatenate(const std::vector<string_spans_view>& parts, stream_vi
 namespace detail {
 namespace {
 template <class T>
-column<T> concatenate_values(const std::vector<column_view<T>>& parts, stream_view s, memory_resource* mr) {
+array<T> concatenate_values(const std::vector<array_view<T>>& parts, stream_view s, memory_resource* mr) {
   size_type rows = 0;
   for (const auto& p : parts) {
     expect_backend(p.kind(), s, "concatenate");
     rows += p.size();
   }
-  column<T> out{rows, s, mr};
+  array<T> out{rows, s, mr};
   size_type at = 0;
   for (const auto& p : parts) {
     copy_bytes(out.data() + at, p.data(), static_cast<std::size_t>(p.size()) * sizeof(T), s);
@@ -125,25 +125,25 @@ column<T> concatenate_values(const std::vector<column_view<T>>& parts, stream_vi
 }  // namespace
 }  // namespace detail
 
-column<std::int64_t> concatenate(const std::vector<column_view<std::int64_t>>& parts, stream_view s,
+array<std::int64_t> concatenate(const std::vector<array_view<std::int64_t>>& parts, stream_view s,
                                  memory_resource* mr) {
   return detail::concatenate_values(parts, s, mr);
 }
 
-column<double> concatenate(const std::vector<column_view<double>>& parts, stream_view s, memory_resource* mr) {
+array<double> concatenate(const std::vector<array_view<double>>& parts, stream_view s, memory_resource* mr) {
   return detail::concatenate_values(parts, s, mr);
 }
 
-column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, memory_resource* mr) {
+array<std::int64_t> negate(array_view<std::int64_t> values, stream_view s, memory_resource* mr) {
   return GPUSTREAM_DISPATCH(s, negate(values, s, mr));
 }
 
-nonzero_rows select_nonzero(string_spans_view keys, column_view<std::int64_t> values, stream_view s,
+nonzero_rows select_nonzero(string_spans_view keys, array_view<std::int64_t> values, stream_view s,
                             memory_resource* mr) {
   return GPUSTREAM_DISPATCH(s, select_nonzero(keys, values, s, mr));
 }
 
-size_type count_bytes(column_view<char> text, char byte, stream_view s) {
+size_type count_bytes(array_view<char> text, char byte, stream_view s) {
   if (detail::cpu_fast(s)) {
     detail::expect_backend(text.kind(), s, "count_bytes");
     return detail::cpu::count_bytes_fast(text, byte);
@@ -151,13 +151,13 @@ size_type count_bytes(column_view<char> text, char byte, stream_view s) {
   return GPUSTREAM_DISPATCH(s, count_bytes(text, byte, s));
 }
 
-column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
+array<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
                                      memory_resource* mr) {
   GPUSTREAM_EXPECTS(size >= 0, "constant_column: negative size");
   return GPUSTREAM_DISPATCH(s, constant_column(size, value, s, mr));
 }
 
-string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr) {
+string_spans split_lines(array_view<char> text, stream_view s, memory_resource* mr) {
   if (detail::cpu_fast(s)) {
     detail::expect_backend(text.kind(), s, "split_lines");
     return detail::cpu::split_lines_fast(text, s, mr);
@@ -173,7 +173,7 @@ string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* m
   return GPUSTREAM_DISPATCH(s, tokenize(lines, s, mr));
 }
 
-string_spans tokenize_text(column_view<char> text, stream_view s, memory_resource* mr) {
+string_spans tokenize_text(array_view<char> text, stream_view s, memory_resource* mr) {
   if (detail::cpu_fast(s)) {
     detail::expect_backend(text.kind(), s, "tokenize_text");
     return detail::cpu::tokenize_text_fast(text, s, mr);
@@ -181,7 +181,7 @@ string_spans tokenize_text(column_view<char> text, stream_view s, memory_resourc
   return GPUSTREAM_DISPATCH(s, tokenize_text(text, s, mr));
 }
 
-column<hash_type> hash_strings(string_spans_view strings, stream_view s, memory_resource* mr,
+array<hash_type> hash_strings(string_spans_view strings, stream_view s, memory_resource* mr,
                                hash_function f) {
   return GPUSTREAM_DISPATCH(s, hash_strings(strings, s, mr, f));
 }
@@ -195,7 +195,7 @@ string_spans filter_containing(string_spans_view lines, std::string_view needle,
   return GPUSTREAM_DISPATCH(s, filter_containing(lines, needle, s, mr));
 }
 
-key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> values,
+key_value_table reduce_by_key(string_spans_view keys, array_view<std::int64_t> values,
                               reduce_options options, stream_view s, memory_resource* mr) {
   const std::int64_t* d_values = detail::reduce_input(keys, values, options, s);
   if (detail::use_cpu_hash(s, options.algorithm)) {
@@ -209,7 +209,7 @@ key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> 
   return GPUSTREAM_DISPATCH(s, reduce_by_key_sort(keys, d_values, options, s, mr));
 }
 
-key_double_table reduce_by_key(string_spans_view keys, column_view<double> values, reduce_options options,
+key_double_table reduce_by_key(string_spans_view keys, array_view<double> values, reduce_options options,
                                stream_view s, memory_resource* mr) {
   const double* d_values = detail::reduce_input(keys, values, options, s);
   if (detail::use_cpu_hash(s, options.algorithm)) {
@@ -218,7 +218,7 @@ key_double_table reduce_by_key(string_spans_view keys, column_view<double> value
   return GPUSTREAM_DISPATCH(s, reduce_doubles_by_key(keys, d_values, options, s, mr));
 }
 
-int_key_table reduce_by_key(column_view<std::int64_t> keys, column_view<std::int64_t> values, aggregation agg,
+int_key_table reduce_by_key(array_view<std::int64_t> keys, array_view<std::int64_t> values, aggregation agg,
                             stream_view s, memory_resource* mr, reduce_algorithm algorithm) {
   const bool counting = agg == aggregation::count;
   GPUSTREAM_EXPECTS((counting && values.size() == 0) || values.size() == keys.size(),
@@ -236,11 +236,11 @@ int_key_table reduce_by_key(column_view<std::int64_t> keys, column_view<std::int
 
 key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resource* mr,
                              hash_function hash, reduce_algorithm algorithm) {
-  return reduce_by_key(keys, column_view<std::int64_t>{nullptr, 0, s.kind()},
+  return reduce_by_key(keys, array_view<std::int64_t>{nullptr, 0, s.kind()},
                        reduce_options{aggregation::count, hash, algorithm}, s, mr);
 }
 
-key_value_table word_count_table(column_view<char> text, stream_view s, memory_resource* mr, size_type max_slots,
+key_value_table word_count_table(array_view<char> text, stream_view s, memory_resource* mr, size_type max_slots,
                                  hash_function slot_hash, table_kernel kernel) {
   detail::expect_backend(text.kind(), s, "word_count_table");
   GPUSTREAM_EXPECTS(max_slots >= 16 && max_slots <= (size_type{1} << 31) && (max_slots & (max_slots - 1)) == 0,
@@ -255,7 +255,7 @@ key_value_table word_count_table(column_view<char> text, stream_view s, memory_r
   return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);
 }
 
-key_value_table word_count(column_view<char> text, stream_view s, memory_resource* mr,
+key_value_table word_count(array_view<char> text, stream_view s, memory_resource* mr,
                            reduce_algorithm algorithm) {
   detail::expect_backend(text.kind(), s, "word_count");
   if (detail::use_cpu_hash(s, algorithm)) return detail::cpu::word_count_hash(text, s, mr);
@@ -264,7 +264,7 @@ key_value_table word_count(column_view<char> text, stream_view s, memory_resourc
   return count_by_key(tokens, s, mr, hash_function::mix64, reduce_algorithm::sort);
 }
 
-key_value_table top_k(string_column_view keys, column_view<std::int64_t> values, size_type k,
+key_value_table top_k(string_column_view keys, array_view<std::int64_t> values, size_type k,
                       stream_view s, memory_resource* mr) {
   GPUSTREAM_EXPECTS(k >= 0, "top_k: k must not be negative");
   GPUSTREAM_EXPECTS(values.size() == keys.size(), "top_k: keys and values differ in size");
@@ -276,7 +276,7 @@ key_value_table top_k(string_column_view keys, column_view<std::int64_t> values,
 namespace {
 
 template <class Keys, class V, class W>
-auto join_any(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<W> right_values,
+auto join_any(Keys left_keys, array_view<V> left_values, Keys right_keys, array_view<W> right_values,
               join_options options, stream_view s, memory_resource* mr) {
   const V* d_left = detail::keyed_side(left_keys, left_values, s, "join");
   const W* d_right = detail::keyed_side(right_keys, right_values, s, "join");
@@ -284,13 +284,13 @@ auto join_any(Keys left_keys, column_view<V> left_values, Keys right_keys, colum
 }
 
 template <class Keys, class V>
-auto group_any(Keys keys, column_view<V> values, hash_function hash, stream_view s, memory_resource* mr) {
+auto group_any(Keys keys, array_view<V> values, hash_function hash, stream_view s, memory_resource* mr) {
   const V* d_values = detail::keyed_side(keys, values, s, "group_by_key");
   return GPUSTREAM_DISPATCH(s, group_by_key(keys, d_values, hash, s, mr));
 }
 
 template <class Keys, class V, class W>
-auto cogroup_any(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<W> right_values,
+auto cogroup_any(Keys left_keys, array_view<V> left_values, Keys right_keys, array_view<W> right_values,
                  hash_function hash, stream_view s, memory_resource* mr) {
   const V* d_left = detail::keyed_side(left_keys, left_values, s, "cogroup");
   const W* d_right = detail::keyed_side(right_keys, right_values, s, "cogroup");
@@ -299,95 +299,95 @@ auto cogroup_any(Keys left_keys, column_view<V> left_values, Keys right_keys, co
 
 }  // namespace
 
-joined_table join(string_spans_view left_keys, column_view<std::int64_t> left_values, string_spans_view right_keys,
-                  column_view<std::int64_t> right_values, join_options options, stream_view s, memory_resource* mr) {
+joined_table join(string_spans_view left_keys, array_view<std::int64_t> left_values, string_spans_view right_keys,
+                  array_view<std::int64_t> right_values, join_options options, stream_view s, memory_resource* mr) {
   return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
 }
 
-basic_joined_table<string_column, double> join(string_spans_view left_keys, column_view<double> left_values,
-                                               string_spans_view right_keys, column_view<double> right_values,
+basic_joined_table<string_column, double> join(string_spans_view left_keys, array_view<double> left_values,
+                                               string_spans_view right_keys, array_view<double> right_values,
                                                join_options options, stream_view s, memory_resource* mr) {
   return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
 }
 
 basic_joined_table<string_column, std::int64_t, double> join(string_spans_view left_keys,
-                                                             column_view<std::int64_t> left_values,
+                                                             array_view<std::int64_t> left_values,
                                                              string_spans_view right_keys,
-                                                             column_view<double> right_values, join_options options,
+                                                             array_view<double> right_values, join_options options,
                                                              stream_view s, memory_resource* mr) {
   return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
 }
 
 basic_joined_table<string_column, double, std::int64_t> join(string_spans_view left_keys,
-                                                             column_view<double> left_values,
+                                                             array_view<double> left_values,
                                                              string_spans_view right_keys,
-                                                             column_view<std::int64_t> right_values,
+                                                             array_view<std::int64_t> right_values,
                                                              join_options options, stream_view s,
                                                              memory_resource* mr) {
   return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
 }
 
-basic_joined_table<column<std::int64_t>, std::int64_t> join(column_view<std::int64_t> left_keys,
-                                                            column_view<std::int64_t> left_values,
-                                                            column_view<std::int64_t> right_keys,
-                                                            column_view<std::int64_t> right_values,
+basic_joined_table<array<std::int64_t>, std::int64_t> join(array_view<std::int64_t> left_keys,
+                                                            array_view<std::int64_t> left_values,
+                                                            array_view<std::int64_t> right_keys,
+                                                            array_view<std::int64_t> right_values,
                                                             join_options options, stream_view s,
                                                             memory_resource* mr) {
   return join_any(left_keys, left_values, right_keys, right_values, options, s, mr);
 }
 
-grouped_table group_by_key(string_spans_view keys, column_view<std::int64_t> values, hash_function hash,
+grouped_table group_by_key(string_spans_view keys, array_view<std::int64_t> values, hash_function hash,
                            stream_view s, memory_resource* mr) {
   return group_any(keys, values, hash, s, mr);
 }
 
-basic_grouped_table<string_column, double> group_by_key(string_spans_view keys, column_view<double> values,
+basic_grouped_table<string_column, double> group_by_key(string_spans_view keys, array_view<double> values,
                                                         hash_function hash, stream_view s, memory_resource* mr) {
   return group_any(keys, values, hash, s, mr);
 }
 
-basic_grouped_table<column<std::int64_t>, std::int64_t> group_by_key(column_view<std::int64_t> keys,
-                                                                     column_view<std::int64_t> values,
+basic_grouped_table<array<std::int64_t>, std::int64_t> group_by_key(array_view<std::int64_t> keys,
+                                                                     array_view<std::int64_t> values,
                                                                      hash_function hash, stream_view s,
                                                                      memory_resource* mr) {
   return group_any(keys, values, hash, s, mr);
 }
 
-cogrouped_table cogroup(string_spans_view left_keys, column_view<std::int64_t> left_values,
-                        string_spans_view right_keys, column_view<std::int64_t> right_values, hash_function hash,
+cogrouped_table cogroup(string_spans_view left_keys, array_view<std::int64_t> left_values,
+                        string_spans_view right_keys, array_view<std::int64_t> right_values, hash_function hash,
                         stream_view s, memory_resource* mr) {
   return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
 }
 
-basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys, column_view<double> left_values,
+basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys, array_view<double> left_values,
                                                      string_spans_view right_keys,
-                                                     column_view<double> right_values, hash_function hash,
+                                                     array_view<double> right_values, hash_function hash,
                                                      stream_view s, memory_resource* mr) {
   return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
 }
 
 basic_cogrouped_table<string_column, std::int64_t, double> cogroup(string_spans_view left_keys,
-                                                                   column_view<std::int64_t> left_values,
+                                                                   array_view<std::int64_t> left_values,
                                                                    string_spans_view right_keys,
-                                                                   column_view<double> right_values,
+                                                                   array_view<double> right_values,
                                                                    hash_function hash, stream_view s,
                                                                    memory_resource* mr) {
   return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
 }
 
 basic_cogrouped_table<string_column, double, std::int64_t> cogroup(string_spans_view left_keys,
-                                                                   column_view<double> left_values,
+                                                                   array_view<double> left_values,
                                                                    string_spans_view right_keys,
-                                                                   column_view<std::int64_t> right_values,
+                                                                   array_view<std::int64_t> right_values,
                                                                    hash_function hash, stream_view s,
                                                                    memory_resource* mr) {
   return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
 }
 
-basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(column_view<std::int64_t> left_keys,
-                                                                  column_view<std::int64_t> left_values,
-                                                                  column_view<std::int64_t> right_keys,
-                                                                  column_view<std::int64_t> right_values,
+basic_cogrouped_table<array<std::int64_t>, std::int64_t> cogroup(array_view<std::int64_t> left_keys,
+                                                                  array_view<std::int64_t> left_values,
+                                                                  array_view<std::int64_t> right_keys,
+                                                                  array_view<std::int64_t> right_values,
                                                                   hash_function hash, stream_view s,
                                                                   memory_resource* mr) {
   return cogroup_any(left_keys, left_values, right_keys, right_values, hash, s, mr);
@@ -398,29 +398,29 @@ row_groups group_rows(string_spans_view keys, stream_view s, memory_resource* mr
   return GPUSTREAM_DISPATCH(s, group_string_rows(keys, hash, s, mr));
 }
 
-row_groups group_rows(column_view<std::int64_t> keys, stream_view s, memory_resource* mr) {
+row_groups group_rows(array_view<std::int64_t> keys, stream_view s, memory_resource* mr) {
   if (!keys.empty()) detail::expect_backend(keys.kind(), s, "group_rows");
   return GPUSTREAM_DISPATCH(s, group_int_rows(keys, s, mr));
 }
 
-column<row_index> select_rows(column_view<std::uint8_t> keep, stream_view s, memory_resource* mr) {
+array<row_index> select_rows(array_view<std::uint8_t> keep, stream_view s, memory_resource* mr) {
   if (!keep.empty()) detail::expect_backend(keep.kind(), s, "select_rows");
   return GPUSTREAM_DISPATCH(s, select_rows(keep, s, mr));
 }
 
-column<row_index> rows_with_nonzero(column_view<std::int64_t> values, stream_view s, memory_resource* mr) {
+array<row_index> rows_with_nonzero(array_view<std::int64_t> values, stream_view s, memory_resource* mr) {
   if (!values.empty()) detail::expect_backend(values.kind(), s, "rows_with_nonzero");
   return GPUSTREAM_DISPATCH(s, rows_with_nonzero(values, s, mr));
 }
 
-column<std::int64_t> offsets_of_counts(column_view<std::int64_t> counts, stream_view s, memory_resource* mr) {
+array<std::int64_t> offsets_of_counts(array_view<std::int64_t> counts, stream_view s, memory_resource* mr) {
   if (!counts.empty()) detail::expect_backend(counts.kind(), s, "offsets_of_counts");
   return GPUSTREAM_DISPATCH(s, offsets_of_counts(counts, s, mr));
 }
 
 namespace detail {
 namespace {
-void expect_gather(backend data, size_type rows_size, column_view<row_index> rows, stream_view s) {
+void expect_gather(backend data, size_type rows_size, array_view<row_index> rows, stream_view s) {
   if (rows.empty()) return;
   if (rows_size > 0) expect_backend(data, s, "gather");
   expect_backend(rows.kind(), s, "gather");
@@ -429,18 +429,18 @@ void expect_gather(backend data, size_type rows_size, column_view<row_index> row
 }  // namespace
 }  // namespace detail
 
-column<std::int64_t> gather(column_view<std::int64_t> values, column_view<row_index> rows, stream_view s,
+array<std::int64_t> gather(array_view<std::int64_t> values, array_view<row_index> rows, stream_view s,
                             memory_resource* mr) {
   detail::expect_gather(values.kind(), values.size(), rows, s);
   return GPUSTREAM_DISPATCH(s, gather_int64(values, rows, s, mr));
 }
 
-column<double> gather(column_view<double> values, column_view<row_index> rows, stream_view s, memory_resource* mr) {
+array<double> gather(array_view<double> values, array_view<row_index> rows, stream_view s, memory_resource* mr) {
   detail::expect_gather(values.kind(), values.size(), rows, s);
   return GPUSTREAM_DISPATCH(s, gather_double(values, rows, s, mr));
 }
 
-string_spans gather(string_spans_view strings, column_view<row_index> rows, stream_view s, memory_resource* mr) {
+string_spans gather(string_spans_view strings, array_view<row_index> rows, stream_view s, memory_resource* mr) {
   detail::expect_gather(strings.kind(), strings.size(), rows, s);
   return GPUSTREAM_DISPATCH(s, gather_spans(strings, rows, s, mr));
 }

@@ -325,7 +325,7 @@ double copy_alone_gbps(const options& o, gpustream::backend b) {
   }
   gpustream::stream s{b};
   const auto total = static_cast<gpustream::size_type>(block * count);
-  gpustream::column<char> dst{total, s};
+  gpustream::array<char> dst{total, s};
   std::vector<double> rates;
   for (int run = 0; run < 6; ++run) {
     s.synchronize();

@@ -31,8 +31,8 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 using gpustream::backend;
-using gpustream::column;
-using gpustream::column_view;
+using gpustream::array;
+using gpustream::array_view;
 using gpustream::key_value_table;
 using gpustream::reduce_algorithm;
 using gpustream::stream_view;
@@ -558,7 +558,7 @@ int main(int argc, char** argv) {
     std::printf("baseline: %zu distinct words\n", ref.size());
 
     const std::string& cpu_device = cpu_backend;
-    const column_view<char> cpu_text{h_text, static_cast<gpustream::size_type>(size), backend::cpu};
+    const array_view<char> cpu_text{h_text, static_cast<gpustream::size_type>(size), backend::cpu};
 
     // gpustream CPU backend, automatic (the OpenMP hash path).
     {
@@ -614,7 +614,7 @@ int main(int argc, char** argv) {
       row r{workload, "gpustream cpu: tokens, reduce_by_key (doubles)", cpu_device, size, text.words, {},
             base_full};
       const std::vector<double> ones(static_cast<std::size_t>(text.words), 1.0);
-      const auto d_ones = column<double>::from_host(ones, stream_view::cpu());
+      const auto d_ones = array<double>::from_host(ones, stream_view::cpu());
       int run = 0;
       r.seconds = time_runs(opt.runs, [&] {
         const auto t0 = clock_type::now();
@@ -633,7 +633,7 @@ int main(int argc, char** argv) {
         const std::vector<double> sums = t.values.to_host();
         std::vector<std::int64_t> counts(sums.size());
         for (std::size_t i = 0; i < sums.size(); ++i) counts[i] = static_cast<std::int64_t>(std::llround(sums[i]));
-        const key_value_table as_counts{std::move(t.keys), column<std::int64_t>::from_host(counts, stream_view::cpu())};
+        const key_value_table as_counts{std::move(t.keys), array<std::int64_t>::from_host(counts, stream_view::cpu())};
         check_table(as_counts, text.words, ref, ++run == 1, "cpu doubles", st);
         return s;
       });
@@ -674,7 +674,7 @@ int main(int argc, char** argv) {
         base_sort = static_cast<int>(rows.size()) - 1;
         sort_ref = &prefix_ref;
       }
-      const column_view<char> sort_text{h_text, static_cast<gpustream::size_type>(sort_size),
+      const array_view<char> sort_text{h_text, static_cast<gpustream::size_type>(sort_size),
                                         backend::cpu};
       row r{workload, "gpustream cpu: sort (Thrust)", cpu_device, sort_size, text.prefix_words, {},
             base_sort};
@@ -697,7 +697,7 @@ int main(int argc, char** argv) {
       // every row). One untimed warm-up run of each path loads its kernels and
       // grows the device memory pool.
       {
-        const auto d_text = column<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
+        const auto d_text = array<char>::from_host(h_text, static_cast<gpustream::size_type>(size), cuda);
         cuda.synchronize();
         const auto resident_row = [&](const char* label, const char* check_name, const auto& count) {
           (void)count();
@@ -749,7 +749,7 @@ int main(int argc, char** argv) {
         int run = 0;
         r.seconds = time_runs(opt.runs, [&] {
           const auto t0 = clock_type::now();
-          const auto d_text = column<char>::from_host(
+          const auto d_text = array<char>::from_host(
               h_pinned.data(), static_cast<gpustream::size_type>(size), cuda);
           key_value_table t =
               gpustream::word_count(d_text, cuda, nullptr, reduce_algorithm::automatic);
@@ -769,7 +769,7 @@ int main(int argc, char** argv) {
       std::vector<std::int64_t> ids;
       {
         const gpustream::string_spans tokens = gpustream::tokenize_text(cpu_text, stream_view::cpu());
-        const column<gpustream::hash_type> h = gpustream::hash_strings(tokens.view(), stream_view::cpu());
+        const array<gpustream::hash_type> h = gpustream::hash_strings(tokens.view(), stream_view::cpu());
         ids.resize(static_cast<std::size_t>(h.size()));
         if (!ids.empty()) std::memcpy(ids.data(), h.data(), ids.size() * sizeof(std::int64_t));
       }
@@ -788,8 +788,8 @@ int main(int argc, char** argv) {
                                        std::to_string(text.words) + " words");
       rows.push_back(std::move(b));
       const int base_ids = static_cast<int>(rows.size()) - 1;
-      const auto h_ids = column<std::int64_t>::from_host(ids, stream_view::cpu());
-      const column_view<std::int64_t> no_values{nullptr, 0, backend::cpu};
+      const auto h_ids = array<std::int64_t>::from_host(ids, stream_view::cpu());
+      const array_view<std::int64_t> no_values{nullptr, 0, backend::cpu};
       for (const auto& [label, algorithm] : {std::pair{"gpustream cpu: automatic (hash)", reduce_algorithm::automatic},
                                              std::pair{"gpustream cpu: sort (Thrust)", reduce_algorithm::sort}}) {
         row r{id_workload, label, cpu_device, id_bytes, n_ids, {}, base_ids};
@@ -806,8 +806,8 @@ int main(int argc, char** argv) {
       }
       if (cuda_skip_reason.empty()) {
         gpustream::stream cuda{backend::cuda};
-        const auto d_ids = column<std::int64_t>::from_host(ids, cuda);
-        const column_view<std::int64_t> no_device_values{nullptr, 0, backend::cuda};
+        const auto d_ids = array<std::int64_t>::from_host(ids, cuda);
+        const array_view<std::int64_t> no_device_values{nullptr, 0, backend::cuda};
         cuda.synchronize();
         (void)gpustream::reduce_by_key(d_ids.view(), no_device_values, gpustream::aggregation::count, cuda);
         cuda.synchronize();

@@ -17,8 +17,8 @@ string_column string_column::from_host(const std::vector<std::string>& h_strings
   std::vector<char> h_chars;
   h_chars.reserve(static_cast<std::size_t>(h_offsets.back()));
   for (const auto& str : h_strings) h_chars.insert(h_chars.end(), str.begin(), str.end());
-  auto chars = column<char>::from_host(h_chars, s, mr);
-  auto offsets = column<offset_type>::from_host(h_offsets, s, mr);
+  auto chars = array<char>::from_host(h_chars, s, mr);
+  auto offsets = array<offset_type>::from_host(h_offsets, s, mr);
   // The host vectors die here: wait until the copies have read them.
   s.synchronize();
   return string_column{std::move(chars), std::move(offsets)};
@@ -67,8 +67,8 @@ std::vector<std::string> to_host(string_spans_view spans, stream_view s) {
     }
     return out;
   }
-  const auto h_starts = to_host(column_view<offset_type>{spans.starts(), spans.size(), spans.kind()}, s);
-  const auto h_lengths = to_host(column_view<length_type>{spans.lengths(), spans.size(), spans.kind()}, s);
+  const auto h_starts = to_host(array_view<offset_type>{spans.starts(), spans.size(), spans.kind()}, s);
+  const auto h_lengths = to_host(array_view<length_type>{spans.lengths(), spans.size(), spans.kind()}, s);
   offset_type lo = h_starts[0];
   offset_type hi = lo;
   offset_type covered = 0;

@@ -156,7 +156,7 @@ context_impl::staged_job context_impl::load_logged(job&& j) {
   for (const std::uint64_t c : counts) {
     std::size_t size = 0;
     for (std::uint64_t i = 0; i < c; ++i) size += segments[next + i].size();
-    auto text = std::make_shared<column<char>>(static_cast<size_type>(size), s);
+    auto text = std::make_shared<array<char>>(static_cast<size_type>(size), s);
     std::size_t offset = 0;
     for (std::uint64_t i = 0; i < c; ++i, ++next) {
       copy_bytes(text->data() + offset, segments[next].data(), segments[next].size(), s);

@@ -343,7 +343,7 @@ context_impl::staged_job context_impl::stage(job&& j) {
   for (auto& blocks : j.blocks) {
     std::size_t total = 0;
     for (const auto& b : blocks) total += b.bytes;
-    auto text = std::make_shared<column<char>>(static_cast<size_type>(total), s);
+    auto text = std::make_shared<array<char>>(static_cast<size_type>(total), s);
     std::size_t offset = 0;
     for (const auto& b : blocks) {
       copy_bytes(text->data() + offset, b.block.data(), b.bytes, s);

@@ -87,7 +87,7 @@ class context_impl : public std::enable_shared_from_this<context_impl> {
   };
   struct staged_job {
     job info;
-    std::vector<std::shared_ptr<column<char>>> texts;  // by input
+    std::vector<std::shared_ptr<array<char>>> texts;  // by input
     bool dropped = false;
   };
 

@@ -97,11 +97,11 @@ void run_filter(const filter_kernel& k, const key_columns& keys, size_type chars
 /// backend memory.
 struct record_columns {
   record_kind kind;
-  column<std::int64_t> int_keys;
-  column<offset_type> starts;
-  column<length_type> lengths;
-  column<std::int64_t> values;
-  column<double> doubles;
+  array<std::int64_t> int_keys;
+  array<offset_type> starts;
+  array<length_type> lengths;
+  array<std::int64_t> values;
+  array<double> doubles;
 
   record_columns(record_kind k, size_type n, stream_view s)
       : kind{k},
@@ -188,7 +188,7 @@ void run_record_map(const record_map_kernel& k, const key_columns& keys, size_ty
   } else if (k.device) {
     // The flag is read back (a synchronization) only where keys are strings.
     const bool strings = has_string_keys(d.kind);
-    column<std::uint8_t> flag{strings ? 1 : 0, s};
+    array<std::uint8_t> flag{strings ? 1 : 0, s};
     if (strings) fill_bytes(flag.data(), 0, 1, s);
     record_outputs out = d.targets();
     out.bad_key = flag.data();
@@ -307,19 +307,19 @@ key_columns keys_of(const batch_data& b) {
 
 /// Sets `out`'s keys to those at `rows`: strings copied into a column of
 /// their own (so that `out` keeps no buffer of their batch), or integers.
-void set_keys_at(batch_data& out, string_spans_view strings, column_view<row_index> rows, stream_view s) {
+void set_keys_at(batch_data& out, string_spans_view strings, array_view<row_index> rows, stream_view s) {
   const string_spans picked = gather(strings, rows, s);
   const string_column& keys = out.own(concatenate(std::vector<string_spans_view>{picked.view()}, s));
   out.strings = out.own(spans_of(keys.view(), s)).view();
 }
-void set_keys_at(batch_data& out, column_view<std::int64_t> int_keys, column_view<row_index> rows, stream_view s) {
+void set_keys_at(batch_data& out, array_view<std::int64_t> int_keys, array_view<row_index> rows, stream_view s) {
   out.int_keys = out.own(gather(int_keys, rows, s)).view();
   out.strings = out.own(string_spans{}).view();
 }
 
 /// Sets `out`'s values (`doubles` for doubles) to those at `rows`.
 template <class V>
-void set_values_at(batch_data& out, column_view<V> values, column_view<row_index> rows, stream_view s) {
+void set_values_at(batch_data& out, array_view<V> values, array_view<row_index> rows, stream_view s) {
   if constexpr (std::is_same_v<V, double>) {
     out.doubles = out.own(gather(values, rows, s)).view();
   } else {
@@ -345,12 +345,12 @@ void flat_map_with(const batch_data& in, batch_data& out, const flat_map_kernel&
   const string_spans_view lines = in.strings;
   const size_type n = lines.size();
   if (!s.is_cuda() || k.device_count) {
-    column<std::int64_t> counts{n, s};
+    array<std::int64_t> counts{n, s};
     if (n > 0) flat_map_count(k, lines.device_view(), counts.data(), s);
-    const column<std::int64_t> offsets = offsets_of_counts(counts.view(), s);
+    const array<std::int64_t> offsets = offsets_of_counts(counts.view(), s);
     const std::int64_t total = host_copy(offsets.data() + n, 1, s).front();
-    column<offset_type> starts{total, s};
-    column<length_type> lengths{total, s};
+    array<offset_type> starts{total, s};
+    array<length_type> lengths{total, s};
     if (total > 0) flat_map_emit(k, lines.device_view(), offsets.data(), starts.data(), lengths.data(), s);
     out.strings = out.own(string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)}).view();
     return;
@@ -367,8 +367,8 @@ void flat_map_with(const batch_data& in, batch_data& out, const flat_map_kernel&
   std::vector<offset_type> out_starts(static_cast<std::size_t>(total));
   std::vector<length_type> out_lengths(static_cast<std::size_t>(total));
   k.host_emit(h, offsets.data(), out_starts.data(), out_lengths.data());
-  column<offset_type> d_starts{total, s};
-  column<length_type> d_lengths{total, s};
+  array<offset_type> d_starts{total, s};
+  array<length_type> d_lengths{total, s};
   upload_into(d_starts.data(), out_starts, s);
   upload_into(d_lengths.data(), out_lengths, s);
   out.strings =
@@ -398,8 +398,8 @@ bool is_keyed_value(record_kind k) {
 }
 
 /// 0, 1, ..., n - 1.
-column<std::int64_t> row_numbers(size_type n, stream_view s) {
-  column<std::int64_t> all = offsets_of_counts(constant_column(n, 1, s).view(), s);  // 0..n
+array<std::int64_t> row_numbers(size_type n, stream_view s) {
+  array<std::int64_t> all = offsets_of_counts(constant_column(n, 1, s).view(), s);  // 0..n
   return all;
 }
 
@@ -434,7 +434,7 @@ class device_map_state_node final : public node, public state_source {
     if (static_cast<size_type>(last.size()) != (state_ ? state_->size() : 0)) {
       r.fail("map_with_state's state and its times differ in size");
     }
-    last_ = column<std::int64_t>::from_host(last, s);
+    last_ = array<std::int64_t>::from_host(last, s);
     s.synchronize();
   }
 
@@ -444,7 +444,7 @@ class device_map_state_node final : public node, public state_source {
     if (!empty_) empty_ = upload(empty_records(in_kind_), run.s);
     if (!state_) {
       state_ = empty_;
-      last_ = column<std::int64_t>{0, run.s};
+      last_ = array<std::int64_t>{0, run.s};
     }
     const batch_ptr now = in ? in : empty_;
     const bool doubles_out = kind() == record_kind::keyed_doubles;
@@ -467,15 +467,15 @@ class device_map_state_node final : public node, public state_source {
 
  private:
   template <class V, class U, class Keys>
-  batch_ptr step(Keys state_keys, column_view<V> state_values, Keys batch_keys, column_view<V> batch_values,
+  batch_ptr step(Keys state_keys, array_view<V> state_values, Keys batch_keys, array_view<V> batch_values,
                  const batch_ptr& now, const batch_run& run) {
     constexpr bool string_keys = std::is_same_v<Keys, string_spans_view>;
     const stream_view s = run.s;
     const size_type m0 = state_values.size();
     const size_type n = batch_values.size();
-    const column<std::int64_t> numbers = row_numbers(std::max(m0, n), s);
-    const column_view<std::int64_t> state_rows{numbers.data(), m0, numbers.kind()};
-    const column_view<std::int64_t> batch_rows{numbers.data(), n, numbers.kind()};
+    const array<std::int64_t> numbers = row_numbers(std::max(m0, n), s);
+    const array_view<std::int64_t> state_rows{numbers.data(), m0, numbers.kind()};
+    const array_view<std::int64_t> batch_rows{numbers.data(), n, numbers.kind()};
     const auto t = cogroup(state_keys, state_rows, batch_keys, batch_rows, hash_function::mix64, s);
     const size_type m = t.size();
     string_spans key_spans;
@@ -486,14 +486,14 @@ class device_map_state_node final : public node, public state_source {
     } else {
       keys.int_keys = t.keys.data();
     }
-    column<U> out_values{n, s};
-    column<U> timeout_values{m, s};
-    column<std::uint8_t> timed_out{m, s};
-    column<std::uint8_t> keep{m, s};
-    column<V> new_values{m, s};
-    column<std::int64_t> new_last{m, s};
+    array<U> out_values{n, s};
+    array<U> timeout_values{m, s};
+    array<std::uint8_t> timed_out{m, s};
+    array<std::uint8_t> keep{m, s};
+    array<V> new_values{m, s};
+    array<std::int64_t> new_last{m, s};
     // Read back (a synchronization) only where keys can time out.
-    column<std::uint8_t> misuse{timeout_ > 0 ? 1 : 0, s};
+    array<std::uint8_t> misuse{timeout_ > 0 ? 1 : 0, s};
     if (timeout_ > 0) fill_bytes(misuse.data(), 0, 1, s);
     map_state_args a{keys,
                      t.left.offsets.data(),
@@ -521,7 +521,7 @@ class device_map_state_node final : public node, public state_source {
     }
 
     // The next state: the keys kept, their values and times.
-    const column<row_index> kept = select_rows(keep.view(), s);
+    const array<row_index> kept = select_rows(keep.view(), s);
     auto next = std::make_shared<batch_data>();
     next->kind = in_kind_;
     if constexpr (string_keys) {
@@ -534,21 +534,21 @@ class device_map_state_node final : public node, public state_source {
     state_ = next;
 
     // The output: the batch's keys with f's values, then the keys timed out.
-    const column<row_index> gone = select_rows(timed_out.view(), s);
+    const array<row_index> gone = select_rows(timed_out.view(), s);
     auto out = std::make_shared<batch_data>();
     out->kind = kind();
-    column<U> values = std::move(out_values);
+    array<U> values = std::move(out_values);
     if (gone.size() > 0) {
-      const column<U> timeout_out = gather(timeout_values.view(), gone.view(), s);
-      values = concatenate(std::vector<column_view<U>>{values.view(), timeout_out.view()}, s);
+      const array<U> timeout_out = gather(timeout_values.view(), gone.view(), s);
+      values = concatenate(std::vector<array_view<U>>{values.view(), timeout_out.view()}, s);
       if constexpr (string_keys) {
         const string_spans gone_keys = gather(key_spans.view(), gone.view(), s);
         const string_column& all = out->own(
             concatenate(std::vector<string_spans_view>{now->strings, gone_keys.view()}, s));
         out->strings = out->own(spans_of(all.view(), s)).view();
       } else {
-        const column<std::int64_t> gone_keys = gather(t.keys.view(), gone.view(), s);
-        const std::vector<column_view<std::int64_t>> parts{now->int_keys, gone_keys.view()};
+        const array<std::int64_t> gone_keys = gather(t.keys.view(), gone.view(), s);
+        const std::vector<array_view<std::int64_t>> parts{now->int_keys, gone_keys.view()};
         out->int_keys = out->own(concatenate(parts, s)).view();
         out->strings = out->own(string_spans{}).view();
       }
@@ -569,7 +569,7 @@ class device_map_state_node final : public node, public state_source {
   std::int64_t timeout_;
   record_kind in_kind_;
   batch_ptr state_;
-  column<std::int64_t> last_;  // the time of each state key's last data
+  array<std::int64_t> last_;  // the time of each state key's last data
   batch_ptr empty_;
 };
 
@@ -625,15 +625,15 @@ class device_state_node final : public node {
  private:
   /// One batch: state values of type S, new values of type V.
   template <class Keys, class S, class V>
-  batch_ptr step(Keys state_keys, column_view<S> state_values, Keys new_keys, column_view<V> new_values,
+  batch_ptr step(Keys state_keys, array_view<S> state_values, Keys new_keys, array_view<V> new_values,
                  stream_view s) const {
     const auto t = cogroup(state_keys, state_values, new_keys, new_values, hash_function::mix64, s);
     const size_type m = t.size();
-    column<std::uint8_t> keep{m, s};
-    column<S> next{m, s};
+    array<std::uint8_t> keep{m, s};
+    array<S> next{m, s};
     run_state(*k_, t.left.offsets.data(), t.left.values.data(), t.right.offsets.data(), t.right.values.data(), m,
               keep.data(), next.data(), s);
-    const column<row_index> rows = select_rows(keep.view(), s);
+    const array<row_index> rows = select_rows(keep.view(), s);
     auto out = std::make_shared<batch_data>();
     out->kind = kind();
     set_values_at(*out, next.view(), rows.view(), s);
@@ -664,7 +664,7 @@ batch_ptr reduce_with(const batch_data& in, const reduce_kernel& k, stream_view 
   if (in.kind == record_kind::integers) {
     // One group of every row.
     const row_groups g = group_rows(constant_column(n, 0, s).view(), s);
-    column<std::int64_t> r{1, s};
+    array<std::int64_t> r{1, s};
     run_reduce(k, in.values.data(), g, n, r.data(), s);
     out->values = out->own(std::move(r)).view();
     out->strings = out->own(string_spans{}).view();
@@ -673,11 +673,11 @@ batch_ptr reduce_with(const batch_data& in, const reduce_kernel& k, stream_view 
   GPUSTREAM_EXPECTS(is_keyed_value(in.kind), "reduce_by_key: needs pairs");
   const row_groups g = in.kind == record_kind::int_pairs ? group_rows(in.int_keys, s) : group_rows(in.strings, s);
   if (in.kind == record_kind::keyed_doubles) {
-    column<double> r{g.groups, s};
+    array<double> r{g.groups, s};
     run_reduce(k, in.doubles.data(), g, n, r.data(), s);
     out->doubles = out->own(std::move(r)).view();
   } else {
-    column<std::int64_t> r{g.groups, s};
+    array<std::int64_t> r{g.groups, s};
     run_reduce(k, in.values.data(), g, n, r.data(), s);
     out->values = out->own(std::move(r)).view();
   }
@@ -713,11 +713,11 @@ node_ptr make_device_map(const node_ptr& parent, record_kind out, const char* na
     dst.int_keys = src.int_keys;
     const size_type n = src.size();
     if (dst.kind == record_kind::keyed_doubles) {
-      column<double> c{n, s};
+      array<double> c{n, s};
       run_map(*k, values_of(src), c.data(), n, s);
       dst.doubles = dst.own(std::move(c)).view();
     } else {
-      column<std::int64_t> c{n, s};
+      array<std::int64_t> c{n, s};
       run_map(*k, values_of(src), c.data(), n, s);
       dst.values = dst.own(std::move(c)).view();
     }
@@ -734,9 +734,9 @@ node_ptr make_device_filter(const node_ptr& parent, std::shared_ptr<const filter
   // Kept strings stay spans into the parent's text, which the result owns.
   return make_unary(parent, in, [k = std::move(k)](const batch_data& src, batch_data& dst, stream_view s) {
     const size_type n = src.size();
-    column<std::uint8_t> keep{n, s};
+    array<std::uint8_t> keep{n, s};
     run_filter(*k, keys_of(src), src.strings.chars_size(), values_of(src), keep.data(), n, s);
-    const column<row_index> rows = select_rows(keep.view(), s);
+    const array<row_index> rows = select_rows(keep.view(), s);
     dst.strings = has_string_keys(src.kind) ? dst.own(gather(src.strings, rows.view(), s)).view()
                                            : dst.own(string_spans{}).view();
     if (src.kind == record_kind::int_pairs) dst.int_keys = dst.own(gather(src.int_keys, rows.view(), s)).view();
@@ -759,7 +759,7 @@ void record_flat_map_with(const batch_data& in, batch_data& out, const record_fl
   const key_columns keys = keys_of(in);
   const void* values = values_of(in);
   if (!s.is_cuda() || k.device_count) {
-    column<std::int64_t> counts{n, s};
+    array<std::int64_t> counts{n, s};
     if (n > 0) {
       if (s.is_cuda()) {
         k.device_count(keys, values, counts.data(), n, s);
@@ -767,7 +767,7 @@ void record_flat_map_with(const batch_data& in, batch_data& out, const record_fl
         k.host_count(keys, values, counts.data(), n);
       }
     }
-    const column<std::int64_t> offsets = offsets_of_counts(counts.view(), s);
+    const array<std::int64_t> offsets = offsets_of_counts(counts.view(), s);
     const std::int64_t total = host_copy(offsets.data() + n, 1, s).front();
     record_columns d{out.kind, total, s};
     if (total > 0) {
@@ -818,16 +818,16 @@ void string_map_with(const batch_data& in, batch_data& out, const string_map_ker
   const key_columns keys = keys_of(in);
   const void* values = values_of(in);
   const bool pairs = out.kind != record_kind::strings;
-  column<std::int64_t> new_values{out.kind == record_kind::pairs ? n : 0, s};
-  column<double> new_doubles{out.kind == record_kind::keyed_doubles ? n : 0, s};
+  array<std::int64_t> new_values{out.kind == record_kind::pairs ? n : 0, s};
+  array<double> new_doubles{out.kind == record_kind::keyed_doubles ? n : 0, s};
   void* out_values = out.kind == record_kind::keyed_doubles ? static_cast<void*>(new_doubles.data())
                                                              : static_cast<void*>(new_values.data());
-  column<std::int64_t> sizes;  // each string's bytes, on the backend (not where staged)
+  array<std::int64_t> sizes;  // each string's bytes, on the backend (not where staged)
   std::int64_t largest = -1;    // the longest string, where known on the host
-  column<offset_type> offsets;
-  column<char> chars;
+  array<offset_type> offsets;
+  array<char> chars;
   if (!s.is_cuda() || k.device_count) {
-    sizes = column<std::int64_t>{n, s};
+    sizes = array<std::int64_t>{n, s};
     if (n > 0) {
       if (s.is_cuda()) {
         k.device_count(keys, values, sizes.data(), n, s);
@@ -837,7 +837,7 @@ void string_map_with(const batch_data& in, batch_data& out, const string_map_ker
     }
     offsets = offsets_of_counts(sizes.view(), s);
     const std::int64_t total = host_copy(offsets.data() + n, 1, s).front();
-    chars = column<char>{total, s};
+    chars = array<char>{total, s};
     if (n > 0) {
       if (s.is_cuda()) {
         k.device_emit(keys, values, offsets.data(), chars.data(), out_values, n, s);
@@ -856,8 +856,8 @@ void string_map_with(const batch_data& in, batch_data& out, const string_map_ker
     std::vector<char> h_chars(static_cast<std::size_t>(h_offsets.back()));
     std::vector<value_word> h_values(pairs ? static_cast<std::size_t>(n) : 0);
     k.host_emit(h.keys, h.value_data(), h_offsets.data(), h_chars.data(), pairs ? h_values.data() : nullptr, n);
-    offsets = column<offset_type>{n + 1, s};
-    chars = column<char>{h_offsets.back(), s};
+    offsets = array<offset_type>{n + 1, s};
+    chars = array<char>{h_offsets.back(), s};
     upload_into(offsets.data(), h_offsets, s);
     upload_into(chars.data(), h_chars, s);
     if (pairs) upload_into(out_values, h_values, s);

@@ -129,12 +129,12 @@ struct host_side {
 
 /// The first `n` values of `c`, on the host (synchronises `s`).
 template <class T>
-std::vector<T> head(column_view<T> c, size_type n, stream_view s) {
-  return to_host(column_view<T>{c.data(), std::min(n, c.size()), c.kind()}, s);
+std::vector<T> head(array_view<T> c, size_type n, stream_view s) {
+  return to_host(array_view<T>{c.data(), std::min(n, c.size()), c.kind()}, s);
 }
 
 template <class V>
-host_side<V> fetch_side(column_view<V> values, column_view<offset_type> offsets, bool lists, size_type n,
+host_side<V> fetch_side(array_view<V> values, array_view<offset_type> offsets, bool lists, size_type n,
                         stream_view s) {
   host_side<V> h;
   if (lists) {
@@ -202,7 +202,7 @@ bool put_side(host_side<V>& h, const std::vector<V>& x) {
 
 /// The column of batch_data that holds values of type V on the left or the right.
 template <class V>
-column_view<V> value_column(const batch_data& d, bool right) {
+array_view<V> value_column(const batch_data& d, bool right) {
   if constexpr (std::is_same_v<V, double>) {
     return right ? d.right_doubles : d.doubles;
   } else {
@@ -210,7 +210,7 @@ column_view<V> value_column(const batch_data& d, bool right) {
   }
 }
 template <class V>
-void set_value_column(batch_data& d, bool right, column_view<V> c) {
+void set_value_column(batch_data& d, bool right, array_view<V> c) {
   if constexpr (std::is_same_v<V, double>) {
     (right ? d.right_doubles : d.doubles) = c;
   } else {
@@ -229,8 +229,8 @@ void strings_batch(const std::vector<std::string>& strings, stream_view s, batch
 }
 
 template <class T>
-column_view<T> owned_column(const std::vector<T>& h, stream_view s, batch_data& out) {
-  return out.own(column<T>::from_host(h.data(), static_cast<size_type>(h.size()), s)).view();
+array_view<T> owned_column(const std::vector<T>& h, stream_view s, batch_data& out) {
+  return out.own(array<T>::from_host(h.data(), static_cast<size_type>(h.size()), s)).view();
 }
 
 template <std::size_t... I>
@@ -511,7 +511,7 @@ class input_node final : public node {
 
  protected:
   batch_ptr compute(batch_run& run) override {
-    const std::shared_ptr<column<char>>& text = run.inputs->at(input_index());
+    const std::shared_ptr<array<char>>& text = run.inputs->at(input_index());
     auto out = std::make_shared<batch_data>();
     out->kind = record_kind::strings;
     out->owners.push_back(text);
@@ -538,7 +538,7 @@ class reduce_node final : public node {
     if (const node* input = fused_input()) {
       auto out = std::make_shared<batch_data>();
       out->kind = record_kind::pairs;
-      const std::shared_ptr<column<char>>& text = run.inputs->at(input->input_index());
+      const std::shared_ptr<array<char>>& text = run.inputs->at(input->input_index());
       const key_value_table& table = out->own(word_count(text->view(), run.s, nullptr, algorithm_));
       out->strings = out->own(spans_of(table.keys.view(), run.s)).view();
       out->values = table.values.view();

@@ -5,7 +5,7 @@
 
 #include "../checkpoint/file_format.hpp"
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 #include <gpustream/streaming/dstream.hpp>
 
@@ -36,14 +36,14 @@ bool has_int_keys(record_kind kind) noexcept;
 struct batch_data {
   record_kind kind = record_kind::strings;
   string_spans_view strings;
-  column_view<std::int64_t> values;
-  column_view<double> doubles;
-  column_view<std::int64_t> int_keys;
-  column_view<std::int64_t> right_values;
-  column_view<double> right_doubles;
-  column_view<std::uint8_t> sides;
-  column_view<offset_type> offsets;
-  column_view<offset_type> right_offsets;
+  array_view<std::int64_t> values;
+  array_view<double> doubles;
+  array_view<std::int64_t> int_keys;
+  array_view<std::int64_t> right_values;
+  array_view<double> right_doubles;
+  array_view<std::uint8_t> sides;
+  array_view<offset_type> offsets;
+  array_view<offset_type> right_offsets;
   std::vector<std::shared_ptr<const void>> owners;
 
   size_type size() const noexcept {
@@ -75,7 +75,7 @@ struct batch_run {
   batch_time zero_time = 0;
   stream_view s = stream_view::cpu();
   /// The batch's text of each input (by input index), in backend memory.
-  const std::vector<std::shared_ptr<column<char>>>* inputs = nullptr;
+  const std::vector<std::shared_ptr<array<char>>>* inputs = nullptr;
   std::ostream* out = nullptr;  // print()'s stream
   std::unordered_map<const node*, batch_ptr> results;
 };

@@ -78,15 +78,15 @@ const keyed_kind* find_keyed(record_kind left, record_kind right, keyed_op op, j
 void set_keys(batch_data& out, const string_column& keys, stream_view s) {
   out.strings = out.own(spans_of(keys.view(), s)).view();
 }
-void set_keys(batch_data& out, const column<std::int64_t>& keys, stream_view) {
+void set_keys(batch_data& out, const array<std::int64_t>& keys, stream_view) {
   out.int_keys = keys.view();
   out.strings = out.own(string_spans{}).view();
 }
 
-void set_values(batch_data& out, const column<std::int64_t>& values, bool right) {
+void set_values(batch_data& out, const array<std::int64_t>& values, bool right) {
   (right ? out.right_values : out.values) = values.view();
 }
-void set_values(batch_data& out, const column<double>& values, bool right) {
+void set_values(batch_data& out, const array<double>& values, bool right) {
   (right ? out.right_doubles : out.doubles) = values.view();
 }
 
@@ -123,7 +123,7 @@ class keyed_node final : public node {
 
  private:
   template <class Keys, class V, class W>
-  void run_op(Keys left_keys, column_view<V> left_values, Keys right_keys, column_view<W> right_values,
+  void run_op(Keys left_keys, array_view<V> left_values, Keys right_keys, array_view<W> right_values,
               stream_view s, batch_data& out) const {
     if constexpr (std::is_same_v<V, W>) {
       if (what_.op == keyed_op::group) {

@@ -33,7 +33,7 @@ batch_ptr union_of(record_kind kind, const std::vector<batch_ptr>& parts, stream
   auto out = std::make_shared<batch_data>();
   out->kind = kind;
   if (kind == record_kind::int_pairs) {
-    std::vector<column_view<std::int64_t>> keys;
+    std::vector<array_view<std::int64_t>> keys;
     for (const auto& p : nonempty) keys.push_back(p->int_keys);
     out->int_keys = out->own(concatenate(keys, s)).view();
   } else if (kind != record_kind::integers) {
@@ -45,11 +45,11 @@ batch_ptr union_of(record_kind kind, const std::vector<batch_ptr>& parts, stream
     out->strings = out->own(string_spans{}).view();
   }
   if (kind == record_kind::keyed_doubles) {
-    std::vector<column_view<double>> values;
+    std::vector<array_view<double>> values;
     for (const auto& p : nonempty) values.push_back(p->doubles);
     out->doubles = out->own(concatenate(values, s)).view();
   } else if (kind != record_kind::strings) {
-    std::vector<column_view<std::int64_t>> values;
+    std::vector<array_view<std::int64_t>> values;
     for (const auto& p : nonempty) values.push_back(p->values);
     out->values = out->own(concatenate(values, s)).view();
   }
@@ -71,7 +71,7 @@ batch_ptr without_zeros(const batch_ptr& in, stream_view s) {
   auto out = std::make_shared<batch_data>();
   out->kind = in->kind;
   if (in->kind == record_kind::int_pairs) {
-    const column<row_index> rows = rows_with_nonzero(in->values, s);
+    const array<row_index> rows = rows_with_nonzero(in->values, s);
     out->int_keys = out->own(gather(in->int_keys, rows.view(), s)).view();
     out->values = out->own(gather(in->values, rows.view(), s)).view();
     out->strings = out->own(string_spans{}).view();

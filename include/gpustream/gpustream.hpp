@@ -17,7 +17,7 @@
 #include <gpustream/memory/memory_resource.hpp>
 #include <gpustream/memory/pinned_pool.hpp>
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
 #include <gpustream/column/string_column.hpp>

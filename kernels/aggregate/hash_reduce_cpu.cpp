@@ -123,18 +123,18 @@ using table_of = std::conditional_t<std::is_same_v<V, double>, key_double_table,
 template <class V>
 table_of<V> rows_to_table(std::vector<entry<V>> rows, stream_view s, memory_resource* mr) {
   sort_rows(rows);
-  if (rows.empty()) return table_of<V>{empty_strings(s, mr), column<V>{0, s, mr}};
+  if (rows.empty()) return table_of<V>{empty_strings(s, mr), array<V>{0, s, mr}};
 
   const auto count = static_cast<size_type>(rows.size());
-  column<offset_type> offsets{count + 1, s, mr};
-  column<V> values{count, s, mr};
+  array<offset_type> offsets{count + 1, s, mr};
+  array<V> values{count, s, mr};
   offset_type* h_offsets = offsets.data();  // CPU backend: host memory
   h_offsets[0] = 0;
   for (size_type i = 0; i < count; ++i) {
     h_offsets[i + 1] = h_offsets[i] + rows[static_cast<std::size_t>(i)].size;
     values.data()[i] = rows[static_cast<std::size_t>(i)].value;
   }
-  column<char> chars{h_offsets[count], s, mr};
+  array<char> chars{h_offsets[count], s, mr};
   for (size_type i = 0; i < count; ++i) {
     const entry<V>& e = rows[static_cast<std::size_t>(i)];
     if (e.size > 0) std::memcpy(chars.data() + h_offsets[i], e.data, static_cast<std::size_t>(e.size));
@@ -500,7 +500,7 @@ class int_key_hash_table {
     }
     std::sort(rows.begin(), rows.end(), [](const slot& a, const slot& b) { return a.key < b.key; });
     const auto n = static_cast<size_type>(rows.size());
-    int_key_table out{column<std::int64_t>{n, s, mr}, column<std::int64_t>{n, s, mr}};
+    int_key_table out{array<std::int64_t>{n, s, mr}, array<std::int64_t>{n, s, mr}};
     for (size_type i = 0; i < n; ++i) {  // CPU backend: host memory
       out.keys.data()[i] = rows[static_cast<std::size_t>(i)].key;
       out.values.data()[i] = rows[static_cast<std::size_t>(i)].value;
@@ -550,7 +550,7 @@ int_key_table reduce_by_int_key_hash(const std::int64_t* keys, const std::int64_
   return merged.to_table(s, mr);
 }
 
-key_value_table word_count_hash(column_view<char> text, stream_view s, memory_resource* mr) {
+key_value_table word_count_hash(array_view<char> text, stream_view s, memory_resource* mr) {
   const char* d = text.data();
   const size_type n = text.size();
   const int threads =

@@ -698,13 +698,13 @@ GPUSTREAM_HOST_DEVICE GPUSTREAM_FORCEINLINE std::int64_t decoded_value(aggregati
 /// A backend table of `slots` entries over `text`, in one allocation, zeroed
 /// at once: the entries, then claimed and overflow.
 struct table_storage {
-  column<unsigned long long> memory;
+  array<unsigned long long> memory;
   backend_table view;
   size_type slots;
 
   table_storage(const char* text, size_type text_size, size_type table_slots, stream_view s) : slots{table_slots} {
     constexpr size_type entry_words = sizeof(table_entry) / sizeof(unsigned long long);
-    memory = column<unsigned long long>{entry_words * slots + 2, s};
+    memory = array<unsigned long long>{entry_words * slots + 2, s};
     fill_bytes(memory.data(), 0, static_cast<std::size_t>(memory.size()) * sizeof(unsigned long long), s);
     unsigned long long* base = memory.data();
     const text_words words{text, text_size, static_cast<size_type>(reinterpret_cast<std::uintptr_t>(text) & 7)};
@@ -729,16 +729,16 @@ struct table_storage {
 
     // The claimed slots: each distinct key's first position, length and value.
     const auto distinct = static_cast<size_type>(tail[0]);
-    column<size_type> used{distinct, s};
+    array<size_type> used{distinct, s};
     const table_entry* d_entries = view.entries;
     thrust::counting_iterator<size_type> first(0);
     if (distinct > 0) {
       thrust::copy_if(pol, first, first + slots, used.data(),
                       [=] GPUSTREAM_HOST_DEVICE(size_type i) { return d_entries[i].word != 0; });
     }
-    column<offset_type> starts{distinct, s};
-    column<length_type> lengths{distinct, s};
-    column<std::int64_t> values{distinct, s};
+    array<offset_type> starts{distinct, s};
+    array<length_type> lengths{distinct, s};
+    array<std::int64_t> values{distinct, s};
     const size_type* d_used = used.data();
     offset_type* d_starts = starts.data();
     length_type* d_lengths = lengths.data();
@@ -790,7 +790,7 @@ struct reduce_rows {
 
 }  // namespace
 
-std::optional<key_value_table> word_count_table(column_view<char> text, size_type max_slots, hash_function slot_hash,
+std::optional<key_value_table> word_count_table(array_view<char> text, size_type max_slots, hash_function slot_hash,
                                                 bool per_warp, stream_view s, memory_resource* mr) {
   const char* d_text = text.data();
   const size_type n = text.size();

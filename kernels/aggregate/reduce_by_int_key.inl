@@ -27,10 +27,10 @@ void reduce_runs(const std::int64_t* d_keys, const std::int64_t* d_values, size_
 
 int_key_table reduce_by_int_key(const std::int64_t* d_keys, const std::int64_t* d_values, size_type n,
                                 aggregation agg, stream_view s, memory_resource* mr) {
-  if (n == 0) return int_key_table{column<std::int64_t>{0, s, mr}, column<std::int64_t>{0, s, mr}};
+  if (n == 0) return int_key_table{array<std::int64_t>{0, s, mr}, array<std::int64_t>{0, s, mr}};
   auto pol = policy(s);
-  column<std::int64_t> keys{n, s};
-  column<std::int64_t> values{n, s};
+  array<std::int64_t> keys{n, s};
+  array<std::int64_t> values{n, s};
   std::int64_t* d_sorted_keys = keys.data();
   std::int64_t* d_sorted_values = values.data();
   copy_bytes(d_sorted_keys, d_keys, static_cast<std::size_t>(n) * sizeof(std::int64_t), s);
@@ -46,7 +46,7 @@ int_key_table reduce_by_int_key(const std::int64_t* d_keys, const std::int64_t* 
       1 + static_cast<size_type>(thrust::count_if(pol, first, first + (n - 1), [=] GPUSTREAM_HOST_DEVICE(size_type i) {
         return d_sorted_keys[i] != d_sorted_keys[i - 1];
       }));
-  int_key_table out{column<std::int64_t>{groups, s, mr}, column<std::int64_t>{groups, s, mr}};
+  int_key_table out{array<std::int64_t>{groups, s, mr}, array<std::int64_t>{groups, s, mr}};
   std::int64_t* d_out_keys = out.keys.data();
   std::int64_t* d_out_values = out.values.data();
   switch (agg) {

@@ -28,7 +28,7 @@ void reduce_groups(const row_index* d_group, size_type n, Values values, V* d_ou
 /// `out_values`; returns the keys, one per group, in the order of the groups.
 template <class V>
 string_column reduce_sorted(string_spans_view keys, const V* d_values, aggregation agg, hash_function hash,
-                            column<V>& out_values, stream_view s, memory_resource* mr) {
+                            array<V>& out_values, stream_view s, memory_resource* mr) {
   const size_type n = keys.size();
   auto pol = policy(s);
   thrust::counting_iterator<size_type> first(0);
@@ -38,7 +38,7 @@ string_column reduce_sorted(string_spans_view keys, const V* d_values, aggregati
   const row_index* d_group = k.group.data();
   const size_type groups = k.groups;
 
-  out_values = column<V>{groups, s, mr};
+  out_values = array<V>{groups, s, mr};
   V* d_out = out_values.data();
   const bool counting = agg == aggregation::count || d_values == nullptr;
   auto values = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
@@ -58,7 +58,7 @@ string_column reduce_sorted(string_spans_view keys, const V* d_values, aggregati
   }
 
   // One representative row per group: the first of each run of equal keys.
-  column<row_index> rep{groups, s};
+  array<row_index> rep{groups, s};
   thrust::copy_if(pol, d_order, d_order + n, first, rep.data(),
                   [=] GPUSTREAM_HOST_DEVICE(size_type i) {
                     return i == 0 || d_group[i] != d_group[i - 1];
@@ -70,16 +70,16 @@ string_column reduce_sorted(string_spans_view keys, const V* d_values, aggregati
 
 key_value_table reduce_by_key_sort(string_spans_view keys, const std::int64_t* d_values,
                                    reduce_options options, stream_view s, memory_resource* mr) {
-  if (keys.size() == 0) return key_value_table{empty_strings(s, mr), column<std::int64_t>{0, s, mr}};
-  column<std::int64_t> values;
+  if (keys.size() == 0) return key_value_table{empty_strings(s, mr), array<std::int64_t>{0, s, mr}};
+  array<std::int64_t> values;
   string_column out_keys = reduce_sorted(keys, d_values, options.agg, options.hash, values, s, mr);
   return key_value_table{std::move(out_keys), std::move(values)};
 }
 
 key_double_table reduce_doubles_by_key(string_spans_view keys, const double* d_values, reduce_options options,
                                        stream_view s, memory_resource* mr) {
-  if (keys.size() == 0) return key_double_table{empty_strings(s, mr), column<double>{0, s, mr}};
-  column<double> values;
+  if (keys.size() == 0) return key_double_table{empty_strings(s, mr), array<double>{0, s, mr}};
+  array<double> values;
   string_column out_keys = reduce_sorted(keys, d_values, options.agg, options.hash, values, s, mr);
   return key_double_table{std::move(out_keys), std::move(values)};
 }

@@ -21,7 +21,7 @@ string_column concatenate(const std::vector<string_spans_view>& parts, stream_vi
     expect_backend(p.kind(), s, "concatenate");
     if (p.size() == 0) continue;
     thrust::counting_iterator<size_type> identity(0);
-    column<size_type> indices{p.size(), s};
+    array<size_type> indices{p.size(), s};
     thrust::copy(policy(s), identity, identity + p.size(), indices.data());
     compact.push_back(gather_strings(p.device_view(), indices.data(), p.size(), s, mr));
     rows += compact.back().size();
@@ -29,8 +29,8 @@ string_column concatenate(const std::vector<string_spans_view>& parts, stream_vi
   }
   if (rows == 0) return empty_strings(s, mr);
   if (compact.size() == 1) return std::move(compact.front());
-  column<char> out_chars{chars, s, mr};
-  column<offset_type> out_offsets{rows + 1, s, mr};
+  array<char> out_chars{chars, s, mr};
+  array<offset_type> out_offsets{rows + 1, s, mr};
   fill_bytes(out_offsets.data(), 0, sizeof(offset_type), s);
   size_type row = 0;
   offset_type base = 0;
@@ -47,9 +47,9 @@ string_column concatenate(const std::vector<string_spans_view>& parts, stream_vi
   return string_column{std::move(out_chars), std::move(out_offsets)};
 }
 
-column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, memory_resource* mr) {
+array<std::int64_t> negate(array_view<std::int64_t> values, stream_view s, memory_resource* mr) {
   expect_backend(values.kind(), s, "negate");
-  column<std::int64_t> out{values.size(), s, mr};
+  array<std::int64_t> out{values.size(), s, mr};
   if (values.size() > 0) {
     thrust::transform(policy(s), values.data(), values.data() + values.size(), out.data(),
                       [] GPUSTREAM_HOST_DEVICE(std::int64_t v) { return wrapping_negate(v); });
@@ -57,13 +57,13 @@ column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, mem
   return out;
 }
 
-nonzero_rows select_nonzero(string_spans_view keys, column_view<std::int64_t> values, stream_view s,
+nonzero_rows select_nonzero(string_spans_view keys, array_view<std::int64_t> values, stream_view s,
                             memory_resource* mr) {
   expect_backend(keys.kind(), s, "select_nonzero");
   expect_backend(values.kind(), s, "select_nonzero");
   GPUSTREAM_EXPECTS(keys.size() == values.size(), "select_nonzero: keys and values differ in size");
   const size_type n = keys.size();
-  column<size_type> indices{n, s};
+  array<size_type> indices{n, s};
   const std::int64_t* d_values = values.data();
   thrust::counting_iterator<size_type> first(0);
   size_type kept = 0;
@@ -73,7 +73,7 @@ nonzero_rows select_nonzero(string_spans_view keys, column_view<std::int64_t> va
     kept = static_cast<size_type>(end - indices.data());
   }
   nonzero_rows out{gather_strings(keys.device_view(), indices.data(), kept, s, mr),
-                   column<std::int64_t>{kept, s, mr}};
+                   array<std::int64_t>{kept, s, mr}};
   if (kept > 0) {
     const size_type* d_indices = indices.data();
     thrust::transform(policy(s), d_indices, d_indices + kept, out.values.data(),

@@ -19,8 +19,8 @@ string_spans spans_of(string_column_view strings, stream_view s, memory_resource
   if (n == 0) return empty_spans(strings.chars(), 0, s, mr);
   const offset_type* offsets = strings.offsets();
   const offset_type chars_size = read_value(offsets + n, s);
-  column<offset_type> starts{n, s, mr};
-  column<length_type> lengths{n, s, mr};
+  array<offset_type> starts{n, s, mr};
+  array<length_type> lengths{n, s, mr};
   auto out = thrust::make_zip_iterator(starts.data(), lengths.data());
   thrust::counting_iterator<size_type> first(0);
   thrust::transform(policy(s), first, first + n, out, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
@@ -30,15 +30,15 @@ string_spans spans_of(string_column_view strings, stream_view s, memory_resource
                       std::move(lengths)};
 }
 
-size_type count_bytes(column_view<char> text, char byte, stream_view s) {
+size_type count_bytes(array_view<char> text, char byte, stream_view s) {
   expect_backend(text.kind(), s, "count_bytes");
   if (text.size() == 0) return 0;
   return static_cast<size_type>(thrust::count(policy(s), text.data(), text.data() + text.size(), byte));
 }
 
-column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
+array<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
                                      memory_resource* mr) {
-  column<std::int64_t> out{size, s, mr};
+  array<std::int64_t> out{size, s, mr};
   if (size > 0) thrust::fill_n(policy(s), out.data(), size, value);
   return out;
 }

@@ -2,7 +2,7 @@
 
 // Helpers shared by the operator sources of both backends.
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 #include <gpustream/core/arithmetic.hpp>
 #include <gpustream/core/error.hpp>
@@ -58,14 +58,14 @@ GPUSTREAM_HOST_DEVICE inline int bytes_compare(string_ref a, string_ref b) {
 
 inline string_spans empty_spans(const char* chars, size_type chars_size, stream_view s,
                                 memory_resource* mr) {
-  return string_spans{chars, chars_size, column<offset_type>{0, s, mr},
-                      column<length_type>{0, s, mr}};
+  return string_spans{chars, chars_size, array<offset_type>{0, s, mr},
+                      array<length_type>{0, s, mr}};
 }
 
 inline string_column empty_strings(stream_view s, memory_resource* mr) {
-  column<offset_type> offsets{1, s, mr};
+  array<offset_type> offsets{1, s, mr};
   fill_bytes(offsets.data(), 0, sizeof(offset_type), s);
-  return string_column{column<char>{0, s, mr}, std::move(offsets)};
+  return string_column{array<char>{0, s, mr}, std::move(offsets)};
 }
 
 }  // namespace gpustream::detail

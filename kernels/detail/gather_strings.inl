@@ -16,7 +16,7 @@ string_column gather_strings(DeviceView src, const Index* d_indices, size_type c
                              stream_view s, memory_resource* mr) {
   if (count == 0) return empty_strings(s, mr);
   auto pol = policy(s);
-  column<offset_type> offsets{count + 1, s, mr};
+  array<offset_type> offsets{count + 1, s, mr};
   offset_type* d_offsets = offsets.data();
   fill_bytes(d_offsets, 0, sizeof(offset_type), s);
   thrust::transform(pol, d_indices, d_indices + count, d_offsets + 1,
@@ -25,7 +25,7 @@ string_column gather_strings(DeviceView src, const Index* d_indices, size_type c
                     });
   thrust::inclusive_scan(pol, d_offsets + 1, d_offsets + count + 1, d_offsets + 1);
   const offset_type total = read_value(d_offsets + count, s);
-  column<char> chars{total, s, mr};
+  array<char> chars{total, s, mr};
   char* d_chars = chars.data();
   thrust::for_each_n(pol, thrust::counting_iterator<size_type>(0), count,
                      [=] GPUSTREAM_HOST_DEVICE(size_type i) {

@@ -32,9 +32,9 @@ using row_index = std::int32_t;
 /// Rows ordered by key: by hash, equal hashes confirmed by bytes, so that the
 /// rows of one key are adjacent and in input order.
 struct key_order {
-  column<hash_type> hash;   // hash of the key at each position
-  column<row_index> order;  // the row at each position
-  column<row_index> group;  // 1-based number of the key at each position
+  array<hash_type> hash;   // hash of the key at each position
+  array<row_index> order;  // the row at each position
+  array<row_index> group;  // 1-based number of the key at each position
   size_type groups = 0;     // distinct keys
 };
 
@@ -49,11 +49,11 @@ void order_colliding_runs(KeyView kv, const row_index* d_run, const unsigned int
   thrust::counting_iterator<size_type> first(0);
   auto in_bad_run = [=] GPUSTREAM_HOST_DEVICE(size_type i) { return d_bad[d_run[i] - 1] != 0; };
   const size_type m = thrust::count_if(pol, first, first + n, in_bad_run);
-  column<row_index> pos{m, s};
+  array<row_index> pos{m, s};
   row_index* d_pos = pos.data();
   thrust::copy_if(pol, first, first + n, d_pos, in_bad_run);
 
-  column<row_index> local{m, s};
+  array<row_index> local{m, s};
   row_index* d_local = local.data();
   thrust::sequence(pol, d_local, d_local + m);
   thrust::sort(pol, d_local, d_local + m,
@@ -66,7 +66,7 @@ void order_colliding_runs(KeyView kv, const row_index* d_run, const unsigned int
                  const int c = bytes_compare(kv.element(ia), kv.element(ib));
                  return c != 0 ? c < 0 : ia < ib;
                });
-  column<row_index> reordered{m, s};
+  array<row_index> reordered{m, s};
   row_index* d_reordered = reordered.data();
   thrust::transform(pol, d_local, d_local + m, d_reordered,
                     [=] GPUSTREAM_HOST_DEVICE(row_index j) { return d_order[d_pos[j]]; });
@@ -85,7 +85,7 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
                     std::string{what} + ": at most 2^31 - 1 rows per call");
   auto pol = policy(s);
   thrust::counting_iterator<size_type> first(0);
-  key_order k{column<hash_type>{n, s}, column<row_index>{n, s}, column<row_index>{n, s}};
+  key_order k{array<hash_type>{n, s}, array<row_index>{n, s}, array<row_index>{n, s}};
   hash_type* d_hash = k.hash.data();
   thrust::transform(pol, first, first + n, d_hash, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
     return hash_string(kv.element(i), hf);
@@ -106,10 +106,10 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
   // each row's own bytes are read in the order they lie in the text, and the
   // first rows, one per distinct key, are few and stay in cache. (In sorted
   // order every row's bytes would be a read from anywhere in the text.)
-  column<row_index> first_row{runs, s};
+  array<row_index> first_row{runs, s};
   row_index* d_first_row = first_row.data();
   thrust::copy_if(pol, d_order, d_order + n, first, d_first_row, starts_run);
-  column<row_index> run_of_row{n, s};
+  array<row_index> run_of_row{n, s};
   row_index* d_run_of_row = run_of_row.data();
   thrust::for_each_n(pol, first, n, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
     d_run_of_row[d_order[i]] = d_group[i] - 1;
@@ -122,7 +122,7 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
   if (collisions > 0) {
     // Equal hashes of different strings: mark those runs, order them by
     // bytes, then number the keys again, comparing bytes only in them.
-    column<unsigned int> bad{runs, s};
+    array<unsigned int> bad{runs, s};
     unsigned int* d_bad = bad.data();
     thrust::fill(pol, d_bad, d_bad + runs, 0u);
     thrust::for_each_n(pol, first, n, [=] GPUSTREAM_HOST_DEVICE(size_type r) {

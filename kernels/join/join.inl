@@ -60,7 +60,7 @@ struct key_column<both_sides_view> {
 };
 template <>
 struct key_column<both_int_sides> {
-  using type = column<std::int64_t>;
+  using type = array<std::int64_t>;
 };
 template <class Sides>
 using key_column_t = typename key_column<Sides>::type;
@@ -73,8 +73,8 @@ key_order order_int_keys(both_int_sides kv, const char* what, stream_view s) {
                     std::string{what} + ": at most 2^31 - 1 rows per call");
   auto pol = policy(s);
   thrust::counting_iterator<size_type> first(0);
-  key_order k{column<hash_type>{}, column<row_index>{n, s}, column<row_index>{n, s}};
-  column<std::int64_t> keys{n, s};
+  key_order k{array<hash_type>{}, array<row_index>{n, s}, array<row_index>{n, s}};
+  array<std::int64_t> keys{n, s};
   std::int64_t* d_keys = keys.data();
   thrust::transform(pol, first, first + n, d_keys, [=] GPUSTREAM_HOST_DEVICE(size_type i) { return kv.element(i); });
   row_index* d_order = k.order.data();
@@ -101,9 +101,9 @@ string_column gather_keys(both_sides_view kv, const row_index* d_rows, size_type
                           memory_resource* mr) {
   return gather_strings(kv, d_rows, count, s, mr);
 }
-column<std::int64_t> gather_keys(both_int_sides kv, const row_index* d_rows, size_type count, stream_view s,
+array<std::int64_t> gather_keys(both_int_sides kv, const row_index* d_rows, size_type count, stream_view s,
                                  memory_resource* mr) {
-  column<std::int64_t> out{count, s, mr};
+  array<std::int64_t> out{count, s, mr};
   if (count > 0) {
     thrust::transform(policy(s), d_rows, d_rows + count, out.data(),
                       [=] GPUSTREAM_HOST_DEVICE(row_index row) { return kv.element(row); });
@@ -112,15 +112,15 @@ column<std::int64_t> gather_keys(both_int_sides kv, const row_index* d_rows, siz
 }
 
 string_column no_keys(both_sides_view, stream_view s, memory_resource* mr) { return empty_strings(s, mr); }
-column<std::int64_t> no_keys(both_int_sides, stream_view s, memory_resource* mr) {
-  return column<std::int64_t>{0, s, mr};
+array<std::int64_t> no_keys(both_int_sides, stream_view s, memory_resource* mr) {
+  return array<std::int64_t>{0, s, mr};
 }
 
 /// The keys of both sides, grouped.
 struct side_groups {
   key_order keys;
-  column<row_index> start;       // position of each key's first row; then the row count
-  column<row_index> left_count;  // each key's rows on the left
+  array<row_index> start;       // position of each key's first row; then the row count
+  array<row_index> left_count;  // each key's rows on the left
 };
 
 /// Groups the rows of `kv` (at least one).
@@ -129,16 +129,16 @@ side_groups group_sides(Sides kv, hash_function hf, const char* what, stream_vie
   const size_type n = kv.size();
   auto pol = policy(s);
   thrust::counting_iterator<size_type> first(0);
-  side_groups g{order_sides(kv, hf, what, s), column<row_index>{}, column<row_index>{}};
+  side_groups g{order_sides(kv, hf, what, s), array<row_index>{}, array<row_index>{}};
   const size_type groups = g.keys.groups;
   const row_index* d_order = g.keys.order.data();
   const row_index* d_group = g.keys.group.data();
-  g.start = column<row_index>{groups + 1, s};
+  g.start = array<row_index>{groups + 1, s};
   row_index* d_start = g.start.data();
   thrust::copy_if(pol, first, first + n, d_start,
                   [=] GPUSTREAM_HOST_DEVICE(size_type i) { return i == 0 || d_group[i] != d_group[i - 1]; });
   thrust::fill_n(pol, d_start + groups, 1, static_cast<row_index>(n));
-  g.left_count = column<row_index>{groups, s};
+  g.left_count = array<row_index>{groups, s};
   const size_type n_left = kv.left_size();
   auto is_left = thrust::make_transform_iterator(
       d_order, [=] GPUSTREAM_HOST_DEVICE(row_index row) { return static_cast<row_index>(row < n_left); });
@@ -151,7 +151,7 @@ side_groups group_sides(Sides kv, hash_function hf, const char* what, stream_vie
 template <class Sides>
 key_column_t<Sides> group_keys(Sides kv, const side_groups& g, stream_view s, memory_resource* mr) {
   const size_type groups = g.keys.groups;
-  column<row_index> rep{groups, s};
+  array<row_index> rep{groups, s};
   const row_index* d_order = g.keys.order.data();
   const row_index* d_start = g.start.data();
   thrust::transform(policy(s), d_start, d_start + groups, rep.data(),
@@ -167,7 +167,7 @@ basic_value_lists<V> side_lists(const side_groups& g, size_type n_left, size_typ
   auto pol = policy(s);
   const size_type groups = g.keys.groups;
   const size_type n = n_left + n_right;
-  basic_value_lists<V> out{column<offset_type>{groups + 1, s, mr}, column<V>{left ? n_left : n_right, s, mr}};
+  basic_value_lists<V> out{array<offset_type>{groups + 1, s, mr}, array<V>{left ? n_left : n_right, s, mr}};
   offset_type* d_offsets = out.offsets.data();
   fill_bytes(d_offsets, 0, sizeof(offset_type), s);
   const row_index* d_start = g.start.data();
@@ -191,7 +191,7 @@ basic_value_lists<V> side_lists(const side_groups& g, size_type n_left, size_typ
 
 template <class V>
 basic_value_lists<V> empty_lists(stream_view s, memory_resource* mr) {
-  basic_value_lists<V> out{column<offset_type>{1, s, mr}, column<V>{0, s, mr}};
+  basic_value_lists<V> out{array<offset_type>{1, s, mr}, array<V>{0, s, mr}};
   fill_bytes(out.offsets.data(), 0, sizeof(offset_type), s);
   return out;
 }
@@ -199,7 +199,7 @@ basic_value_lists<V> empty_lists(stream_view s, memory_resource* mr) {
 both_sides_view sides_of(string_spans_view left, string_spans_view right) {
   return both_sides_view{left.device_view(), right.device_view()};
 }
-both_int_sides sides_of(column_view<std::int64_t> left, column_view<std::int64_t> right) {
+both_int_sides sides_of(array_view<std::int64_t> left, array_view<std::int64_t> right) {
   return both_int_sides{left.data(), left.size(), right.data(), right.size()};
 }
 
@@ -210,7 +210,7 @@ basic_joined_table<key_column_t<Sides>, V, W> join_sides(Sides kv, const V* d_le
   const size_type n_left = kv.left_size();
   const size_type n = kv.size();
   auto empty = [&] {
-    return table{no_keys(kv, s, mr), column<V>{0, s, mr}, column<W>{0, s, mr}, column<std::uint8_t>{0, s, mr}};
+    return table{no_keys(kv, s, mr), array<V>{0, s, mr}, array<W>{0, s, mr}, array<std::uint8_t>{0, s, mr}};
   };
   if (n == 0) return empty();
   auto pol = policy(s);
@@ -224,7 +224,7 @@ basic_joined_table<key_column_t<Sides>, V, W> join_sides(Sides kv, const V* d_le
 
   // end[k]: the output rows of keys 0..k. A key with rows on one side only
   // gives them alone when that side is kept, else nothing.
-  column<size_type> end{groups, s};
+  array<size_type> end{groups, s};
   size_type* d_end = end.data();
   auto rows_of_key = thrust::make_transform_iterator(
       thrust::counting_iterator<size_type>(0), [=] GPUSTREAM_HOST_DEVICE(size_type k) -> size_type {
@@ -237,14 +237,14 @@ basic_joined_table<key_column_t<Sides>, V, W> join_sides(Sides kv, const V* d_le
   const size_type total = read_value(d_end + groups - 1, s);
   if (total == 0) return empty();
 
-  column<size_type> key_of{total, s};
+  array<size_type> key_of{total, s};
   size_type* d_key_of = key_of.data();
   thrust::counting_iterator<size_type> first(0);
   thrust::upper_bound(pol, d_end, d_end + groups, first, first + total, d_key_of);
 
-  table out{no_keys(kv, s, mr), column<V>{total, s, mr}, column<W>{total, s, mr},
-            column<std::uint8_t>{total, s, mr}};
-  column<row_index> key_row{total, s};
+  table out{no_keys(kv, s, mr), array<V>{total, s, mr}, array<W>{total, s, mr},
+            array<std::uint8_t>{total, s, mr}};
+  array<row_index> key_row{total, s};
   row_index* d_key_row = key_row.data();
   V* d_out_left = out.left_values.data();
   W* d_out_right = out.right_values.data();
@@ -316,9 +316,9 @@ basic_joined_table<string_column, double, std::int64_t> join(string_spans_view l
   return join_sides(sides_of(left_keys, right_keys), d_left, d_right, options, s, mr);
 }
 
-basic_joined_table<column<std::int64_t>, std::int64_t> join(column_view<std::int64_t> left_keys,
+basic_joined_table<array<std::int64_t>, std::int64_t> join(array_view<std::int64_t> left_keys,
                                                             const std::int64_t* d_left,
-                                                            column_view<std::int64_t> right_keys,
+                                                            array_view<std::int64_t> right_keys,
                                                             const std::int64_t* d_right, join_options options,
                                                             stream_view s, memory_resource* mr) {
   return join_sides(sides_of(left_keys, right_keys), d_left, d_right, options, s, mr);
@@ -336,11 +336,11 @@ basic_grouped_table<string_column, double> group_by_key(string_spans_view keys, 
                     s, mr);
 }
 
-basic_grouped_table<column<std::int64_t>, std::int64_t> group_by_key(column_view<std::int64_t> keys,
+basic_grouped_table<array<std::int64_t>, std::int64_t> group_by_key(array_view<std::int64_t> keys,
                                                                      const std::int64_t* d_values,
                                                                      hash_function hash, stream_view s,
                                                                      memory_resource* mr) {
-  return group_side(sides_of(keys, column_view<std::int64_t>{nullptr, 0, s.kind()}), d_values, hash, s, mr);
+  return group_side(sides_of(keys, array_view<std::int64_t>{nullptr, 0, s.kind()}), d_values, hash, s, mr);
 }
 
 cogrouped_table cogroup(string_spans_view left_keys, const std::int64_t* d_left, string_spans_view right_keys,
@@ -370,9 +370,9 @@ basic_cogrouped_table<string_column, double, std::int64_t> cogroup(string_spans_
   return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);
 }
 
-basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(column_view<std::int64_t> left_keys,
+basic_cogrouped_table<array<std::int64_t>, std::int64_t> cogroup(array_view<std::int64_t> left_keys,
                                                                   const std::int64_t* d_left,
-                                                                  column_view<std::int64_t> right_keys,
+                                                                  array_view<std::int64_t> right_keys,
                                                                   const std::int64_t* d_right, hash_function hash,
                                                                   stream_view s, memory_resource* mr) {
   return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);

@@ -24,7 +24,7 @@ string_spans filter_containing(string_spans_view lines, std::string_view needle,
 
   // The needle travels to the backend's memory once per call.
   const auto needle_size = static_cast<length_type>(needle.size());
-  column<char> d_needle_col = column<char>::from_host(needle.data(), needle_size, s);
+  array<char> d_needle_col = array<char>::from_host(needle.data(), needle_size, s);
   const char* d_needle = d_needle_col.data();
   const spans_device_view d_lines = lines.device_view();
   const text_words words{lines.chars(), lines.chars_size(),
@@ -34,7 +34,7 @@ string_spans filter_containing(string_spans_view lines, std::string_view needle,
   // Whether each line contains the needle, worked out once: each line is
   // read in aligned 8-byte words, the places of the needle's first byte found
   // a word at a time, and only those compared with the rest of the needle.
-  column<std::uint8_t> keep{count, s};
+  array<std::uint8_t> keep{count, s};
   std::uint8_t* d_keep = keep.data();
   thrust::for_each_n(pol, thrust::counting_iterator<size_type>(0), count, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
     const string_ref line = d_lines.element(i);
@@ -58,8 +58,8 @@ string_spans filter_containing(string_spans_view lines, std::string_view needle,
     d_keep[i] = found ? 1 : 0;
   });
   const size_type kept = thrust::count(pol, d_keep, d_keep + count, std::uint8_t{1});
-  column<offset_type> starts{kept, s, mr};
-  column<length_type> lengths{kept, s, mr};
+  array<offset_type> starts{kept, s, mr};
+  array<length_type> lengths{kept, s, mr};
   if (kept > 0) {
     auto in = thrust::make_zip_iterator(lines.starts(), lines.lengths());
     auto out = thrust::make_zip_iterator(starts.data(), lengths.data());

@@ -9,10 +9,10 @@
 
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 
-column<hash_type> hash_strings(string_spans_view strings, stream_view s, memory_resource* mr,
+array<hash_type> hash_strings(string_spans_view strings, stream_view s, memory_resource* mr,
                                hash_function f) {
   expect_backend(strings.kind(), s, "hash_strings");
-  column<hash_type> out{strings.size(), s, mr};
+  array<hash_type> out{strings.size(), s, mr};
   if (strings.empty()) return out;
   const spans_device_view d_strings = strings.device_view();
   thrust::transform(policy(s), thrust::counting_iterator<size_type>(0),

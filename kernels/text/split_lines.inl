@@ -13,7 +13,7 @@
 
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 
-string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr) {
+string_spans split_lines(array_view<char> text, stream_view s, memory_resource* mr) {
   expect_backend(text.kind(), s, "split_lines");
   const char* d_text = text.data();
   const size_type n = text.size();
@@ -25,19 +25,19 @@ string_spans split_lines(column_view<char> text, stream_view s, memory_resource*
   const size_type lines = newlines + (tail ? 1 : 0);
 
   // Positions of the '\n' bytes (and n for an unterminated last line).
-  column<offset_type> ends{lines, s};
+  array<offset_type> ends{lines, s};
   thrust::copy_if(pol, thrust::counting_iterator<offset_type>(0),
                   thrust::counting_iterator<offset_type>(n), d_text, ends.data(),
                   [] GPUSTREAM_HOST_DEVICE(char c) { return c == '\n'; });
   if (tail) write_value(ends.data() + lines - 1, static_cast<offset_type>(n), s);
 
-  column<offset_type> starts{lines, s, mr};
-  column<length_type> lengths{lines, s, mr};
+  array<offset_type> starts{lines, s, mr};
+  array<length_type> lengths{lines, s, mr};
   const offset_type* d_ends = ends.data();
   offset_type* d_starts = starts.data();
   length_type* d_lengths = lengths.data();
   // Longest possible line is n bytes: only a batch of 2 GiB or more can overflow.
-  column<int> too_long{1, s};
+  array<int> too_long{1, s};
   fill_bytes(too_long.data(), 0, sizeof(int), s);
   int* d_too_long = too_long.data();
   thrust::for_each_n(pol, thrust::counting_iterator<size_type>(0), lines,

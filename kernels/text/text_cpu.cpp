@@ -142,7 +142,7 @@ void for_each_newline(const char* d, size_type lo, size_type hi, At at) {
 
 }  // namespace
 
-size_type count_bytes_fast(column_view<char> text, char byte) {
+size_type count_bytes_fast(array_view<char> text, char byte) {
   const char* d = text.data();
   const size_type n = text.size();
   if (n == 0) return 0;  // an empty column may have no buffer at all
@@ -156,7 +156,7 @@ size_type count_bytes_fast(column_view<char> text, char byte) {
   return total;
 }
 
-string_spans split_lines_fast(column_view<char> text, stream_view s, memory_resource* mr) {
+string_spans split_lines_fast(array_view<char> text, stream_view s, memory_resource* mr) {
   const char* d = text.data();
   const size_type n = text.size();
   if (n == 0) return empty_spans(d, 0, s, mr);
@@ -176,8 +176,8 @@ string_spans split_lines_fast(column_view<char> text, stream_view s, memory_reso
   const size_type newlines = exclusive_scan(base);
   const bool tail = d[n - 1] != '\n';
   const size_type lines = newlines + (tail ? 1 : 0);
-  column<offset_type> starts{lines, s, mr};
-  column<length_type> lengths{lines, s, mr};
+  array<offset_type> starts{lines, s, mr};
+  array<length_type> lengths{lines, s, mr};
   offset_type* st = starts.data();
   length_type* ln = lengths.data();
   bool too_long = false;
@@ -267,8 +267,8 @@ string_spans filter_containing_fast(string_spans_view lines, std::string_view ne
   std::vector<size_type> base(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) base[static_cast<std::size_t>(t)] = static_cast<size_type>(kept[static_cast<std::size_t>(t)].size());
   const size_type total = exclusive_scan(base);
-  column<offset_type> starts{total, s, mr};
-  column<length_type> lengths{total, s, mr};
+  array<offset_type> starts{total, s, mr};
+  array<length_type> lengths{total, s, mr};
   offset_type* st = starts.data();
   length_type* ln = lengths.data();
 #pragma omp parallel num_threads(threads)
@@ -310,8 +310,8 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
   GPUSTREAM_EXPECTS(!unsorted, "tokenize: lines must be sorted by start and must not overlap");
   std::vector<size_type> base = count;
   const size_type total = exclusive_scan(base);
-  column<offset_type> starts{total, s, mr};
-  column<length_type> lengths{total, s, mr};
+  array<offset_type> starts{total, s, mr};
+  array<length_type> lengths{total, s, mr};
   offset_type* st = starts.data();
   length_type* ln = lengths.data();
 #pragma omp parallel num_threads(threads)
@@ -335,7 +335,7 @@ string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resour
   return string_spans{lines.chars(), lines.chars_size(), std::move(starts), std::move(lengths)};
 }
 
-string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_resource* mr) {
+string_spans tokenize_text_fast(array_view<char> text, stream_view s, memory_resource* mr) {
   const char* d = text.data();
   const size_type n = text.size();
   if (n == 0) return empty_spans(d, 0, s, mr);
@@ -356,8 +356,8 @@ string_spans tokenize_text_fast(column_view<char> text, stream_view s, memory_re
   }
   std::vector<size_type> base = count;
   const size_type total = exclusive_scan(base);
-  column<offset_type> starts{total, s, mr};
-  column<length_type> lengths{total, s, mr};
+  array<offset_type> starts{total, s, mr};
+  array<length_type> lengths{total, s, mr};
   offset_type* st = starts.data();
   length_type* ln = lengths.data();
   bool too_long = false;

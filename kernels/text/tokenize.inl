@@ -26,11 +26,11 @@ string_spans collect_tokens(const char* d_chars, size_type chars_size, offset_ty
   auto pol = policy(s);
   thrust::counting_iterator<offset_type> first(0);
   const size_type tokens = thrust::count_if(pol, first, first + m, is_start);
-  column<offset_type> starts{tokens, s, mr};
-  column<length_type> lengths{tokens, s, mr};
+  array<offset_type> starts{tokens, s, mr};
+  array<length_type> lengths{tokens, s, mr};
   if (tokens == 0) return string_spans{d_chars, chars_size, std::move(starts), std::move(lengths)};
 
-  column<offset_type> ends{tokens, s};
+  array<offset_type> ends{tokens, s};
   thrust::copy_if(pol, first, first + m, starts.data(), is_start);
   thrust::copy_if(pol, first, first + m, ends.data(), is_end);
   offset_type* d_starts = starts.data();
@@ -55,7 +55,7 @@ string_spans collect_tokens(const char* d_chars, size_type chars_size, offset_ty
 
 }  // namespace
 
-string_spans tokenize_text(column_view<char> text, stream_view s, memory_resource* mr) {
+string_spans tokenize_text(array_view<char> text, stream_view s, memory_resource* mr) {
   expect_backend(text.kind(), s, "tokenize_text");
   const char* d = text.data();
   const size_type n = text.size();
@@ -92,7 +92,7 @@ string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* m
 
   // marks[p]: bit 0 when a non-empty line starts at lo+p, bit 1 when one ends
   // (exclusively) there. Two passes, so no two threads touch one byte at once.
-  column<std::uint8_t> marks{m + 1, s};
+  array<std::uint8_t> marks{m + 1, s};
   std::uint8_t* d_marks = marks.data();
   fill_bytes(d_marks, 0, static_cast<std::size_t>(m + 1), s);
   thrust::for_each_n(pol, thrust::counting_iterator<size_type>(0), count,
@@ -104,7 +104,7 @@ string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* m
                        if (d_llengths[i] > 0) d_marks[d_lstarts[i] + d_llengths[i] - lo] |= 2;
                      });
   // inside[p] = (lines started at or before p) - (lines ended at or before p): 0 or 1.
-  column<std::int8_t> inside{m, s};
+  array<std::int8_t> inside{m, s};
   std::int8_t* d_inside = inside.data();
   auto delta = thrust::make_transform_iterator(
       thrust::counting_iterator<size_type>(0), [=] GPUSTREAM_HOST_DEVICE(size_type p) -> std::int8_t {

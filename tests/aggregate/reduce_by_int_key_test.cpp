@@ -62,8 +62,8 @@ TEST_P(reduce_by_int_key_test, matches_the_reference_at_interesting_sizes) {
     for (std::size_t distinct : {std::size_t{1}, std::size_t{6}, n / 3 + 1}) {
       SCOPED_TRACE("n=" + std::to_string(n) + " distinct=" + std::to_string(distinct));
       random_input(n, distinct, keys, values);
-      const auto d_keys = column<std::int64_t>::from_host(keys, s());
-      const auto d_values = column<std::int64_t>::from_host(values, s());
+      const auto d_keys = array<std::int64_t>::from_host(keys, s());
+      const auto d_values = array<std::int64_t>::from_host(values, s());
       for (aggregation agg : {aggregation::sum, aggregation::count, aggregation::min, aggregation::max}) {
         SCOPED_TRACE("aggregation " + std::to_string(static_cast<int>(agg)));
         const auto want = reference(keys, values, agg);
@@ -101,8 +101,8 @@ TEST_P(reduce_by_int_key_test, sums_of_extreme_values_wrap_around_on_every_path)
     const auto want = reference(keys, values, aggregation::sum);
     std::vector<std::int64_t> want_values;
     for (const auto& kv : want) want_values.push_back(kv.second);
-    const auto d_keys = column<std::int64_t>::from_host(keys, s());
-    const auto d_values = column<std::int64_t>::from_host(values, s());
+    const auto d_keys = array<std::int64_t>::from_host(keys, s());
+    const auto d_values = array<std::int64_t>::from_host(values, s());
     for (reduce_algorithm algorithm : all_algorithms) {
       SCOPED_TRACE("n=" + std::to_string(n) + " algorithm " + std::to_string(static_cast<int>(algorithm)));
       const int_key_table got = reduce_by_key(d_keys.view(), d_values.view(), aggregation::sum, s(), nullptr, algorithm);
@@ -113,9 +113,9 @@ TEST_P(reduce_by_int_key_test, sums_of_extreme_values_wrap_around_on_every_path)
 
 TEST_P(reduce_by_int_key_test, a_count_needs_no_values) {
   const std::vector<std::int64_t> keys{7, -3, 7, 7, -3};
-  const auto d_keys = column<std::int64_t>::from_host(keys, s());
+  const auto d_keys = array<std::int64_t>::from_host(keys, s());
   for (reduce_algorithm algorithm : all_algorithms) {
-    const int_key_table got = reduce_by_key(d_keys.view(), column_view<std::int64_t>{nullptr, 0, s().kind()},
+    const int_key_table got = reduce_by_key(d_keys.view(), array_view<std::int64_t>{nullptr, 0, s().kind()},
                                             aggregation::count, s(), nullptr, algorithm);
     EXPECT_EQ(got.keys.to_host(), (std::vector<std::int64_t>{-3, 7}));
     EXPECT_EQ(got.values.to_host(), (std::vector<std::int64_t>{2, 3}));
@@ -123,8 +123,8 @@ TEST_P(reduce_by_int_key_test, a_count_needs_no_values) {
 }
 
 TEST_P(reduce_by_int_key_test, mismatched_sizes_are_refused) {
-  const auto d_keys = column<std::int64_t>::from_host(std::vector<std::int64_t>{1, 2}, s());
-  const auto d_values = column<std::int64_t>::from_host(std::vector<std::int64_t>{1}, s());
+  const auto d_keys = array<std::int64_t>::from_host(std::vector<std::int64_t>{1, 2}, s());
+  const auto d_values = array<std::int64_t>::from_host(std::vector<std::int64_t>{1}, s());
   expect_logic_error([&] { reduce_by_key(d_keys.view(), d_values.view(), aggregation::sum, s()); },
                      "differ in size");
 }

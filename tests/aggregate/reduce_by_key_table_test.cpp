@@ -45,8 +45,8 @@ class reduce_by_key_table_test : public backend_test {
                       const std::string& what) {
     SCOPED_TRACE(what + ", offset " + std::to_string(offset) + ", max_slots " + std::to_string(max_slots));
     const auto input = upload_exact(std::string(static_cast<std::size_t>(offset), 'z') + r.chars);
-    const auto starts = column<offset_type>::from_host(r.starts, s());
-    const auto lengths = column<length_type>::from_host(r.lengths, s());
+    const auto starts = array<offset_type>::from_host(r.starts, s());
+    const auto lengths = array<length_type>::from_host(r.lengths, s());
     const string_spans_view keys{input.data() + offset, static_cast<size_type>(r.chars.size()), starts.data(),
                                  lengths.data(), static_cast<size_type>(r.starts.size()), GetParam()};
     for (const aggregation agg : all_aggregations) {
@@ -54,7 +54,7 @@ class reduce_by_key_table_test : public backend_test {
       // Sums of values near the ends of int64 overflow: they wrap around
       // modulo 2^64, on the table's path as on the sort path.
       const std::vector<std::int64_t>& v = r.values;
-      const auto values = column<std::int64_t>::from_host(v, s());
+      const auto values = array<std::int64_t>::from_host(v, s());
       counts want;
       for (std::size_t i = 0; i < r.starts.size(); ++i) {
         const std::string key = r.chars.substr(static_cast<std::size_t>(r.starts[i]),

@@ -146,9 +146,9 @@ TEST_P(reduce_by_key_test, sum_min_max_with_values) {
       values.push_back(static_cast<std::int64_t>(gen() % 2000001) - 1000000);
     }
     const auto d_chars = upload(chars);
-    const auto d_starts = column<offset_type>::from_host(starts, s());
-    const auto d_lengths = column<length_type>::from_host(lengths, s());
-    const auto d_values = column<std::int64_t>::from_host(values, s());
+    const auto d_starts = array<offset_type>::from_host(starts, s());
+    const auto d_lengths = array<length_type>::from_host(lengths, s());
+    const auto d_values = array<std::int64_t>::from_host(values, s());
     const string_spans_view keys{d_chars.data(), d_chars.size(), d_starts.data(), d_lengths.data(),
                                  static_cast<size_type>(words.size()), GetParam()};
     for (auto agg : {aggregation::sum, aggregation::min, aggregation::max, aggregation::count}) {
@@ -203,9 +203,9 @@ TEST_P(reduce_by_key_test, integer_sums_wrap_around_on_overflow) {
     counts expected;
     for (const auto& [w, u] : sums) expected[w] = static_cast<std::int64_t>(u);
     const auto d_chars = upload(chars);
-    const auto d_starts = column<offset_type>::from_host(starts, s());
-    const auto d_lengths = column<length_type>::from_host(lengths, s());
-    const auto d_values = column<std::int64_t>::from_host(values, s());
+    const auto d_starts = array<offset_type>::from_host(starts, s());
+    const auto d_lengths = array<length_type>::from_host(lengths, s());
+    const auto d_values = array<std::int64_t>::from_host(values, s());
     const string_spans_view keys{d_chars.data(), d_chars.size(), d_starts.data(), d_lengths.data(),
                                  static_cast<size_type>(n), GetParam()};
     for (auto algo : all_algorithms) {
@@ -246,9 +246,9 @@ TEST_P(reduce_by_key_test, keys_of_every_length_anywhere_in_the_buffer) {
       keys.push_back(chars.substr(start, len));
     }
     const auto d_chars = upload_exact(chars);
-    const auto d_starts = column<offset_type>::from_host(starts, s());
-    const auto d_lengths = column<length_type>::from_host(lengths, s());
-    const auto d_values = column<std::int64_t>::from_host(values, s());
+    const auto d_starts = array<offset_type>::from_host(starts, s());
+    const auto d_lengths = array<length_type>::from_host(lengths, s());
+    const auto d_values = array<std::int64_t>::from_host(values, s());
     const string_spans_view view{d_chars.data(), d_chars.size(), d_starts.data(), d_lengths.data(),
                                  static_cast<size_type>(rows), GetParam()};
     for (auto agg : {aggregation::sum, aggregation::min, aggregation::max, aggregation::count}) {
@@ -296,7 +296,7 @@ TEST_P(reduce_by_key_test, many_distinct_keys_and_a_huge_one) {
 TEST_P(reduce_by_key_test, mismatched_sizes_are_rejected) {
   const auto input = upload("a b c");
   const auto tokens = tokenize_text(input.view(), s());
-  const auto values = column<std::int64_t>::from_host(std::vector<std::int64_t>{1, 2}, s());
+  const auto values = array<std::int64_t>::from_host(std::vector<std::int64_t>{1, 2}, s());
   EXPECT_THROW(reduce_by_key(tokens.view(), values.view(), reduce_options{}, s()), gpustream::logic_error);
 }
 

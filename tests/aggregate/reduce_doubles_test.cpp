@@ -64,7 +64,7 @@ class reduce_doubles_test : public backend_test {
                           reduce_algorithm algorithm = reduce_algorithm::automatic) {
     const string_column column = string_column::from_host(keys, s());
     const string_spans spans = spans_of(column.view(), s());
-    const auto d_values = gpustream::column<double>::from_host(values, s());
+    const auto d_values = gpustream::array<double>::from_host(values, s());
     reduce_options options;
     options.agg = agg;
     options.hash = hash;
@@ -137,7 +137,7 @@ TEST_P(reduce_doubles_test, rows_come_in_the_order_of_the_integer_reduction) {
   const string_column column = string_column::from_host(keys, s());
   const string_spans spans = spans_of(column.view(), s());
   const key_value_table integers =
-      reduce_by_key(spans.view(), gpustream::column_view<std::int64_t>{nullptr, 0, s().kind()},
+      reduce_by_key(spans.view(), gpustream::array_view<std::int64_t>{nullptr, 0, s().kind()},
                     reduce_options{aggregation::count, hash_function::mix64, reduce_algorithm::sort}, s());
   for (reduce_algorithm algorithm : all_algorithms) {
     const key_double_table doubles = reduce(keys, values, aggregation::sum, hash_function::mix64, algorithm);
@@ -148,7 +148,7 @@ TEST_P(reduce_doubles_test, rows_come_in_the_order_of_the_integer_reduction) {
 TEST_P(reduce_doubles_test, mismatched_sizes_are_refused) {
   const string_column column = string_column::from_host({"a", "b"}, s());
   const string_spans spans = spans_of(column.view(), s());
-  const auto d_values = gpustream::column<double>::from_host(std::vector<double>{1.0}, s());
+  const auto d_values = gpustream::array<double>::from_host(std::vector<double>{1.0}, s());
   expect_logic_error([&] { reduce_by_key(spans.view(), d_values.view(), reduce_options{}, s()); }, "differ in size");
 }
 

@@ -21,7 +21,7 @@ TEST_P(top_k_test, random_tables_against_sorting_on_the_host) {
       values.push_back(static_cast<std::int64_t>(gen() % 50));  // many ties
     }
     const auto d_keys = string_column::from_host(keys, s());
-    const auto d_values = column<std::int64_t>::from_host(values, s());
+    const auto d_values = array<std::int64_t>::from_host(values, s());
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -46,7 +46,7 @@ TEST_P(top_k_test, random_tables_against_sorting_on_the_host) {
 
 TEST_P(top_k_test, negative_k_is_rejected) {
   const auto d_keys = string_column::from_host({"a"}, s());
-  const auto d_values = column<std::int64_t>::from_host(std::vector<std::int64_t>{1}, s());
+  const auto d_values = array<std::int64_t>::from_host(std::vector<std::int64_t>{1}, s());
   EXPECT_THROW(top_k(d_keys.view(), d_values.view(), -1, s()), gpustream::logic_error);
 }
 

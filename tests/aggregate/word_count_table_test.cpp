@@ -44,7 +44,7 @@ class word_count_table_test : public backend_test {
   /// kernel (table_kernel): on the CPU backend, the per-warp kernel runs its
   /// lanes emulated, with their collectives and shared-memory accesses
   /// checked.
-  void expect_counts_of(column_view<char> input, const std::string& text, const std::string& what,
+  void expect_counts_of(array_view<char> input, const std::string& text, const std::string& what,
                         size_type max_slots = size_type{1} << 22, hash_function slot_hash = hash_function::mix64) {
     const counts want = ref_word_count(text);
     size_type slots = std::min<size_type>(1024, max_slots);
@@ -133,7 +133,7 @@ TEST_P(word_count_table_test, texts_at_every_alignment_with_keys_of_every_length
       text.resize(size);
       const std::string padded = std::string(static_cast<std::size_t>(offset), 'z') + text;
       const auto input = upload_exact(padded);
-      const column_view<char> view{input.data() + offset, static_cast<size_type>(text.size()), GetParam()};
+      const array_view<char> view{input.data() + offset, static_cast<size_type>(text.size()), GetParam()};
       expect_counts_of(view, text, "offset " + std::to_string(offset));
     }
   }
@@ -147,7 +147,7 @@ TEST_P(word_count_table_test, texts_at_every_alignment_with_keys_of_every_length
   }
   for (int offset = 0; offset < 8; ++offset) {
     const auto input = upload_exact(std::string(static_cast<std::size_t>(offset), 'z') + nuls);
-    const column_view<char> view{input.data() + offset, static_cast<size_type>(nuls.size()), GetParam()};
+    const array_view<char> view{input.data() + offset, static_cast<size_type>(nuls.size()), GetParam()};
     expect_counts_of(view, nuls, "trailing NUL bytes, offset " + std::to_string(offset));
   }
   // Keys of 10, 13 and 15 bytes that lie across three words wherever they
@@ -260,7 +260,7 @@ TEST_P(word_count_table_test, bad_arguments_are_errors) {
   EXPECT_THROW(word_count_table(input.view(), s(), nullptr, 8), logic_error);
   EXPECT_THROW(word_count_table(input.view(), s(), nullptr, size_type{1} << 32), logic_error);
   const std::string text = "a b";
-  const column_view<char> elsewhere{text.data(), 3, GetParam() == backend::cpu ? backend::cuda : backend::cpu};
+  const array_view<char> elsewhere{text.data(), 3, GetParam() == backend::cpu ? backend::cuda : backend::cpu};
   EXPECT_THROW(word_count_table(elsewhere, s()), logic_error);
   EXPECT_THROW(word_count_table(elsewhere, s(), nullptr, size_type{1} << 22, hash_function::mix64,
                                 table_kernel::per_warp),

@@ -90,7 +90,7 @@ TEST_P(rows_test, group_rows_of_integers_ascends_by_key) {
       const auto x = static_cast<std::int64_t>(gen() % 50);
       keys.push_back(x == 0 ? INT64_MIN : x == 1 ? INT64_MAX : x - 25);
     }
-    const auto col = column<std::int64_t>::from_host(keys, s());
+    const auto col = array<std::int64_t>::from_host(keys, s());
     const row_groups g = group_rows(col.view(), s());
     expect_grouping(g, keys);
     const auto first = g.first.to_host();
@@ -120,11 +120,11 @@ TEST_P(rows_test, select_and_gather_keep_flagged_rows_in_order) {
     for (std::size_t i = 0; i < n; ++i) {
       if (keep[i] != 0) want.push_back(static_cast<row_index>(i));
     }
-    const auto rows = select_rows(column<std::uint8_t>::from_host(keep, s()).view(), s());
+    const auto rows = select_rows(array<std::uint8_t>::from_host(keep, s()).view(), s());
     ASSERT_EQ(rows.to_host(), want);
 
-    const auto got_ints = gather(column<std::int64_t>::from_host(ints, s()).view(), rows.view(), s()).to_host();
-    const auto got_doubles = gather(column<double>::from_host(doubles, s()).view(), rows.view(), s()).to_host();
+    const auto got_ints = gather(array<std::int64_t>::from_host(ints, s()).view(), rows.view(), s()).to_host();
+    const auto got_doubles = gather(array<double>::from_host(doubles, s()).view(), rows.view(), s()).to_host();
     ASSERT_EQ(got_ints.size(), want.size());
     ASSERT_EQ(got_doubles.size(), want.size());
     for (std::size_t j = 0; j < want.size(); ++j) {
@@ -150,7 +150,7 @@ TEST_P(rows_test, to_host_of_spans_matches_the_bytes_dense_or_sparse) {
   const std::size_t size = (std::size_t{3} << 20) + gen() % 1000;
   std::string bytes(size, '\0');
   for (auto& c : bytes) c = static_cast<char>(gen());
-  const auto chars = column<char>::from_host(std::vector<char>(bytes.begin(), bytes.end()), s());
+  const auto chars = array<char>::from_host(std::vector<char>(bytes.begin(), bytes.end()), s());
   for (int round = 0; round < 8; ++round) {
     const bool sparse = round % 2 == 0;
     const std::size_t n = round < 2 ? round + 1 : 1 + gen() % 5000;
@@ -169,8 +169,8 @@ TEST_P(rows_test, to_host_of_spans_matches_the_bytes_dense_or_sparse) {
       starts[1] = static_cast<offset_type>(size - static_cast<std::size_t>(lengths[1]));
       lengths[2] = 0;
     }
-    const string_spans spans{chars.data(), chars.size(), column<offset_type>::from_host(starts, s()),
-                             column<length_type>::from_host(lengths, s())};
+    const string_spans spans{chars.data(), chars.size(), array<offset_type>::from_host(starts, s()),
+                             array<length_type>::from_host(lengths, s())};
     const auto got = to_host(spans.view(), s());
     ASSERT_EQ(got.size(), n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -193,23 +193,23 @@ TEST_P(rows_test, nonzero_rows_and_offsets_of_counts_match_the_reference) {
       if (values[i] != 0) want_rows.push_back(static_cast<row_index>(i));
       want_offsets.push_back(want_offsets.back() + (values[i] < 0 ? -values[i] : values[i]));
     }
-    const auto col = column<std::int64_t>::from_host(values, s());
+    const auto col = array<std::int64_t>::from_host(values, s());
     EXPECT_EQ(rows_with_nonzero(col.view(), s()).to_host(), want_rows);
     std::vector<std::int64_t> counts(values);
     for (auto& c : counts) c = c < 0 ? -c : c;
-    EXPECT_EQ(offsets_of_counts(column<std::int64_t>::from_host(counts, s()).view(), s()).to_host(), want_offsets);
+    EXPECT_EQ(offsets_of_counts(array<std::int64_t>::from_host(counts, s()).view(), s()).to_host(), want_offsets);
   }
 }
 
 TEST_P(rows_test, gather_checks_its_arguments) {
-  const auto rows = column<row_index>::from_host(std::vector<row_index>{0}, s());
-  const column<std::int64_t> empty{0, s()};
+  const auto rows = array<row_index>::from_host(std::vector<row_index>{0}, s());
+  const array<std::int64_t> empty{0, s()};
   expect_logic_error([&] { (void)gather(empty.view(), rows.view(), s()); }, "gather");
   const std::vector<std::int64_t> host_values{1, 2};
   if (GetParam() == backend::cuda) {
     // Values in host memory with a CUDA stream.
     expect_logic_error(
-        [&] { (void)gather(column_view<std::int64_t>{host_values.data(), 2, backend::cpu}, rows.view(), s()); },
+        [&] { (void)gather(array_view<std::int64_t>{host_values.data(), 2, backend::cpu}, rows.view(), s()); },
         "gather");
   }
 }
@@ -223,13 +223,13 @@ TEST_P(rows_test, negate_wraps_around_at_the_ends_of_int64) {
   std::vector<std::int64_t> v{std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), -1, 0,
                               1};
   for (int i = 0; i < 300; ++i) v.push_back(static_cast<std::int64_t>(gen()));
-  const auto got = negate(column<std::int64_t>::from_host(v, s()).view(), s()).to_host();
+  const auto got = negate(array<std::int64_t>::from_host(v, s()).view(), s()).to_host();
   ASSERT_EQ(got.size(), v.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
     EXPECT_EQ(static_cast<std::uint64_t>(got[i]), std::uint64_t{0} - static_cast<std::uint64_t>(v[i])) << "row " << i;
     EXPECT_EQ(wrapping_add(got[i], v[i]), 0) << "row " << i;
   }
-  EXPECT_EQ(negate(column<std::int64_t>{0, s()}.view(), s()).size(), 0);
+  EXPECT_EQ(negate(array<std::int64_t>{0, s()}.view(), s()).size(), 0);
 }
 
 GPUSTREAM_INSTANTIATE_BACKEND_TEST(rows_test);

@@ -61,8 +61,8 @@ class backend_test : public ::testing::TestWithParam<backend> {
            std::to_string(seed_) + ")";
   }
 
-  column<char> upload(const std::string& text) const {
-    auto c = column<char>::from_host(text.data(), static_cast<size_type>(text.size()), s());
+  array<char> upload(const std::string& text) const {
+    auto c = array<char>::from_host(text.data(), static_cast<size_type>(text.size()), s());
     s().synchronize();
     return c;
   }
@@ -78,7 +78,7 @@ class backend_test : public ::testing::TestWithParam<backend> {
    private:
     friend class backend_test;
     std::unique_ptr<char[]> host_;
-    column<char> device_;
+    array<char> device_;
     size_type size_ = 0;
   };
   exact_bytes upload_exact(const std::string& text) const {

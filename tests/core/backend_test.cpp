@@ -35,7 +35,7 @@ TEST(backend, cuda_without_a_gpu_is_a_clear_error) {
 }
 
 TEST(backend, data_on_the_wrong_backend_is_rejected) {
-  const auto host = column<char>::from_host(std::vector<char>{'a', '\n'}, stream_view::cpu());
+  const auto host = array<char>::from_host(std::vector<char>{'a', '\n'}, stream_view::cpu());
   // Host data with a CUDA stream: refused (by the backend check, or because
   // there is no CUDA backend to run it).
   EXPECT_ANY_THROW(split_lines(host.view(), stream_view::cuda()));
@@ -61,7 +61,7 @@ TEST_P(column_test, host_round_trip_at_many_sizes) {
   for (std::size_t n : interesting_sizes()) {
     std::vector<std::int64_t> h(n);
     for (auto& x : h) x = static_cast<std::int64_t>(gen());
-    const auto c = column<std::int64_t>::from_host(h, s());
+    const auto c = array<std::int64_t>::from_host(h, s());
     EXPECT_EQ(c.size(), static_cast<size_type>(n));
     EXPECT_EQ(c.kind(), GetParam());
     EXPECT_EQ(c.to_host(), h);
@@ -100,14 +100,14 @@ TEST_P(column_test, spans_to_host_in_any_order_and_spread) {
     }
     SCOPED_TRACE("size=" + std::to_string(size) + " spans=" + std::to_string(count));
     const auto input = upload_exact(chars);
-    const auto d_starts = column<offset_type>::from_host(starts, s());
-    const auto d_lengths = column<length_type>::from_host(lengths, s());
+    const auto d_starts = array<offset_type>::from_host(starts, s());
+    const auto d_lengths = array<length_type>::from_host(lengths, s());
     const string_spans_view view{input.data(), input.size(), d_starts.data(), d_lengths.data(),
                                  static_cast<size_type>(count), GetParam()};
     EXPECT_EQ(to_host(view, s()), expected);
 
     starts.back() = static_cast<offset_type>(size) - lengths.back() + 1;  // one byte past the end
-    const auto bad_starts = column<offset_type>::from_host(starts, s());
+    const auto bad_starts = array<offset_type>::from_host(starts, s());
     const string_spans_view bad{input.data(), input.size(), bad_starts.data(), d_lengths.data(),
                                 static_cast<size_type>(count), GetParam()};
     expect_logic_error([&] { (void)to_host(bad, s()); }, "outside its chars buffer");
@@ -115,8 +115,8 @@ TEST_P(column_test, spans_to_host_in_any_order_and_spread) {
 }
 
 TEST_P(column_test, moved_from_columns_are_empty) {
-  auto a = column<int>::from_host(std::vector<int>{1, 2, 3}, s());
-  column<int> b = std::move(a);
+  auto a = array<int>::from_host(std::vector<int>{1, 2, 3}, s());
+  array<int> b = std::move(a);
   EXPECT_EQ(b.to_host(), (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(a.data(), nullptr);  // NOLINT: checking the moved-from state on purpose
 }

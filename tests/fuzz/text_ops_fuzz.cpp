@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text(reinterpret_cast<const char*>(data) + 1 + needle_size, size - 1 - needle_size);
 
   const stream_view s = stream_view::cpu();
-  auto col = column<char>::from_host(text.data(), static_cast<size_type>(text.size()), s);
+  auto col = array<char>::from_host(text.data(), static_cast<size_type>(text.size()), s);
   const string_spans lines = split_lines(col.view(), s);
   const std::vector<std::string> expected_lines = ref_lines(text);
   if (to_host(lines.view(), s) != expected_lines) fail("split_lines differs from the reference");
@@ -97,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t offset = (data[0] >> 2) & 7;
     std::unique_ptr<char[]> shifted{new char[offset + text.size()]};
     std::copy(text.begin(), text.end(), shifted.get() + offset);
-    v.push_back(word_count_table(column_view<char>{shifted.get() + offset, static_cast<size_type>(text.size()),
+    v.push_back(word_count_table(array_view<char>{shifted.get() + offset, static_cast<size_type>(text.size()),
                                                    backend::cpu},
                                  s));
     // The sort path's grouping with every key of one length on one hash:
@@ -134,9 +134,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ++id_counts[ids.back()];
   }
   const std::vector<std::pair<std::int64_t, std::int64_t>> want_ids(id_counts.begin(), id_counts.end());
-  const auto d_ids = column<std::int64_t>::from_host(ids, s);
+  const auto d_ids = array<std::int64_t>::from_host(ids, s);
   for (reduce_algorithm algorithm : {reduce_algorithm::hash, reduce_algorithm::sort}) {
-    const int_key_table t = reduce_by_key(d_ids.view(), column_view<std::int64_t>{nullptr, 0, backend::cpu},
+    const int_key_table t = reduce_by_key(d_ids.view(), array_view<std::int64_t>{nullptr, 0, backend::cpu},
                                           aggregation::count, s, nullptr, algorithm);
     const auto keys = t.keys.to_host();
     const auto values = t.values.to_host();

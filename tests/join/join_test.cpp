@@ -54,14 +54,14 @@ template <class K, class V>
 struct device_side {
   string_column strings;
   string_spans spans;
-  column<std::int64_t> int_keys;
-  column<V> values;
-  device_side(const side_t<K, V>& h, stream_view s) : values{column<V>::from_host(h.values, s)} {
+  array<std::int64_t> int_keys;
+  array<V> values;
+  device_side(const side_t<K, V>& h, stream_view s) : values{array<V>::from_host(h.values, s)} {
     if constexpr (std::is_same_v<K, std::string>) {
       strings = string_column::from_host(h.keys, s);
       spans = spans_of(strings.view(), s);
     } else {
-      int_keys = column<std::int64_t>::from_host(h.keys, s);
+      int_keys = array<std::int64_t>::from_host(h.keys, s);
     }
     s.synchronize();
   }
@@ -363,20 +363,20 @@ TEST_P(join_test, integer_keys_match_only_equal_integers) {
 TEST_P(join_test, mismatched_sizes_are_rejected) {
   const side l{{"a", "b"}, {1, 2}};
   const device_side<std::string, std::int64_t> dl{l, s()};
-  const auto one = column<std::int64_t>::from_host(std::vector<std::int64_t>{1}, s());
+  const auto one = array<std::int64_t>::from_host(std::vector<std::int64_t>{1}, s());
   EXPECT_THROW(join(dl.spans, one.view(), dl.spans, dl.values, join_options{}, s()), gpustream::logic_error);
   EXPECT_THROW(join(dl.spans, dl.values, dl.spans, one.view(), join_options{}, s()), gpustream::logic_error);
   EXPECT_THROW(cogroup(dl.spans, dl.values, dl.spans, one.view(), hash_function::mix64, s()),
                gpustream::logic_error);
   EXPECT_THROW(group_by_key(dl.spans, one.view(), hash_function::mix64, s()), gpustream::logic_error);
 
-  const auto two_doubles = column<double>::from_host(std::vector<double>{1.5, 2.5}, s());
-  const auto one_double = column<double>::from_host(std::vector<double>{1.5}, s());
+  const auto two_doubles = array<double>::from_host(std::vector<double>{1.5, 2.5}, s());
+  const auto one_double = array<double>::from_host(std::vector<double>{1.5}, s());
   EXPECT_THROW(join(dl.spans, one_double.view(), dl.spans, two_doubles.view(), join_options{}, s()),
                gpustream::logic_error);
   EXPECT_THROW(group_by_key(dl.spans, one_double.view(), hash_function::mix64, s()), gpustream::logic_error);
 
-  const auto two_keys = column<std::int64_t>::from_host(std::vector<std::int64_t>{7, 8}, s());
+  const auto two_keys = array<std::int64_t>::from_host(std::vector<std::int64_t>{7, 8}, s());
   s().synchronize();
   EXPECT_THROW(join(two_keys.view(), one.view(), two_keys.view(), two_keys.view(), join_options{}, s()),
                gpustream::logic_error);

@@ -84,8 +84,8 @@ TEST_P(filter_test, random_spans_in_order_or_not) {
       std::vector<std::string> spans;
       for (std::size_t i = 0; i < starts.size(); ++i) spans.push_back(chars.substr(starts[i], lengths[i]));
       const auto input = upload_exact(chars);
-      const auto d_starts = column<offset_type>::from_host(starts, s());
-      const auto d_lengths = column<length_type>::from_host(lengths, s());
+      const auto d_starts = array<offset_type>::from_host(starts, s());
+      const auto d_lengths = array<length_type>::from_host(lengths, s());
       const string_spans_view view{input.data(), input.size(), d_starts.data(), d_lengths.data(),
                                    static_cast<size_type>(starts.size()), GetParam()};
       for (const std::string& needle : {std::string("ab"), std::string("aba"), std::string("b\na", 3),

@@ -90,7 +90,7 @@ TEST_P(split_lines_test, count_bytes_matches_a_count_on_the_host) {
       for (char& c : text) c = gen() % one_in == 0 ? byte : static_cast<char>(gen() % 256);
       const auto input = upload_exact(text);
       SCOPED_TRACE("size=" + std::to_string(size) + " byte=" + std::to_string(static_cast<unsigned char>(byte)));
-      EXPECT_EQ(count_bytes(column_view<char>{input.data(), input.size(), GetParam()}, byte, s()),
+      EXPECT_EQ(count_bytes(array_view<char>{input.data(), input.size(), GetParam()}, byte, s()),
                 static_cast<size_type>(std::count(text.begin(), text.end(), byte)));
     }
   }

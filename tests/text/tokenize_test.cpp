@@ -111,8 +111,8 @@ TEST_P(tokenize_test, subsets_of_lines) {
 TEST_P(tokenize_test, adjacent_spans_do_not_merge_tokens) {
   const std::string chars = "abcd ef";  // strings "ab", "cd ", "ef": no separator between the first two
   const auto input = upload(chars);
-  const auto starts = column<offset_type>::from_host(std::vector<offset_type>{0, 2, 5}, s());
-  const auto lengths = column<length_type>::from_host(std::vector<length_type>{2, 3, 2}, s());
+  const auto starts = array<offset_type>::from_host(std::vector<offset_type>{0, 2, 5}, s());
+  const auto lengths = array<length_type>::from_host(std::vector<length_type>{2, 3, 2}, s());
   const string_spans_view view{input.data(), input.size(), starts.data(), lengths.data(), 3, GetParam()};
   EXPECT_EQ(to_host(tokenize(view, s()).view(), s()), (std::vector<std::string>{"ab", "cd", "ef"}));
 }
@@ -155,8 +155,8 @@ TEST_P(tokenize_test, random_spans_end_anywhere) {
     }
     SCOPED_TRACE("size=" + std::to_string(size) + " spans=" + std::to_string(starts.size()));
     const auto input = upload_exact(chars);
-    const auto d_starts = column<offset_type>::from_host(starts, s());
-    const auto d_lengths = column<length_type>::from_host(lengths, s());
+    const auto d_starts = array<offset_type>::from_host(starts, s());
+    const auto d_lengths = array<length_type>::from_host(lengths, s());
     const string_spans_view view{input.data(), input.size(), d_starts.data(), d_lengths.data(),
                                  static_cast<size_type>(starts.size()), GetParam()};
     const string_spans tokens = tokenize(view, s());
@@ -171,8 +171,8 @@ TEST_P(tokenize_test, random_spans_end_anywhere) {
 
 TEST_P(tokenize_test, unsorted_spans_are_rejected) {
   const auto input = upload("abcdef");
-  const auto starts = column<offset_type>::from_host(std::vector<offset_type>{3, 0}, s());
-  const auto lengths = column<length_type>::from_host(std::vector<length_type>{2, 2}, s());
+  const auto starts = array<offset_type>::from_host(std::vector<offset_type>{3, 0}, s());
+  const auto lengths = array<length_type>::from_host(std::vector<length_type>{2, 2}, s());
   const string_spans_view view{input.data(), input.size(), starts.data(), lengths.data(), 2, GetParam()};
   EXPECT_THROW(tokenize(view, s()), gpustream::logic_error);
 }

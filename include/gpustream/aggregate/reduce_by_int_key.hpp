@@ -1,7 +1,7 @@
 #pragma once
 
 #include <gpustream/aggregate/reduce_by_key.hpp>
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 
 #include <cstdint>
 
@@ -10,8 +10,8 @@ namespace gpustream {
 /// Distinct 64-bit integer keys in ascending order, with one 64-bit integer
 /// value each (reduce_by_key over integer keys).
 struct int_key_table {
-  column<std::int64_t> keys;
-  column<std::int64_t> values;
+  array<std::int64_t> keys;
+  array<std::int64_t> values;
   size_type size() const noexcept { return keys.size(); }
 };
 
@@ -24,7 +24,7 @@ struct int_key_table {
 /// hash table per thread, merged, then only the distinct keys sorted.
 /// Throws gpustream::logic_error when the sizes differ or the inputs are not
 /// in `s`'s backend memory.
-int_key_table reduce_by_key(column_view<std::int64_t> keys, column_view<std::int64_t> values, aggregation agg,
+int_key_table reduce_by_key(array_view<std::int64_t> keys, array_view<std::int64_t> values, aggregation agg,
                             stream_view s, memory_resource* mr = nullptr,
                             reduce_algorithm algorithm = reduce_algorithm::automatic);
 

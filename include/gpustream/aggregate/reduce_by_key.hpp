@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 #include <gpustream/text/hash.hpp>
 
@@ -29,7 +29,7 @@ enum class reduce_algorithm { automatic, sort, hash };
 /// every backend and algorithm.
 struct key_value_table {
   string_column keys;
-  column<std::int64_t> values;
+  array<std::int64_t> values;
   size_type size() const noexcept { return keys.size(); }
 };
 
@@ -37,7 +37,7 @@ struct key_value_table {
 /// floating-point values), ordered as key_value_table's rows.
 struct key_double_table {
   string_column keys;
-  column<double> values;
+  array<double> values;
   size_type size() const noexcept { return keys.size(); }
 };
 
@@ -54,7 +54,7 @@ struct reduce_options {
 /// strings are never merged, even when their hashes are equal: equal hashes
 /// are confirmed by comparing bytes. Throws gpustream::logic_error when the
 /// sizes differ or the inputs are not in `s`'s backend memory.
-key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> values,
+key_value_table reduce_by_key(string_spans_view keys, array_view<std::int64_t> values,
                               reduce_options options, stream_view s,
                               memory_resource* mr = nullptr);
 
@@ -64,7 +64,7 @@ key_value_table reduce_by_key(string_spans_view keys, column_view<std::int64_t> 
 /// each key as a double; a sum adds in the path's order, so its rounding may
 /// differ from a sequential sum's and between paths. Throws as the integer
 /// form.
-key_double_table reduce_by_key(string_spans_view keys, column_view<double> values, reduce_options options,
+key_double_table reduce_by_key(string_spans_view keys, array_view<double> values, reduce_options options,
                                stream_view s, memory_resource* mr = nullptr);
 
 /// reduce_by_key with a count of each distinct key (no value column needed).
@@ -76,7 +76,7 @@ key_value_table count_by_key(string_spans_view keys, stream_view s, memory_resou
 /// token, fused where the backend allows it (tokenize_text + count_by_key).
 /// On the CUDA backend, reduce_algorithm::automatic and ::hash are
 /// word_count_table; ::sort tokenizes, then sorts the tokens' hashes.
-key_value_table word_count(column_view<char> text, stream_view s, memory_resource* mr = nullptr,
+key_value_table word_count(array_view<char> text, stream_view s, memory_resource* mr = nullptr,
                            reduce_algorithm algorithm = reduce_algorithm::automatic);
 
 /// How word_count_table's kernel meets the tokens it finds.
@@ -110,7 +110,7 @@ enum class table_kernel { automatic, per_thread, per_warp };
 /// `kernel` chooses how tokens reach it (table_kernel). Gives
 /// word_count's table. Throws gpustream::logic_error for a bad `max_slots` or
 /// text in another backend's memory.
-key_value_table word_count_table(column_view<char> text, stream_view s, memory_resource* mr = nullptr,
+key_value_table word_count_table(array_view<char> text, stream_view s, memory_resource* mr = nullptr,
                                  size_type max_slots = size_type{1} << 22,
                                  hash_function slot_hash = hash_function::mix64,
                                  table_kernel kernel = table_kernel::automatic);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 
 #include <cstdint>
@@ -14,21 +14,21 @@ string_column concatenate(const std::vector<string_spans_view>& parts, stream_vi
                           memory_resource* mr = nullptr);
 
 /// The values of every part, in order, in one column.
-column<std::int64_t> concatenate(const std::vector<column_view<std::int64_t>>& parts, stream_view s,
+array<std::int64_t> concatenate(const std::vector<array_view<std::int64_t>>& parts, stream_view s,
                                  memory_resource* mr = nullptr);
-column<double> concatenate(const std::vector<column_view<double>>& parts, stream_view s,
+array<double> concatenate(const std::vector<array_view<double>>& parts, stream_view s,
                            memory_resource* mr = nullptr);
 
 /// -v for every value v.
-column<std::int64_t> negate(column_view<std::int64_t> values, stream_view s, memory_resource* mr = nullptr);
+array<std::int64_t> negate(array_view<std::int64_t> values, stream_view s, memory_resource* mr = nullptr);
 
 /// The rows of (keys, values) whose value is not zero, in order, with their
 /// keys copied into a new string column.
 struct nonzero_rows {
   string_column keys;
-  column<std::int64_t> values;
+  array<std::int64_t> values;
 };
-nonzero_rows select_nonzero(string_spans_view keys, column_view<std::int64_t> values, stream_view s,
+nonzero_rows select_nonzero(string_spans_view keys, array_view<std::int64_t> values, stream_view s,
                             memory_resource* mr = nullptr);
 
 }  // namespace gpustream

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 
 #include <cstdint>
@@ -15,10 +15,10 @@ string_spans spans_of(string_column_view strings, stream_view s, memory_resource
 
 /// How many bytes of `text` equal `byte` (e.g. the lines of a batch of whole
 /// lines: its '\n' bytes).
-size_type count_bytes(column_view<char> text, char byte, stream_view s);
+size_type count_bytes(array_view<char> text, char byte, stream_view s);
 
 /// A column of `size` copies of `value`.
-column<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
+array<std::int64_t> constant_column(size_type size, std::int64_t value, stream_view s,
                                      memory_resource* mr = nullptr);
 
 }  // namespace gpustream

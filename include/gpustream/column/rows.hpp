@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 #include <gpustream/text/hash.hpp>
 
@@ -17,9 +17,9 @@ using row_index = std::int32_t;
 /// `first[g - 1]` the first row (in input order) of group g. What operators
 /// with a user's reduction need: they fold the values of each group.
 struct row_groups {
-  column<row_index> order;
-  column<row_index> group;
-  column<row_index> first;
+  array<row_index> order;
+  array<row_index> group;
+  array<row_index> first;
   size_type groups = 0;
 };
 
@@ -31,28 +31,28 @@ row_groups group_rows(string_spans_view keys, stream_view s, memory_resource* mr
                       hash_function hash = hash_function::mix64);
 
 /// Groups rows by their integer key, groups in ascending order of key.
-row_groups group_rows(column_view<std::int64_t> keys, stream_view s, memory_resource* mr = nullptr);
+row_groups group_rows(array_view<std::int64_t> keys, stream_view s, memory_resource* mr = nullptr);
 
 /// The rows whose `keep` byte is not 0, ascending (a filter's survivors).
-column<row_index> select_rows(column_view<std::uint8_t> keep, stream_view s, memory_resource* mr = nullptr);
+array<row_index> select_rows(array_view<std::uint8_t> keep, stream_view s, memory_resource* mr = nullptr);
 
 /// The rows whose value is not 0, ascending (what a window's inverse leaves
 /// at zero is dropped by them).
-column<row_index> rows_with_nonzero(column_view<std::int64_t> values, stream_view s, memory_resource* mr = nullptr);
+array<row_index> rows_with_nonzero(array_view<std::int64_t> values, stream_view s, memory_resource* mr = nullptr);
 
 /// The n + 1 offsets of n counts: 0, then the running sums (the last one is
 /// the total). Counts must not be negative.
-column<std::int64_t> offsets_of_counts(column_view<std::int64_t> counts, stream_view s,
+array<std::int64_t> offsets_of_counts(array_view<std::int64_t> counts, stream_view s,
                                        memory_resource* mr = nullptr);
 
 /// values[rows[i]] for each i. `rows` must hold valid row numbers of `values`.
-column<std::int64_t> gather(column_view<std::int64_t> values, column_view<row_index> rows, stream_view s,
+array<std::int64_t> gather(array_view<std::int64_t> values, array_view<row_index> rows, stream_view s,
                             memory_resource* mr = nullptr);
-column<double> gather(column_view<double> values, column_view<row_index> rows, stream_view s,
+array<double> gather(array_view<double> values, array_view<row_index> rows, stream_view s,
                       memory_resource* mr = nullptr);
 /// The spans of `strings` at `rows`, over the same chars buffer (no bytes are
 /// copied; the buffer must outlive the result).
-string_spans gather(string_spans_view strings, column_view<row_index> rows, stream_view s,
+string_spans gather(string_spans_view strings, array_view<row_index> rows, stream_view s,
                     memory_resource* mr = nullptr);
 
 }  // namespace gpustream

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 
 #include <string>
 #include <string_view>
@@ -81,16 +81,16 @@ class string_spans_view {
 class string_spans {
  public:
   string_spans() = default;
-  string_spans(const char* chars, size_type chars_size, column<offset_type>&& starts,
-               column<length_type>&& lengths)
+  string_spans(const char* chars, size_type chars_size, array<offset_type>&& starts,
+               array<length_type>&& lengths)
       : chars_{chars}, chars_size_{chars_size}, starts_{std::move(starts)}, lengths_{std::move(lengths)} {
     GPUSTREAM_EXPECTS(starts_.size() == lengths_.size(), "starts and lengths differ in size");
   }
 
   size_type size() const noexcept { return starts_.size(); }
   bool empty() const noexcept { return size() == 0; }
-  const column<offset_type>& starts() const noexcept { return starts_; }
-  const column<length_type>& lengths() const noexcept { return lengths_; }
+  const array<offset_type>& starts() const noexcept { return starts_; }
+  const array<length_type>& lengths() const noexcept { return lengths_; }
   string_spans_view view() const noexcept {
     return {chars_, chars_size_, starts_.data(), lengths_.data(), size(), starts_.kind()};
   }
@@ -99,8 +99,8 @@ class string_spans {
  private:
   const char* chars_ = nullptr;
   size_type chars_size_ = 0;
-  column<offset_type> starts_;
-  column<length_type> lengths_;
+  array<offset_type> starts_;
+  array<length_type> lengths_;
 };
 
 /// Non-owning view of an Arrow-layout string column (chars + size+1 offsets).
@@ -127,7 +127,7 @@ class string_column_view {
 class string_column {
  public:
   string_column() = default;
-  string_column(column<char>&& chars, column<offset_type>&& offsets)
+  string_column(array<char>&& chars, array<offset_type>&& offsets)
       : chars_{std::move(chars)}, offsets_{std::move(offsets)} {
     GPUSTREAM_EXPECTS(offsets_.size() >= 1 || chars_.size() == 0,
                       "a string column needs size()+1 offsets");
@@ -139,8 +139,8 @@ class string_column {
 
   size_type size() const noexcept { return offsets_.size() > 0 ? offsets_.size() - 1 : 0; }
   bool empty() const noexcept { return size() == 0; }
-  const column<char>& chars() const noexcept { return chars_; }
-  const column<offset_type>& offsets() const noexcept { return offsets_; }
+  const array<char>& chars() const noexcept { return chars_; }
+  const array<offset_type>& offsets() const noexcept { return offsets_; }
   string_column_view view() const noexcept {
     return {chars_.data(), offsets_.data(), size(), offsets_.kind()};
   }
@@ -150,8 +150,8 @@ class string_column {
   std::vector<std::string> to_host() const;
 
  private:
-  column<char> chars_;
-  column<offset_type> offsets_;
+  array<char> chars_;
+  array<offset_type> offsets_;
 };
 
 /// Copies the strings of `spans` to the host (synchronises `s`). Only what the

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 #include <gpustream/text/hash.hpp>
 
@@ -24,7 +24,7 @@ inline constexpr std::uint8_t right_side = 2;
 
 // The tables below come in these forms: string keys (string_column) with
 // int64 or double values (joins and cogroups also with int64 values on one
-// side and double values on the other), and int64 keys (column<std::int64_t>)
+// side and double values on the other), and int64 keys (array<std::int64_t>)
 // with int64 values. The operators only move values, never combine them, so every value
 // (NaN, -0.0) comes out as it went in.
 
@@ -37,9 +37,9 @@ inline constexpr std::uint8_t right_side = 2;
 template <class Keys, class V, class W = V>
 struct basic_joined_table {
   Keys keys;
-  column<V> left_values;
-  column<W> right_values;
-  column<std::uint8_t> sides;
+  array<V> left_values;
+  array<W> right_values;
+  array<std::uint8_t> sides;
   size_type size() const noexcept { return keys.size(); }
 };
 using joined_table = basic_joined_table<string_column, std::int64_t>;
@@ -51,30 +51,30 @@ using joined_table = basic_joined_table<string_column, std::int64_t>;
 /// pair of input rows; the keys are copied into the result. Throws
 /// gpustream::logic_error when keys and values differ in size, when the
 /// inputs are not in `s`'s backend memory, or past 2^31 - 1 input rows.
-joined_table join(string_spans_view left_keys, column_view<std::int64_t> left_values,
-                  string_spans_view right_keys, column_view<std::int64_t> right_values, join_options options,
+joined_table join(string_spans_view left_keys, array_view<std::int64_t> left_values,
+                  string_spans_view right_keys, array_view<std::int64_t> right_values, join_options options,
                   stream_view s, memory_resource* mr = nullptr);
 /// The same with double values.
-basic_joined_table<string_column, double> join(string_spans_view left_keys, column_view<double> left_values,
-                                               string_spans_view right_keys, column_view<double> right_values,
+basic_joined_table<string_column, double> join(string_spans_view left_keys, array_view<double> left_values,
+                                               string_spans_view right_keys, array_view<double> right_values,
                                                join_options options, stream_view s, memory_resource* mr = nullptr);
 /// The same with int64 values on one side and double values on the other.
 basic_joined_table<string_column, std::int64_t, double> join(string_spans_view left_keys,
-                                                             column_view<std::int64_t> left_values,
+                                                             array_view<std::int64_t> left_values,
                                                              string_spans_view right_keys,
-                                                             column_view<double> right_values, join_options options,
+                                                             array_view<double> right_values, join_options options,
                                                              stream_view s, memory_resource* mr = nullptr);
 basic_joined_table<string_column, double, std::int64_t> join(string_spans_view left_keys,
-                                                             column_view<double> left_values,
+                                                             array_view<double> left_values,
                                                              string_spans_view right_keys,
-                                                             column_view<std::int64_t> right_values,
+                                                             array_view<std::int64_t> right_values,
                                                              join_options options, stream_view s,
                                                              memory_resource* mr = nullptr);
 /// The same with int64 keys (options.hash unused).
-basic_joined_table<column<std::int64_t>, std::int64_t> join(column_view<std::int64_t> left_keys,
-                                                            column_view<std::int64_t> left_values,
-                                                            column_view<std::int64_t> right_keys,
-                                                            column_view<std::int64_t> right_values,
+basic_joined_table<array<std::int64_t>, std::int64_t> join(array_view<std::int64_t> left_keys,
+                                                            array_view<std::int64_t> left_values,
+                                                            array_view<std::int64_t> right_keys,
+                                                            array_view<std::int64_t> right_values,
                                                             join_options options, stream_view s,
                                                             memory_resource* mr = nullptr);
 
@@ -82,8 +82,8 @@ basic_joined_table<column<std::int64_t>, std::int64_t> join(column_view<std::int
 /// values[offsets[i], offsets[i + 1]); `offsets` has one more entry than there are lists.
 template <class V>
 struct basic_value_lists {
-  column<offset_type> offsets;
-  column<V> values;
+  array<offset_type> offsets;
+  array<V> values;
 };
 using value_lists = basic_value_lists<std::int64_t>;
 
@@ -99,13 +99,13 @@ using grouped_table = basic_grouped_table<string_column, std::int64_t>;
 
 /// Spark's groupByKey over one table (see join for the matching of keys and
 /// its errors; `hash` is unused for int64 keys).
-grouped_table group_by_key(string_spans_view keys, column_view<std::int64_t> values, hash_function hash,
+grouped_table group_by_key(string_spans_view keys, array_view<std::int64_t> values, hash_function hash,
                            stream_view s, memory_resource* mr = nullptr);
-basic_grouped_table<string_column, double> group_by_key(string_spans_view keys, column_view<double> values,
+basic_grouped_table<string_column, double> group_by_key(string_spans_view keys, array_view<double> values,
                                                         hash_function hash, stream_view s,
                                                         memory_resource* mr = nullptr);
-basic_grouped_table<column<std::int64_t>, std::int64_t> group_by_key(column_view<std::int64_t> keys,
-                                                                     column_view<std::int64_t> values,
+basic_grouped_table<array<std::int64_t>, std::int64_t> group_by_key(array_view<std::int64_t> keys,
+                                                                     array_view<std::int64_t> values,
                                                                      hash_function hash, stream_view s,
                                                                      memory_resource* mr = nullptr);
 
@@ -122,29 +122,29 @@ using cogrouped_table = basic_cogrouped_table<string_column, std::int64_t>;
 
 /// Spark's cogroup of two tables (see join for the matching of keys and its
 /// errors; `hash` is unused for int64 keys).
-cogrouped_table cogroup(string_spans_view left_keys, column_view<std::int64_t> left_values,
-                        string_spans_view right_keys, column_view<std::int64_t> right_values, hash_function hash,
+cogrouped_table cogroup(string_spans_view left_keys, array_view<std::int64_t> left_values,
+                        string_spans_view right_keys, array_view<std::int64_t> right_values, hash_function hash,
                         stream_view s, memory_resource* mr = nullptr);
-basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys, column_view<double> left_values,
+basic_cogrouped_table<string_column, double> cogroup(string_spans_view left_keys, array_view<double> left_values,
                                                      string_spans_view right_keys,
-                                                     column_view<double> right_values, hash_function hash,
+                                                     array_view<double> right_values, hash_function hash,
                                                      stream_view s, memory_resource* mr = nullptr);
 basic_cogrouped_table<string_column, std::int64_t, double> cogroup(string_spans_view left_keys,
-                                                                   column_view<std::int64_t> left_values,
+                                                                   array_view<std::int64_t> left_values,
                                                                    string_spans_view right_keys,
-                                                                   column_view<double> right_values,
+                                                                   array_view<double> right_values,
                                                                    hash_function hash, stream_view s,
                                                                    memory_resource* mr = nullptr);
 basic_cogrouped_table<string_column, double, std::int64_t> cogroup(string_spans_view left_keys,
-                                                                   column_view<double> left_values,
+                                                                   array_view<double> left_values,
                                                                    string_spans_view right_keys,
-                                                                   column_view<std::int64_t> right_values,
+                                                                   array_view<std::int64_t> right_values,
                                                                    hash_function hash, stream_view s,
                                                                    memory_resource* mr = nullptr);
-basic_cogrouped_table<column<std::int64_t>, std::int64_t> cogroup(column_view<std::int64_t> left_keys,
-                                                                  column_view<std::int64_t> left_values,
-                                                                  column_view<std::int64_t> right_keys,
-                                                                  column_view<std::int64_t> right_values,
+basic_cogrouped_table<array<std::int64_t>, std::int64_t> cogroup(array_view<std::int64_t> left_keys,
+                                                                  array_view<std::int64_t> left_values,
+                                                                  array_view<std::int64_t> right_keys,
+                                                                  array_view<std::int64_t> right_values,
                                                                   hash_function hash, stream_view s,
                                                                   memory_resource* mr = nullptr);
 

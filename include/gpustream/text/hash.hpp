@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 #include <gpustream/core/host_device.hpp>
 #include <gpustream/core/types.hpp>
@@ -67,7 +67,7 @@ GPUSTREAM_HOST_DEVICE inline hash_type hash_string(string_ref s, hash_function f
 }
 
 /// Hashes every string of `strings` with `f`. One pass over the bytes.
-column<hash_type> hash_strings(string_spans_view strings, stream_view s,
+array<hash_type> hash_strings(string_spans_view strings, stream_view s,
                                memory_resource* mr = nullptr,
                                hash_function f = hash_function::mix64);
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 
 namespace gpustream {
@@ -11,6 +11,6 @@ namespace gpustream {
 /// Bytes are not interpreted otherwise (NUL and invalid UTF-8 pass through).
 /// `text` must outlive the result. Throws gpustream::logic_error when `text`
 /// is not in the memory of `s`'s backend or a line is 2 GiB or longer.
-string_spans split_lines(column_view<char> text, stream_view s, memory_resource* mr = nullptr);
+string_spans split_lines(array_view<char> text, stream_view s, memory_resource* mr = nullptr);
 
 }  // namespace gpustream

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gpustream/column/column.hpp>
+#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
 
 namespace gpustream {
@@ -21,6 +21,6 @@ string_spans tokenize(string_spans_view lines, stream_view s, memory_resource* m
 /// Tokenizes a whole text buffer at once: the same tokens as
 /// tokenize(split_lines(text)), since '\n' and '\r' are separators, in fewer
 /// passes.
-string_spans tokenize_text(column_view<char> text, stream_view s, memory_resource* mr = nullptr);
+string_spans tokenize_text(array_view<char> text, stream_view s, memory_resource* mr = nullptr);
 
 }  // namespace gpustream

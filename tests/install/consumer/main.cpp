@@ -13,7 +13,7 @@
 int main() {
   const std::string text = "to be or\nnot to be\n";
   gpustream::stream s{gpustream::backend::automatic};
-  const auto input = gpustream::column<char>::from_host(text.data(), static_cast<gpustream::size_type>(text.size()), s);
+  const auto input = gpustream::array<char>::from_host(text.data(), static_cast<gpustream::size_type>(text.size()), s);
   const auto table = gpustream::word_count(input.view(), s);
   const auto keys = table.keys.to_host();
   const auto values = table.values.to_host();
