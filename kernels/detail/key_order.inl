@@ -38,12 +38,26 @@ struct key_order {
   size_type groups = 0;     // distinct keys
 };
 
-/// Within the runs of equal hash marked in `d_bad` (runs whose strings are
-/// not all equal: collisions), reorders `d_order` so that equal strings are
-/// adjacent, ordered by bytes, rows of one string in input order. `d_run` is
-/// each position's run, numbered from 1; rows of other runs do not move.
+/// The keys that order_keys orders: string keys, one per row, of a view
+/// with element(i) -> string_ref. Any type with the same three members
+/// (row keys of several columns among them) may take its place.
 template <class KeyView>
-void order_colliding_runs(KeyView kv, const row_index* d_run, const unsigned int* d_bad, row_index* d_order,
+struct string_keys {
+  KeyView kv;
+  hash_function hf;
+  GPUSTREAM_HOST_DEVICE hash_type hash(size_type i) const { return hash_string(kv.element(i), hf); }
+  GPUSTREAM_HOST_DEVICE bool equal(size_type a, size_type b) const { return bytes_equal(kv.element(a), kv.element(b)); }
+  GPUSTREAM_HOST_DEVICE int compare(size_type a, size_type b) const {
+    return bytes_compare(kv.element(a), kv.element(b));
+  }
+};
+
+/// Within the runs of equal hash marked in `d_bad` (runs whose keys are
+/// not all equal: collisions), reorders `d_order` so that equal keys are
+/// adjacent, ordered by compare, rows of one key in input order. `d_run` is
+/// each position's run, numbered from 1; rows of other runs do not move.
+template <class Keys>
+void order_colliding_runs(Keys keys, const row_index* d_run, const unsigned int* d_bad, row_index* d_order,
                           size_type n, stream_view s) {
   auto pol = policy(s);
   thrust::counting_iterator<size_type> first(0);
@@ -63,7 +77,7 @@ void order_colliding_runs(KeyView kv, const row_index* d_run, const unsigned int
                  if (ra != rb) return ra < rb;
                  const row_index ia = d_order[d_pos[a]];
                  const row_index ib = d_order[d_pos[b]];
-                 const int c = bytes_compare(kv.element(ia), kv.element(ib));
+                 const int c = keys.compare(ia, ib);
                  return c != 0 ? c < 0 : ia < ib;
                });
   array<row_index> reordered{m, s};
@@ -74,13 +88,13 @@ void order_colliding_runs(KeyView kv, const row_index* d_run, const unsigned int
                      [=] GPUSTREAM_HOST_DEVICE(size_type j) { d_order[d_pos[j]] = d_reordered[j]; });
 }
 
-/// Orders the `n` (> 0) keys of `kv` (a view with element(i) -> string_ref)
-/// by (hash `hf`, bytes), rows of one key in input order, and numbers the
-/// distinct keys. Each row's bytes are compared once, with those of the first
+/// Orders the `n` (> 0) rows of `keys` (string_keys, or anything with its
+/// members) by (hash, compare), rows of one key in input order, and numbers
+/// the distinct keys. Each row's key is compared once, with that of the first
 /// row of its hash; only runs of equal hash with a collision pay for more.
 /// Throws gpustream::logic_error, starting with `what`, past 2^31 - 1 rows.
-template <class KeyView>
-key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what, stream_view s) {
+template <class Keys>
+key_order order_keys(Keys keys, size_type n, const char* what, stream_view s) {
   GPUSTREAM_EXPECTS(n <= std::numeric_limits<row_index>::max(),
                     std::string{what} + ": at most 2^31 - 1 rows per call");
   auto pol = policy(s);
@@ -88,7 +102,7 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
   key_order k{array<hash_type>{n, s}, array<row_index>{n, s}, array<row_index>{n, s}};
   hash_type* d_hash = k.hash.data();
   thrust::transform(pol, first, first + n, d_hash, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
-    return hash_string(kv.element(i), hf);
+    return keys.hash(i);
   });
   row_index* d_order = k.order.data();
   thrust::sequence(pol, d_order, d_order + n);
@@ -116,7 +130,7 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
   });
   const auto differs_from_first = [=] GPUSTREAM_HOST_DEVICE(size_type r) {
     const row_index f = d_first_row[d_run_of_row[r]];
-    return f != r && !bytes_equal(kv.element(r), kv.element(f));
+    return f != r && !keys.equal(r, f);
   };
   const size_type collisions = thrust::count_if(pol, first, first + n, differs_from_first);
   if (collisions > 0) {
@@ -131,19 +145,25 @@ key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what
             1, ::cuda::std::memory_order_relaxed);
       }
     });
-    order_colliding_runs(kv, d_group, d_bad, d_order, n, s);
+    order_colliding_runs(keys, d_group, d_bad, d_order, n, s);
     // A row keeps its run when its run is reordered, so d_run_of_row still
     // holds; d_group is rewritten by the scan below and is not read by it.
     auto head = thrust::make_transform_iterator(first, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
       if (i == 0 || d_hash[i] != d_hash[i - 1]) return row_index{1};
       const row_index r = d_order[i];
       return static_cast<row_index>(d_bad[d_run_of_row[r]] != 0 &&
-                                    !bytes_equal(kv.element(r), kv.element(d_order[i - 1])));
+                                    !keys.equal(r, d_order[i - 1]));
     });
     thrust::inclusive_scan(pol, head, head + n, d_group);
   }
   k.groups = read_value(d_group + n - 1, s);
   return k;
+}
+
+/// order_keys over the string keys of `kv` hashed by `hf`.
+template <class KeyView>
+key_order order_keys(KeyView kv, size_type n, hash_function hf, const char* what, stream_view s) {
+  return order_keys(string_keys<KeyView>{kv, hf}, n, what, s);
 }
 
 }  // namespace gpustream::detail::GPUSTREAM_KERNEL_NS

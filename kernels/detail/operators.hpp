@@ -2,11 +2,13 @@
 
 // The operators of each backend, and the one place that chooses between them.
 
+#include <gpustream/aggregate/group_by.hpp>
 #include <gpustream/aggregate/reduce_by_int_key.hpp>
 #include <gpustream/aggregate/reduce_by_key.hpp>
 #include <gpustream/aggregate/top_k.hpp>
 #include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/convert.hpp>
+#include <gpustream/column/gather.hpp>
 #include <gpustream/column/rows.hpp>
 #include <gpustream/config.hpp>
 #include <gpustream/join/join.hpp>
@@ -16,6 +18,10 @@
 #include <gpustream/text/tokenize.hpp>
 
 #include <optional>
+
+namespace gpustream::detail {
+struct group_by_spec;  // aggregate/group_by_spec.hpp
+}  // namespace gpustream::detail
 
 // Portable operators: the same *.inl sources compiled for each backend.
 #define GPUSTREAM_DECLARE_PORTABLE_OPERATORS(ns)                                              \
@@ -109,6 +115,10 @@
                                stream_view s, memory_resource* mr);                           \
   string_spans gather_spans(string_spans_view strings, array_view<row_index> rows,           \
                             stream_view s, memory_resource* mr);                              \
+  column gather_column(const column_view& c, array_view<row_index> rows, stream_view s,       \
+                       memory_resource* mr);                                                  \
+  table group_by(const table_view& input, const group_by_spec& spec, hash_function hf,        \
+                 stream_view s, memory_resource* mr);                                         \
   }
 
 GPUSTREAM_DECLARE_PORTABLE_OPERATORS(cpu)
@@ -129,6 +139,8 @@ string_spans filter_containing_fast(string_spans_view lines, std::string_view ne
                                     memory_resource* mr);
 string_spans tokenize_fast(string_spans_view lines, stream_view s, memory_resource* mr);
 string_spans tokenize_text_fast(array_view<char> text, stream_view s, memory_resource* mr);
+table group_by_hash(const table_view& input, const group_by_spec& spec, hash_function hf, stream_view s,
+                    memory_resource* mr);
 }  // namespace gpustream::detail::cpu
 
 namespace gpustream::detail {

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gpustream {
@@ -148,6 +149,11 @@ class string_column {
 
   /// Copies the strings to the host; waits for the stream.
   std::vector<std::string> to_host() const;
+
+  /// The chars and the offsets, leaving the column empty.
+  std::pair<array<char>, array<offset_type>> release() && {
+    return {std::move(chars_), std::move(offsets_)};
+  }
 
  private:
   array<char> chars_;
