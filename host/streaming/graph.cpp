@@ -7,6 +7,7 @@
 #include <gpustream/column/convert.hpp>
 #include <gpustream/core/error.hpp>
 #include <gpustream/join/join.hpp>
+#include <gpustream/table/text_format.hpp>
 #include <gpustream/text/filter.hpp>
 #include <gpustream/text/split_lines.hpp>
 #include <gpustream/text/tokenize.hpp>
@@ -14,7 +15,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -42,54 +42,11 @@ namespace {
 /// Spark's toString of each part of a record.
 void print_part(std::ostream& os, const std::string& x) { os << x; }
 void print_part(std::ostream& os, std::int64_t x) { os << x; }
-/// Java's Double.toString: the shortest digits that read back as `x` (where
-/// one digit would do, the closest of one or two digits, as Java picks:
-/// 4.9E-324, not 5.0E-324), in decimal for 1e-3 <= |x| < 1e7 and with at
-/// least one digit after the point ("2.0"), else as "d.dddE<exponent>"
-/// ("1.0E7", "1.5E-4").
+/// Java's Double.toString (append_double).
 void print_part(std::ostream& os, double x) {
-  if (std::isnan(x)) {
-    os << "NaN";
-    return;
-  }
-  if (std::isinf(x)) {
-    os << (x < 0 ? "-Infinity" : "Infinity");
-    return;
-  }
-  if (x == 0) {
-    os << (std::signbit(x) ? "-0.0" : "0.0");
-    return;
-  }
-  char buf[64];
-  const double magnitude = std::fabs(x);
-  const char* end = std::to_chars(buf, buf + sizeof buf, magnitude, std::chars_format::scientific).ptr;
-  if (end - buf >= 2 && buf[1] == 'e') {  // one digit: the closest of two digits, if it reads back
-    char two[64];
-    const char* two_end = std::to_chars(two, two + sizeof two, magnitude, std::chars_format::scientific, 1).ptr;
-    double back = 0;
-    std::from_chars(two, two_end, back);
-    if (back == magnitude && two[2] != '0') end = std::copy(static_cast<const char*>(two), two_end, buf);
-  }
-  const std::string_view sci{buf, static_cast<std::size_t>(end - buf)};  // d[.ddd]e(+|-)XX
-  const std::size_t e = sci.find('e');
-  std::string digits{sci.substr(0, e)};
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  const std::string_view exp_text = sci.substr(e + (sci[e + 1] == '+' ? 2 : 1));
-  int exponent = 0;
-  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
-  if (x < 0) os << '-';
-  if (exponent >= -3 && exponent < 7) {
-    if (exponent < 0) {
-      os << "0." << std::string(static_cast<std::size_t>(-exponent - 1), '0') << digits;
-    } else {
-      const auto whole = static_cast<std::size_t>(exponent) + 1;
-      if (digits.size() < whole) digits.append(whole - digits.size(), '0');
-      const std::string fraction = digits.substr(whole);
-      os << digits.substr(0, whole) << '.' << (fraction.empty() ? "0" : fraction);
-    }
-  } else {
-    os << digits[0] << '.' << (digits.size() > 1 ? digits.substr(1) : "0") << 'E' << exponent;
-  }
+  std::string text;
+  append_double(text, x);
+  os << text;
 }
 template <class V>
 void print_part(std::ostream& os, const std::optional<V>& x) {
