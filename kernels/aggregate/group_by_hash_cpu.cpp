@@ -35,7 +35,9 @@ class partition_groups {
  public:
   explicit partition_groups(std::size_t slots = 1024) : slots_(slots, slot{0, no_group}), mask_{slots - 1} {}
 
-  /// The group of row r (hash h), a new one when no row before had its key.
+  /// The group of row r (hash h), a new one when no row before had its key;
+  /// with `confirm` false, when no row before had its hash.
+  template <bool confirm>
   row_index find_or_add(const row_keys& keys, size_type r, hash_type h) {
     if (2 * (first_.size() + 1) > slots_.size()) grow();
     std::size_t i = static_cast<std::size_t>(h) & mask_;
@@ -47,7 +49,7 @@ class partition_groups {
         first_.push_back(static_cast<row_index>(r));
         return fresh;
       }
-      if (e.hash == h && keys.equal(first_[static_cast<std::size_t>(e.group)], r)) return e.group;
+      if (e.hash == h && (!confirm || keys.equal(first_[static_cast<std::size_t>(e.group)], r))) return e.group;
       i = (i + 1) & mask_;
     }
   }
@@ -90,23 +92,22 @@ inline std::size_t partition_of(hash_type h, std::uint64_t partitions) {
   return static_cast<std::size_t>(((h >> 32) * partitions) >> 32);
 }
 
-hash_grouping group_rows(const row_keys& keys, size_type n, int threads) {
+/// Groups rows by hash alone (`confirm` false) or by hash and key.
+template <bool confirm>
+hash_grouping group_rows(const row_keys& keys, const std::vector<hash_type>& hashes, size_type n, int threads) {
   hash_grouping g;
   g.partitions = std::max(1, threads);
   g.group_of_row.resize(static_cast<std::size_t>(n));
-  std::vector<hash_type> hashes(static_cast<std::size_t>(n));
   std::vector<partition_groups> parts(static_cast<std::size_t>(g.partitions));
   const auto partitions = static_cast<std::uint64_t>(g.partitions);
 #pragma omp parallel num_threads(g.partitions)
   {
-#pragma omp for schedule(static)
-    for (size_type r = 0; r < n; ++r) hashes[static_cast<std::size_t>(r)] = keys.hash(r);
     const auto p = static_cast<std::size_t>(omp_get_thread_num());
     partition_groups& mine = parts[p];
     for (size_type r = 0; r < n; ++r) {
       const hash_type h = hashes[static_cast<std::size_t>(r)];
       if (partition_of(h, partitions) != p) continue;
-      g.group_of_row[static_cast<std::size_t>(r)] = mine.find_or_add(keys, r, h);
+      g.group_of_row[static_cast<std::size_t>(r)] = mine.template find_or_add<confirm>(keys, r, h);
     }
   }
   g.bounds.push_back(0);
@@ -120,6 +121,26 @@ hash_grouping group_rows(const row_keys& keys, size_type n, int threads) {
     g.group_of_row[static_cast<std::size_t>(r)] += g.bounds[partition_of(h, partitions)];
   }
   return g;
+}
+
+/// Rows grouped by key. Hashes alone first, then each row's key compared
+/// with its group's first row in one pass over the rows, whose reads of
+/// other rows' keys are independent of each other and so overlap (where
+/// the probing of a table compares them one at a time, waiting on each);
+/// only where two keys share a hash are the rows grouped again, comparing
+/// keys as they are placed.
+hash_grouping group_rows(const row_keys& keys, size_type n, int threads) {
+  std::vector<hash_type> hashes(static_cast<std::size_t>(n));
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (size_type r = 0; r < n; ++r) hashes[static_cast<std::size_t>(r)] = keys.hash(r);
+  hash_grouping g = group_rows<false>(keys, hashes, n, threads);
+  bool collided = false;
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(|| : collided)
+  for (size_type r = 0; r < n; ++r) {
+    const row_index f = g.first[static_cast<std::size_t>(g.group_of_row[static_cast<std::size_t>(r)])];
+    if (f != r && !keys.equal(f, r)) collided = true;
+  }
+  return collided ? group_rows<true>(keys, hashes, n, threads) : g;
 }
 
 /// Folds `fold(state[group], row)` over the rows, each partition's groups by
