@@ -310,7 +310,7 @@ table group_by(const table_view& input, const std::vector<std::string>& keys, co
                stream_view s, memory_resource* mr, hash_function hash) {
   const detail::group_by_spec spec = detail::make_group_by_spec(input.fields(), keys, aggs);
   for (const column_view& c : input.columns()) detail::expect_backend(c.kind(), s, "group_by");
-  // The CPU's hash table of groups: 1.8x the sort path's rate over 4 M rows
+  // The CPU's hash tables of groups: 2.8x the sort path's rate over 4 M rows
   // of 100 k words (bench/aggregate/group_by_bench.cpp, bench/RESULTS.md).
   if (detail::cpu_fast(s)) return detail::cpu::group_by_hash(input, spec, hash, s, mr);
   return GPUSTREAM_DISPATCH(s, group_by(input, spec, hash, s, mr));

@@ -1,11 +1,10 @@
-// The CPU backend's hash path for group_by: rows grouped through an
-// open-addressing table of group ids, then each aggregation folded in one
-// pass over the rows into an array indexed by group, with no sort. Each
-// OpenMP thread owns the keys whose hash falls in its partition, in the
-// grouping and in every aggregation, so that no two threads write one group
-// and sums add up in input order. Groups come in their first row's order
-// within each partition. Results are the portable path's but for the order
-// of rows (group_by states none).
+// The CPU backend's hash path for group_by, with no sort: each OpenMP thread
+// groups a contiguous chunk of the rows in a table of its own (a key seen
+// often stays in its cache), folds each aggregation over its chunk into
+// states of its own groups, and the chunks' groups are then merged, in
+// chunk order, into one table, their states combined. Groups come in the
+// order of their first rows. Results are the portable path's but for the
+// order of rows (group_by states none) and the rounding of sums of doubles.
 
 #include "aggregate/group_by_spec.hpp"
 #include "detail/common.hpp"
@@ -29,11 +28,11 @@ namespace {
 
 constexpr row_index no_group = -1;
 
-/// One partition's groups: an open-addressing table of (hash, group id),
-/// each group's first row in `first`.
-class partition_groups {
+/// Groups of keys: an open-addressing table of (hash, group id), each
+/// group's first row and hash.
+class key_groups {
  public:
-  explicit partition_groups(std::size_t slots = 1024) : slots_(slots, slot{0, no_group}), mask_{slots - 1} {}
+  explicit key_groups(std::size_t slots = 1024) : slots_(slots, slot{0, no_group}), mask_{slots - 1} {}
 
   /// The group of row r (hash h), a new one when no row before had its key;
   /// with `confirm` false, when no row before had its hash.
@@ -47,6 +46,7 @@ class partition_groups {
         const auto fresh = static_cast<row_index>(first_.size());
         slots_[i] = slot{h, fresh};
         first_.push_back(static_cast<row_index>(r));
+        hash_.push_back(h);
         return fresh;
       }
       if (e.hash == h && (!confirm || keys.equal(first_[static_cast<std::size_t>(e.group)], r))) return e.group;
@@ -54,6 +54,7 @@ class partition_groups {
     }
   }
   const std::vector<row_index>& first() const noexcept { return first_; }
+  const std::vector<hash_type>& hashes() const noexcept { return hash_; }
 
  private:
   struct slot {
@@ -75,91 +76,94 @@ class partition_groups {
   std::vector<slot> slots_;
   std::size_t mask_;
   std::vector<row_index> first_;
+  std::vector<hash_type> hash_;
 };
 
-/// Rows grouped: each row's group (dense, 0-based, partition by partition)
-/// and each group's first row; `bounds[p]` is partition p's first group.
+/// One thread's rows [begin, end): each row's group among the chunk's own,
+/// and each of those groups' global number.
+struct chunk_groups {
+  size_type begin = 0;
+  size_type end = 0;
+  std::vector<row_index> group;      // of row begin + i
+  std::vector<row_index> to_global;  // of local group l
+};
+
 struct hash_grouping {
-  std::vector<row_index> group_of_row;
-  std::vector<row_index> first;
-  std::vector<row_index> bounds;
-  int partitions = 1;
+  std::vector<chunk_groups> chunks;
+  std::vector<row_index> first;  // each global group's first row
 };
 
-/// The partition of hash h among `partitions`: its top 32 bits scaled (no
-/// division, and the table's slot uses the low bits).
-inline std::size_t partition_of(hash_type h, std::uint64_t partitions) {
-  return static_cast<std::size_t>(((h >> 32) * partitions) >> 32);
+/// Groups the rows of one chunk: by hash alone, then every row's key
+/// compared with its group's first row in one pass whose reads of other
+/// rows' keys are independent and overlap; only where two keys share a hash
+/// are the rows grouped again comparing keys as they are placed.
+key_groups group_chunk(const row_keys& keys, chunk_groups& c) {
+  const auto n = static_cast<std::size_t>(c.end - c.begin);
+  c.group.resize(n);
+  std::vector<hash_type> hashes(n);
+  for (std::size_t i = 0; i < n; ++i) hashes[i] = keys.hash(c.begin + static_cast<size_type>(i));
+  key_groups g;
+  for (std::size_t i = 0; i < n; ++i) c.group[i] = g.find_or_add<false>(keys, c.begin + static_cast<size_type>(i), hashes[i]);
+  bool collided = false;
+  for (std::size_t i = 0; i < n && !collided; ++i) {
+    const auto r = c.begin + static_cast<size_type>(i);
+    const row_index f = g.first()[static_cast<std::size_t>(c.group[i])];
+    collided = f != r && !keys.equal(f, r);
+  }
+  if (!collided) return g;
+  key_groups confirmed;
+  for (std::size_t i = 0; i < n; ++i) {
+    c.group[i] = confirmed.find_or_add<true>(keys, c.begin + static_cast<size_type>(i), hashes[i]);
+  }
+  return confirmed;
 }
 
-/// Groups rows by hash alone (`confirm` false) or by hash and key.
-template <bool confirm>
-hash_grouping group_rows(const row_keys& keys, const std::vector<hash_type>& hashes, size_type n, int threads) {
+hash_grouping group_rows(const row_keys& keys, size_type n, int threads) {
   hash_grouping g;
-  g.partitions = std::max(1, threads);
-  g.group_of_row.resize(static_cast<std::size_t>(n));
-  std::vector<partition_groups> parts(static_cast<std::size_t>(g.partitions));
-  const auto partitions = static_cast<std::uint64_t>(g.partitions);
-#pragma omp parallel num_threads(g.partitions)
-  {
-    const auto p = static_cast<std::size_t>(omp_get_thread_num());
-    partition_groups& mine = parts[p];
-    for (size_type r = 0; r < n; ++r) {
-      const hash_type h = hashes[static_cast<std::size_t>(r)];
-      if (partition_of(h, partitions) != p) continue;
-      g.group_of_row[static_cast<std::size_t>(r)] = mine.template find_or_add<confirm>(keys, r, h);
+  g.chunks.resize(static_cast<std::size_t>(threads));
+  std::vector<key_groups> local(static_cast<std::size_t>(threads));
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (int t = 0; t < threads; ++t) {
+    chunk_groups& c = g.chunks[static_cast<std::size_t>(t)];
+    c.begin = n * t / threads;
+    c.end = n * (t + 1) / threads;
+    local[static_cast<std::size_t>(t)] = group_chunk(keys, c);
+  }
+  // The chunks' groups into one table, in chunk order: a key's first row is
+  // its first in the input.
+  key_groups global;
+  for (std::size_t t = 0; t < g.chunks.size(); ++t) {
+    const key_groups& l = local[t];
+    auto& to_global = g.chunks[t].to_global;
+    to_global.resize(l.first().size());
+    for (std::size_t k = 0; k < to_global.size(); ++k) {
+      to_global[k] = global.find_or_add<true>(keys, l.first()[k], l.hashes()[k]);
     }
   }
-  g.bounds.push_back(0);
-  for (const partition_groups& p : parts) {
-    g.first.insert(g.first.end(), p.first().begin(), p.first().end());
-    g.bounds.push_back(static_cast<row_index>(g.first.size()));
-  }
-#pragma omp parallel for num_threads(g.partitions) schedule(static)
-  for (size_type r = 0; r < n; ++r) {
-    const hash_type h = hashes[static_cast<std::size_t>(r)];
-    g.group_of_row[static_cast<std::size_t>(r)] += g.bounds[partition_of(h, partitions)];
-  }
+  g.first = global.first();
   return g;
 }
 
-/// Rows grouped by key. Hashes alone first, then each row's key compared
-/// with its group's first row in one pass over the rows, whose reads of
-/// other rows' keys are independent of each other and so overlap (where
-/// the probing of a table compares them one at a time, waiting on each);
-/// only where two keys share a hash are the rows grouped again, comparing
-/// keys as they are placed.
-hash_grouping group_rows(const row_keys& keys, size_type n, int threads) {
-  std::vector<hash_type> hashes(static_cast<std::size_t>(n));
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (size_type r = 0; r < n; ++r) hashes[static_cast<std::size_t>(r)] = keys.hash(r);
-  hash_grouping g = group_rows<false>(keys, hashes, n, threads);
-  bool collided = false;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(|| : collided)
-  for (size_type r = 0; r < n; ++r) {
-    const row_index f = g.first[static_cast<std::size_t>(g.group_of_row[static_cast<std::size_t>(r)])];
-    if (f != r && !keys.equal(f, r)) collided = true;
-  }
-  return collided ? group_rows<true>(keys, hashes, n, threads) : g;
-}
-
-/// Folds `fold(state[group], row)` over the rows, each partition's groups by
-/// their own thread, rows in input order.
-template <class State, class Fold>
-std::vector<State> fold_groups(const hash_grouping& g, State init, Fold fold) {
-  std::vector<State> states(g.first.size(), init);
-  const auto n = static_cast<size_type>(g.group_of_row.size());
-#pragma omp parallel num_threads(g.partitions)
-  {
-    const auto p = static_cast<std::size_t>(omp_get_thread_num());
-    const row_index lo = g.bounds[p];
-    const row_index hi = g.bounds[p + 1];
-    for (size_type r = 0; r < n; ++r) {
-      const row_index k = g.group_of_row[static_cast<std::size_t>(r)];
-      if (k >= lo && k < hi) fold(states[static_cast<std::size_t>(k)], r);
+/// Folds `fold(state, row)` over each chunk's rows into its groups' states,
+/// then combines them with `merge(into, from)` into one state per group.
+template <class State, class Fold, class Merge>
+std::vector<State> aggregate_groups(const hash_grouping& g, State init, Fold fold, Merge merge) {
+  std::vector<std::vector<State>> local(g.chunks.size());
+#pragma omp parallel for num_threads(static_cast<int>(g.chunks.size())) schedule(static, 1)
+  for (std::size_t t = 0; t < g.chunks.size(); ++t) {
+    const chunk_groups& c = g.chunks[t];
+    std::vector<State>& states = local[t];
+    states.assign(c.to_global.size(), init);
+    for (std::size_t i = 0; i < c.group.size(); ++i) {
+      fold(states[static_cast<std::size_t>(c.group[i])], c.begin + static_cast<size_type>(i));
     }
   }
-  return states;
+  std::vector<State> out(g.first.size(), init);
+  for (std::size_t t = 0; t < g.chunks.size(); ++t) {
+    const auto& to_global = g.chunks[t].to_global;
+    for (std::size_t k = 0; k < to_global.size(); ++k) merge(out[static_cast<std::size_t>(to_global[k])], local[t][k]);
+  }
+  return out;
 }
 
 template <class A>
@@ -167,6 +171,11 @@ struct sum_state {
   A sum;
   std::int64_t valid;
 };
+template <class A>
+void merge_sums(sum_state<A>& into, const sum_state<A>& from) {
+  into.sum = wrapping_add(into.sum, from.sum);
+  into.valid += from.valid;
+}
 
 /// A column of `out` from the groups' values and whether each has one.
 template <class Out, class State, class Get>
@@ -206,30 +215,42 @@ struct aggregate_fn {
           T value;
           std::int64_t valid;
         };
-        const auto states = fold_groups(g, state{T{}, 0}, [&](state& st, size_type r) {
-          if (!v.is_valid(r)) return;
-          const T x = v.element<T>(r);
+        auto take = [sign](state& st, T x, std::int64_t valid) {
           if (st.valid == 0 || compare_values(x, st.value) * sign > 0) st.value = x;
-          ++st.valid;
-        });
+          st.valid += valid;
+        };
+        const auto states = aggregate_groups(
+            g, state{T{}, 0},
+            [&](state& st, size_type r) {
+              if (v.is_valid(r)) take(st, v.element<T>(r), 1);
+            },
+            [&](state& into, const state& from) {
+              if (from.valid > 0) take(into, from.value, from.valid);
+            });
         return finish<T>(a.output, states, [](const state& st) { return st.value; }, s, mr);
       }
       if constexpr (is_numeric_v<T>) {
         if (a.op == agg::kind::sum) {
           using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-          const auto states = fold_groups(g, sum_state<A>{A{0}, 0}, [&](sum_state<A>& st, size_type r) {
-            if (!v.is_valid(r)) return;
-            st.sum = wrapping_add(st.sum, static_cast<A>(v.element<T>(r)));
-            ++st.valid;
-          });
+          const auto states = aggregate_groups(
+              g, sum_state<A>{A{0}, 0},
+              [&](sum_state<A>& st, size_type r) {
+                if (!v.is_valid(r)) return;
+                st.sum = wrapping_add(st.sum, static_cast<A>(v.element<T>(r)));
+                ++st.valid;
+              },
+              merge_sums<A>);
           return finish<A>(a.output, states, [](const sum_state<A>& st) { return st.sum; }, s, mr);
         }
         if (a.op == agg::kind::mean) {
-          const auto states = fold_groups(g, sum_state<double>{0.0, 0}, [&](sum_state<double>& st, size_type r) {
-            if (!v.is_valid(r)) return;
-            st.sum += static_cast<double>(v.element<T>(r));
-            ++st.valid;
-          });
+          const auto states = aggregate_groups(
+              g, sum_state<double>{0.0, 0},
+              [&](sum_state<double>& st, size_type r) {
+                if (!v.is_valid(r)) return;
+                st.sum += static_cast<double>(v.element<T>(r));
+                ++st.valid;
+              },
+              merge_sums<double>);
           return finish<double>(
               a.output, states,
               [](const sum_state<double>& st) { return st.valid > 0 ? st.sum / static_cast<double>(st.valid) : 0.0; },
@@ -247,9 +268,12 @@ column count_groups(const aggregate_spec& a, const column_device_view* v, const 
     std::int64_t count;
     std::int64_t valid;  // every group has a count
   };
-  const auto states = fold_groups(g, state{0, 1}, [&](state& st, size_type r) {
-    if (v == nullptr || v->is_valid(r)) ++st.count;
-  });
+  const auto states = aggregate_groups(
+      g, state{0, 1},
+      [&](state& st, size_type r) {
+        if (v == nullptr || v->is_valid(r)) ++st.count;
+      },
+      [](state& into, const state& from) { into.count += from.count; });
   return finish<std::int64_t>(a.output, states, [](const state& st) { return st.count; }, s, mr);
 }
 

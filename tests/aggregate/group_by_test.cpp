@@ -209,6 +209,30 @@ TEST_P(group_by_test, any_keys_and_every_aggregation_match_the_reference) {
   }
 }
 
+TEST_P(group_by_test, rows_enough_for_every_thread_group_alike) {
+  // Past 32 K rows the CPU backend groups a chunk per thread and merges the
+  // chunks' groups: keys that span chunks, and colliding ones.
+  auto rng = this->rng();
+  for (const int spread : {5, 3000}) {
+    const size_type rows = 70001;
+    const std::vector<field> fields{field{"k0", data_type{type_id::string}, true},
+                                    field{"k1", data_type{type_id::int32}, false},
+                                    field{"v", data_type{type_id::float64}, true},
+                                    field{"w", data_type{type_id::int64}, false}};
+    host_table h{schema{fields}, {}, rows};
+    for (const field& f : fields) {
+      h.columns.push_back(random_column(f.type, rows, f.nullable, rng, f.name[0] == 'k' ? spread : 1 << 30));
+    }
+    const std::vector<agg> aggs{agg::count(), agg::count("v"), agg::sum("v"), agg::min("v"), agg::max("w"),
+                                agg::mean("w"), agg::sum("w")};
+    const std::string trace = "spread=" + std::to_string(spread) + " " + seed_trace();
+    ASSERT_NO_FATAL_FAILURE(check_group_by(h, {"k0", "k1"}, aggs, hash_function::mix64, s(), trace));
+    if (spread == 5) {
+      ASSERT_NO_FATAL_FAILURE(check_group_by(h, {"k0", "k1"}, aggs, hash_function::length_only, s(), "colliding " + trace));
+    }
+  }
+}
+
 TEST_P(group_by_test, without_keys_the_whole_input_is_one_row) {
   auto rng = this->rng();
   for (size_type rows : {size_type{0}, size_type{1}, size_type{100}, size_type{4097}}) {
