@@ -13,6 +13,10 @@ in the same run:
                     (on CUDA the word count also with --algorithm sort);
   socket_bench      loopback TCP sockets into a streaming_context vs clients
                     that only read and discard;
+  group_by_bench    group_by over tables (one string key, then a composite
+                    key with three aggregations) vs reduce_by_key over the
+                    same rows, in M rows/s: its own table, printed after the
+                    suite's;
   stream_bench --rate-mib
                     the word count again, at a steady offered rate below
                     capacity (10 GB/s on CUDA, 0.4 GB/s on the CPU backend):
@@ -110,7 +114,12 @@ def main():
     seconds = "2" if a.quick else "5"
     results = {}  # (workload, backend) -> list of (GB/s, row)
     order = []
+    group_by_tables = []  # group_by_bench's own tables (M rows/s, not GB/s)
     for rep in range(a.repeat):
+        if rep == 0:
+            for b in backends:
+                group_by_tables.append(run([os.path.join(bindir, "group_by_bench"), "--backend", b, "--rows",
+                                            "262144" if a.quick else "4194304", "--runs", "5"]))
         # word_count_bench measures every backend it finds by itself.
         outputs = [("kernels", run([os.path.join(bindir, "word_count_bench"), "--size-mib", wc_size,
                                     "--runs", "3", "--sort-size-mib", "16"]))]
@@ -157,6 +166,9 @@ def main():
               f"{min(vals):.3f}-{max(vals):.3f} | {last.get('delay p50 ms', '')} | "
               f"{last.get('delay p99 ms', '')} | {last.get('processing p50 ms', '')} | {ratio} |")
     print(f"\nruns per row: {a.repeat}; GB/s = input bytes / seconds / 1e9")
+    for text in group_by_tables:
+        print("\ngroup_by over tables (median of 5 runs; each ratio to reduce_by_key in the same run):\n")
+        print(text.strip())
     if a.plot:
         plot(a.plot, order, results)
 

@@ -21,7 +21,7 @@ rm -rf gpu-bundle
 mkdir -p gpu-bundle/tests gpu-bundle/bin
 cp build-gpu/libgpustream.so* gpu-bundle/
 cp build-gpu/tests/*_test build-gpu/tests/fault_crash_app gpu-bundle/tests/
-cp build-gpu/bin/word_count_bench build-gpu/bin/stream_bench build-gpu/bin/socket_bench gpu-bundle/bin/
+cp build-gpu/bin/word_count_bench build-gpu/bin/group_by_bench build-gpu/bin/stream_bench build-gpu/bin/socket_bench gpu-bundle/bin/
 cp build-gpu/bin/gpustream build-gpu/bin/network_wordcount build-gpu/bin/network_field_count \
   build-gpu/bin/network_trending_words gpu-bundle/bin/
 strip --strip-unneeded gpu-bundle/libgpustream.so* gpu-bundle/tests/* gpu-bundle/bin/*
