@@ -102,6 +102,35 @@ string_spans spans_of(string_column_view strings, stream_view s, memory_resource
   return GPUSTREAM_DISPATCH(s, spans_of(strings, s, mr));
 }
 
+column concatenate(const std::vector<column_view>& parts, stream_view s, memory_resource* mr) {
+  GPUSTREAM_EXPECTS(!parts.empty(), "concatenate: no columns");
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    detail::expect_backend(parts[i].kind(), s, "concatenate");
+    GPUSTREAM_EXPECTS(parts[i].type() == parts[0].type(), "concatenate: column " + std::to_string(i) + " is " +
+                                                              to_string(parts[i].type()) + ", column 0 " +
+                                                              to_string(parts[0].type()));
+  }
+  return GPUSTREAM_DISPATCH(s, concatenate_columns(parts, s, mr));
+}
+
+table concatenate(const std::vector<table_view>& parts, stream_view s, memory_resource* mr) {
+  GPUSTREAM_EXPECTS(!parts.empty(), "concatenate: no tables");
+  size_type rows = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    GPUSTREAM_EXPECTS(parts[i].fields() == parts[0].fields(), "concatenate: table " + std::to_string(i) + " is " +
+                                                                  to_string(parts[i].fields()) + ", table 0 " +
+                                                                  to_string(parts[0].fields()));
+    rows += parts[i].num_rows();
+  }
+  std::vector<column> columns;
+  for (std::size_t k = 0; k < parts[0].num_columns(); ++k) {
+    std::vector<column_view> column_parts;
+    for (const table_view& t : parts) column_parts.push_back(t.column(k));
+    columns.push_back(concatenate(column_parts, s, mr));
+  }
+  return table{parts[0].fields(), std::move(columns), rows};
+}
+
 string_column concatenate(const std::vector<string_spans_view>& parts, stream_view s, memory_resource* mr) {
   return GPUSTREAM_DISPATCH(s, concatenate(parts, s, mr));
 }

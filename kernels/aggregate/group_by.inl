@@ -41,11 +41,6 @@ struct grouping {
   size_type groups = 0;
 };
 
-template <class A>
-struct sum_state {
-  A sum;
-  std::int64_t valid;
-};
 template <class T>
 struct extreme_state {
   T value;
@@ -84,11 +79,6 @@ array<State> reduce_groups(const grouping& g, size_type n, In in, Op op, stream_
   return out;
 }
 
-template <class T>
-inline constexpr bool is_numeric_v =
-    std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
-template <class T>
-inline constexpr bool is_orderable_v = is_numeric_v<T> || std::is_same_v<T, timestamp_ms> || std::is_same_v<T, timestamp_ns>;
 
 /// The values of the states, a column of `out` with nulls where no value was valid.
 template <class Out, class State, class Get>
@@ -188,10 +178,10 @@ struct aggregate_fn {
         case agg::kind::min: return aggregate_extreme<T>(v, d_order, g, n, -1, a.output, s, mr);
         case agg::kind::max: return aggregate_extreme<T>(v, d_order, g, n, 1, a.output, s, mr);
         case agg::kind::sum:
-          if constexpr (is_numeric_v<T>) return aggregate_sum<T>(v, d_order, g, n, a.output, s, mr);
+          if constexpr (is_summable_v<T>) return aggregate_sum<T>(v, d_order, g, n, a.output, s, mr);
           break;
         case agg::kind::mean:
-          if constexpr (is_numeric_v<T>) return aggregate_mean<T>(v, d_order, g, n, a.output, s, mr);
+          if constexpr (is_summable_v<T>) return aggregate_mean<T>(v, d_order, g, n, a.output, s, mr);
           break;
         default: break;
       }

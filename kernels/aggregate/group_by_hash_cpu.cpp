@@ -167,11 +167,6 @@ std::vector<State> aggregate_groups(const hash_grouping& g, State init, Fold fol
 }
 
 template <class A>
-struct sum_state {
-  A sum;
-  std::int64_t valid;
-};
-template <class A>
 void merge_sums(sum_state<A>& into, const sum_state<A>& from) {
   into.sum = wrapping_add(into.sum, from.sum);
   into.valid += from.valid;
@@ -198,11 +193,6 @@ column finish(const field& out, const std::vector<State>& states, Get get, strea
   return column{out.type, m, std::move(values).release(), std::move(d_mask), nulls, {}};
 }
 
-template <class T>
-inline constexpr bool is_numeric_v =
-    std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
-template <class T>
-inline constexpr bool is_orderable_v = is_numeric_v<T> || std::is_same_v<T, timestamp_ms> || std::is_same_v<T, timestamp_ns>;
 
 struct aggregate_fn {
   template <class T>
@@ -229,7 +219,7 @@ struct aggregate_fn {
             });
         return finish<T>(a.output, states, [](const state& st) { return st.value; }, s, mr);
       }
-      if constexpr (is_numeric_v<T>) {
+      if constexpr (is_summable_v<T>) {
         if (a.op == agg::kind::sum) {
           using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
           const auto states = aggregate_groups(

@@ -5,8 +5,11 @@
 // and output field.
 
 #include <gpustream/aggregate/group_by.hpp>
+#include <gpustream/core/type_dispatcher.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
 #include <vector>
 
 namespace gpustream::detail {
@@ -21,6 +24,21 @@ struct group_by_spec {
   std::vector<std::size_t> keys;
   std::vector<aggregate_spec> aggregates;
   schema output;  ///< the key fields, then one field per aggregation
+};
+
+/// The value types sum and mean take, and those min and max take.
+template <class T>
+inline constexpr bool is_summable_v =
+    std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
+template <class T>
+inline constexpr bool is_orderable_v =
+    is_summable_v<T> || std::is_same_v<T, timestamp_ms> || std::is_same_v<T, timestamp_ns>;
+
+/// A sum and how many values made it (0: the group's result is null).
+template <class A>
+struct sum_state {
+  A sum;
+  std::int64_t valid;
 };
 
 /// Throws gpustream::logic_error naming the field for a key or an

@@ -21,24 +21,6 @@
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 namespace {
 
-/// The strings of a string column of either layout, null rows empty.
-struct string_rows {
-  column_device_view c;
-  GPUSTREAM_HOST_DEVICE string_ref element(size_type i) const {
-    return c.is_valid(i) ? c.element<string_ref>(i) : string_ref{nullptr, 0};
-  }
-};
-
-/// The view of `c` itself, without children (what its rows need, for strings).
-column_device_view flat_view(const column_view& c) {
-  column_device_view v{c.type().id(), c.size(), c.data(), c.null_mask(), nullptr, nullptr, nullptr, 0};
-  if (c.type().id() == type_id::string || c.type().id() == type_id::list) {
-    v.offsets = c.children().empty() || c.child(0).size() == 0 ? nullptr : c.child(0).data<offset_type>();
-  }
-  if (c.is_spans()) v.lengths = c.child(1).data<length_type>();
-  return v;
-}
-
 template <class Word>
 buffer gather_words(const void* src, const row_index* d_rows, size_type m, stream_view s, memory_resource* mr) {
   buffer out{static_cast<std::size_t>(m) * sizeof(Word), s, mr};
@@ -110,7 +92,7 @@ column gather_rows(const column_view& c, const row_index* d_rows, size_type m, s
   buffer mask = gather_mask(c, d_rows, m, nulls, s, mr);
   switch (c.type().id()) {
     case type_id::string: {
-      string_column strings = gather_strings(string_rows{flat_view(c)}, d_rows, m, s, mr);
+      string_column strings = gather_strings(nullable_strings{flat_view(c)}, d_rows, m, s, mr);
       std::vector<column> children;
       auto [chars, offs] = std::move(strings).release();
       children.emplace_back(data_type{type_id::int64}, std::move(offs));

@@ -3,12 +3,33 @@
 
 #include "detail/common.hpp"
 
+#include <gpustream/column/column_device_view.hpp>
+
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/scan.h>
 #include <thrust/transform.h>
 
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
+
+/// The view of `c` itself, without children (what its rows need, for strings).
+inline column_device_view flat_view(const column_view& c) {
+  column_device_view v{c.type().id(), c.size(), c.data(), c.null_mask(), nullptr, nullptr, nullptr, 0};
+  if (c.type().id() == type_id::string || c.type().id() == type_id::list) {
+    v.offsets = c.children().empty() || c.child(0).size() == 0 ? nullptr : c.child(0).data<offset_type>();
+  }
+  if (c.is_spans()) v.lengths = c.child(1).data<length_type>();
+  return v;
+}
+
+/// A string column's rows (either layout), null rows empty: what
+/// gather_strings copies out of a column.
+struct nullable_strings {
+  column_device_view c;
+  GPUSTREAM_HOST_DEVICE string_ref element(size_type i) const {
+    return c.is_valid(i) ? c.element<string_ref>(i) : string_ref{nullptr, 0};
+  }
+};
 
 /// Copies strings src.element(d_indices[i]), i < count, into a new column.
 template <class DeviceView, class Index>

@@ -115,6 +115,8 @@ struct group_by_spec;  // aggregate/group_by_spec.hpp
                                stream_view s, memory_resource* mr);                           \
   string_spans gather_spans(string_spans_view strings, array_view<row_index> rows,           \
                             stream_view s, memory_resource* mr);                              \
+  column concatenate_columns(const std::vector<column_view>& parts, stream_view s,            \
+                             memory_resource* mr);                                            \
   column gather_column(const column_view& c, array_view<row_index> rows, stream_view s,       \
                        memory_resource* mr);                                                  \
   table group_by(const table_view& input, const group_by_spec& spec, hash_function hf,        \

@@ -37,15 +37,6 @@ class table_codec_test : public backend_test {
   fs::path dir_;
 };
 
-host_table random_table(std::mt19937_64& rng, size_type rows) {
-  std::vector<field> fields;
-  const int n = std::uniform_int_distribution<int>{1, 5}(rng);
-  for (int i = 0; i < n; ++i) fields.push_back(field{"f" + std::to_string(i), random_type(rng, 2), rng() % 2 == 0});
-  host_table t{schema{fields}, {}, rows};
-  for (const field& f : fields) t.columns.push_back(random_column(f.type, rows, f.nullable, rng));
-  return t;
-}
-
 TEST_P(table_codec_test, random_tables_come_back_from_a_checkpoint_file) {
   auto rng = this->rng();
   for (int round = 0; round < 20; ++round) {

@@ -8,6 +8,7 @@
 
 #include <gpustream/column/column.hpp>
 #include <gpustream/column/column_device_view.hpp>
+#include <gpustream/column/concatenate.hpp>
 #include <gpustream/column/gather.hpp>
 #include <gpustream/table/host_column.hpp>
 
@@ -63,6 +64,47 @@ TEST_P(column_test, gather_takes_any_rows_of_any_type) {
       }
     }
   }
+}
+
+TEST_P(column_test, concatenate_lays_parts_of_any_type_end_to_end) {
+  auto rng = this->rng();
+  for (int round = 0; round < 30; ++round) {
+    const data_type type = random_type(rng, 2);
+    const int n_parts = std::uniform_int_distribution<int>{1, 5}(rng);
+    std::vector<host_column> hosts;
+    std::vector<column> parts;
+    host_column want{type};
+    for (int p = 0; p < n_parts; ++p) {
+      // Sizes across word boundaries, empty parts, parts with and without nulls.
+      const size_type n = std::vector<size_type>{0, 1, 31, 32, 33, 70}[rng() % 6];
+      hosts.push_back(random_column(type, n, rng() % 2 == 0, rng));
+      for (size_type i = 0; i < n; ++i) append_row(want, hosts.back(), i);
+      parts.push_back(to_column(hosts.back(), s()));
+    }
+    std::vector<column_view> views;
+    for (const column& c : parts) views.push_back(c.view());
+    const column got = concatenate(views, s());
+    expect_same_rows(to_host(got.view(), s()), want, "concatenate of " + to_string(type) + " " + seed_trace());
+  }
+  // Strings of both layouts in one call: spans into a text, and offsets.
+  const std::string text = "alpha beta gamma";
+  const auto chars = upload(text);
+  const column spans = column::spans(chars.data(), chars.size(),
+                                     array<offset_type>::from_host(std::vector<offset_type>{6, 0}, s()),
+                                     array<length_type>::from_host(std::vector<length_type>{4, 5}, s()));
+  host_column words{data_type{type_id::string}};
+  words.append_string("gamma");
+  words.append_null();
+  const column owned = to_column(words, s());
+  host_column want{data_type{type_id::string}};
+  want.append_string("beta");
+  want.append_string("alpha");
+  want.append_string("gamma");
+  want.append_null();
+  expect_same_rows(to_host(concatenate({spans.view(), owned.view()}, s()).view(), s()), want, "mixed layouts");
+  expect_logic_error([&] { (void)concatenate({spans.view(), to_column(random_column(data_type{type_id::int64}, 1, false, rng), s()).view()}, s()); },
+                     "concatenate: column 1 is int64, column 0 string");
+  expect_logic_error([&] { (void)concatenate(std::vector<column_view>{}, s()); }, "no columns");
 }
 
 TEST_P(column_test, strings_as_spans_over_a_buffer_read_and_gather_as_offsets) {

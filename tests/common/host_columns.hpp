@@ -116,6 +116,18 @@ inline host_column random_column(const data_type& type, size_type rows, bool nul
   return c;
 }
 
+/// A random table of 1 to 6 fields of random types, named "field 0", ...
+inline host_table random_table(std::mt19937_64& rng, size_type rows) {
+  std::vector<field> fields;
+  const int n = std::uniform_int_distribution<int>{1, 6}(rng);
+  for (int i = 0; i < n; ++i) {
+    fields.push_back(field{"field " + std::to_string(i), random_type(rng, 2), rng() % 2 == 0});
+  }
+  host_table t{schema{fields}, {}, rows};
+  for (const field& f : fields) t.columns.push_back(random_column(f.type, rows, f.nullable, rng));
+  return t;
+}
+
 /// Appends row i of `src` to `dst` (of the same type).
 inline void append_row(host_column& dst, const host_column& src, size_type i) {
   if (!src.is_valid(i)) {

@@ -29,23 +29,6 @@ namespace gpustream::test {
 
 using word_counts = std::map<std::string, std::int64_t>;
 
-/// `s` printable: bytes outside ASCII's printable range as \xNN.
-inline std::string escaped(std::string_view s, std::size_t max_bytes = 200) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size() && i < max_bytes; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  if (s.size() > max_bytes) out += "...(" + std::to_string(s.size()) + " bytes)";
-  return out;
-}
-
 /// Empty when `got` equals `want`; else the first differences, readable.
 inline std::string count_difference(const word_counts& got, const word_counts& want, std::size_t max_shown = 8) {
   std::ostringstream diff;

@@ -9,13 +9,32 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gpustream::test {
+
+/// `s` printable: bytes outside ASCII's printable range as \xNN.
+inline std::string escaped(std::string_view s, std::size_t max_bytes = 200) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < max_bytes; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (s.size() > max_bytes) out += "...(" + std::to_string(s.size()) + " bytes)";
+  return out;
+}
 
 /// Every reduce_algorithm: each keyed reduction is tested on all of its paths
 /// (on the CPU backend automatic and hash take the hash path).

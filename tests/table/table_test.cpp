@@ -4,6 +4,7 @@
 #include "../common/host_columns.hpp"
 #include "../common/test_utils.hpp"
 
+#include <gpustream/column/concatenate.hpp>
 #include <gpustream/table/host_column.hpp>
 #include <gpustream/table/table.hpp>
 
@@ -16,17 +17,6 @@ namespace gpustream::test {
 namespace {
 
 class table_test : public backend_test {};
-
-host_table random_table(std::mt19937_64& rng, size_type rows) {
-  std::vector<field> fields;
-  const int n = std::uniform_int_distribution<int>{1, 6}(rng);
-  for (int i = 0; i < n; ++i) {
-    fields.push_back(field{"field " + std::to_string(i), random_type(rng, 2), rng() % 2 == 0});
-  }
-  host_table t{schema{fields}, {}, rows};
-  for (const field& f : fields) t.columns.push_back(random_column(f.type, rows, f.nullable, rng));
-  return t;
-}
 
 TEST_P(table_test, random_tables_cross_to_the_backend_and_back) {
   auto rng = this->rng();
@@ -51,6 +41,37 @@ TEST_P(table_test, random_tables_cross_to_the_backend_and_back) {
       EXPECT_EQ(picked.fields()[0], want.fields[want.fields.size() - 1]);
       EXPECT_EQ(picked.column(first).data(), t.view().column(first).data());
       EXPECT_EQ(picked.num_rows(), rows);
+    }
+  }
+}
+
+TEST_P(table_test, concatenate_appends_tables_of_one_schema) {
+  auto rng = this->rng();
+  for (int round = 0; round < 10; ++round) {
+    const host_table first = random_table(rng, 40);
+    std::vector<table> parts;
+    std::vector<table_view> views;
+    std::vector<host_table> hosts;
+    for (size_type rows : {size_type{0}, size_type{33}, size_type{1}}) {
+      host_table h{first.fields, {}, rows};
+      for (const field& f : first.fields.fields()) h.columns.push_back(random_column(f.type, rows, f.nullable, rng));
+      hosts.push_back(std::move(h));
+    }
+    for (const host_table& h : hosts) parts.push_back(to_table(h, s()));
+    for (const table& t : parts) views.push_back(t.view());
+    const table got = concatenate(views, s());
+    ASSERT_EQ(got.num_rows(), 34);
+    const host_table back = to_host(got.view(), s());
+    for (std::size_t k = 0; k < first.columns.size(); ++k) {
+      host_column want{first.fields[k].type};
+      for (const host_table& h : hosts) {
+        for (size_type i = 0; i < h.rows; ++i) append_row(want, h.columns[k], i);
+      }
+      expect_same_rows(back.columns[k], want, to_string(first.fields) + " " + seed_trace());
+    }
+    const table other = to_table(random_table(rng, 2), s());
+    if (other.fields() != first.fields) {
+      expect_logic_error([&] { (void)concatenate({views[0], other.view()}, s()); }, "concatenate: table 1 is");
     }
   }
 }

@@ -25,20 +25,23 @@
 namespace gpustream::test {
 namespace {
 
-/// `s` printable: bytes outside ASCII's printable range as \xNN.
-std::string escaped(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u >= 0x20 && u < 0x7f) {
-      out += ch;
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    }
+/// Appends code point `cp` in UTF-8.
+void put_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-  return out;
 }
 
 // ---- a small JSON reader: the reference the writer is checked against ----
@@ -79,23 +82,6 @@ class json_reader {
   void expect(std::string_view word) {
     if (s_.substr(i_, word.size()) != word) fail("expected " + std::string{word});
     i_ += word.size();
-  }
-  static void put_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
   std::uint32_t hex4() {
     if (i_ + 4 > s_.size()) fail("short \\u escape");
@@ -286,23 +272,7 @@ host_column with_utf8_strings(const host_column& c, std::mt19937_64& rng) {
                            : pick == 4 ? static_cast<std::uint32_t>(0x10000 + rng() % 0xFFFFF)
                                        : static_cast<std::uint32_t>('a' + rng() % 26);
         if (cp >= 0xD800 && cp < 0xE000) cp = 0xE000;
-        std::string enc;
-        if (cp < 0x80) {
-          enc += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-          enc += static_cast<char>(0xC0 | (cp >> 6));
-          enc += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-          enc += static_cast<char>(0xE0 | (cp >> 12));
-          enc += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-          enc += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-          enc += static_cast<char>(0xF0 | (cp >> 18));
-          enc += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-          enc += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-          enc += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-        s += enc;
+        put_utf8(s, cp);
       }
       fresh.append_string(s);
     }

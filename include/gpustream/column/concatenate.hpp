@@ -1,12 +1,26 @@
 #pragma once
 
-#include <gpustream/memory/array.hpp>
+#include <gpustream/column/column.hpp>
 #include <gpustream/column/string_column.hpp>
+#include <gpustream/memory/array.hpp>
+#include <gpustream/table/table.hpp>
 
 #include <cstdint>
 #include <vector>
 
 namespace gpustream {
+
+/// The rows of every part, in order, in one column of their type: values
+/// and validity laid end to end, strings (of either layout) into chars and
+/// offsets of its own, lists' elements and structs' fields alike. Throws
+/// gpustream::logic_error for no parts, parts of different types (naming
+/// both) or of another backend than `s`'s.
+column concatenate(const std::vector<column_view>& parts, stream_view s, memory_resource* mr = nullptr);
+
+/// The rows of every table, in order, in one table of their schema. Throws
+/// gpustream::logic_error for no tables or tables of different schemas
+/// (naming both).
+table concatenate(const std::vector<table_view>& parts, stream_view s, memory_resource* mr = nullptr);
 
 /// The strings of every part, in order, copied into one string column. Parts
 /// may point into different character buffers.
