@@ -8,6 +8,7 @@
 #include <gpustream/column/gather.hpp>
 
 #include <thrust/count.h>
+#include <thrust/logical.h>
 #include <thrust/for_each.h>
 #include <thrust/gather.h>
 #include <thrust/iterator/counting_iterator.h>
@@ -21,23 +22,30 @@
 namespace gpustream::detail::GPUSTREAM_KERNEL_NS {
 namespace {
 
+/// Values of `Word`s at rows `d_rows` (0 at a negative row).
 template <class Word>
 buffer gather_words(const void* src, const row_index* d_rows, size_type m, stream_view s, memory_resource* mr) {
   buffer out{static_cast<std::size_t>(m) * sizeof(Word), s, mr};
   if (m > 0) {
     const auto* d_src = static_cast<const Word*>(src);
-    thrust::gather(policy(s), d_rows, d_rows + m, d_src, static_cast<Word*>(out.data()));
+    thrust::transform(policy(s), d_rows, d_rows + m, static_cast<Word*>(out.data()),
+                      [=] GPUSTREAM_HOST_DEVICE(row_index r) { return r < 0 ? Word{0} : d_src[r]; });
   }
   return out;
 }
 
-/// The validity bits of rows `d_rows` of `c`; empty where c has no nulls.
-buffer gather_mask(const column_view& c, const row_index* d_rows, size_type m, size_type& nulls, stream_view s,
-                   memory_resource* mr) {
+/// The validity bits of rows `d_rows` of `c` (a negative row null where
+/// `negative_is_null`, else valid); empty where no row is null.
+buffer gather_mask(const column_view& c, const row_index* d_rows, size_type m, bool negative_is_null, size_type& nulls,
+                   stream_view s, memory_resource* mr) {
   nulls = 0;
-  if (!c.has_nulls() || m == 0) return buffer{0, s, mr};
+  if (m == 0) return buffer{0, s, mr};
   auto pol = policy(s);
-  const bitmask_word* d_src = c.null_mask();
+  const bool negatives =
+      negative_is_null &&
+      thrust::any_of(pol, d_rows, d_rows + m, [] GPUSTREAM_HOST_DEVICE(row_index r) { return r < 0; });
+  if (!c.has_nulls() && !negatives) return buffer{0, s, mr};
+  const bitmask_word* d_src = c.has_nulls() ? c.null_mask() : nullptr;
   const size_type words = bitmask_words(m);
   buffer out{static_cast<std::size_t>(words) * sizeof(bitmask_word), s, mr};
   auto* d_out = static_cast<bitmask_word*>(out.data());
@@ -45,7 +53,10 @@ buffer gather_mask(const column_view& c, const row_index* d_rows, size_type m, s
     bitmask_word bits = 0;
     for (int b = 0; b < 32; ++b) {
       const size_type r = w * 32 + b;
-      if (r < m && bit_is_set(d_src, d_rows[r])) bits |= bitmask_word{1} << b;
+      if (r >= m) break;
+      const row_index from = d_rows[r];
+      const bool valid = from < 0 ? !negative_is_null : (d_src == nullptr || bit_is_set(d_src, from));
+      if (valid) bits |= bitmask_word{1} << b;
     }
     return bits;
   });
@@ -56,7 +67,8 @@ buffer gather_mask(const column_view& c, const row_index* d_rows, size_type m, s
   return out;
 }
 
-column gather_rows(const column_view& c, const row_index* d_rows, size_type m, stream_view s, memory_resource* mr);
+column gather_rows(const column_view& c, const row_index* d_rows, size_type m, bool negative_is_null, stream_view s,
+                   memory_resource* mr);
 
 column gather_list(const column_view& c, const row_index* d_rows, size_type m, buffer mask, size_type nulls,
                    stream_view s, memory_resource* mr) {
@@ -67,7 +79,7 @@ column gather_list(const column_view& c, const row_index* d_rows, size_type m, b
   const column_device_view v = flat_view(c);
   if (m > 0) {
     thrust::transform(pol, d_rows, d_rows + m, d_offsets + 1, [=] GPUSTREAM_HOST_DEVICE(row_index r) {
-      return v.offsets[r + 1] - v.offsets[r];
+      return r < 0 ? offset_type{0} : v.offsets[r + 1] - v.offsets[r];
     });
     thrust::inclusive_scan(pol, d_offsets + 1, d_offsets + m + 1, d_offsets + 1);
   }
@@ -77,19 +89,21 @@ column gather_list(const column_view& c, const row_index* d_rows, size_type m, b
   array<row_index> elements{total, s};
   row_index* d_elements = elements.data();
   thrust::for_each_n(pol, thrust::counting_iterator<size_type>(0), m, [=] GPUSTREAM_HOST_DEVICE(size_type i) {
+    if (d_rows[i] < 0) return;
     const offset_type from = v.offsets[d_rows[i]];
     const offset_type n = d_offsets[i + 1] - d_offsets[i];
     for (offset_type j = 0; j < n; ++j) d_elements[d_offsets[i] + j] = static_cast<row_index>(from + j);
   });
   std::vector<column> children;
   children.emplace_back(data_type{type_id::int64}, std::move(offsets));
-  children.push_back(gather_rows(c.child(1), d_elements, total, s, mr));
+  children.push_back(gather_rows(c.child(1), d_elements, total, true, s, mr));
   return column{c.type(), m, buffer{0, s, mr}, std::move(mask), nulls, std::move(children)};
 }
 
-column gather_rows(const column_view& c, const row_index* d_rows, size_type m, stream_view s, memory_resource* mr) {
+column gather_rows(const column_view& c, const row_index* d_rows, size_type m, bool negative_is_null, stream_view s,
+                   memory_resource* mr) {
   size_type nulls = 0;
-  buffer mask = gather_mask(c, d_rows, m, nulls, s, mr);
+  buffer mask = gather_mask(c, d_rows, m, negative_is_null, nulls, s, mr);
   switch (c.type().id()) {
     case type_id::string: {
       string_column strings = gather_strings(nullable_strings{flat_view(c)}, d_rows, m, s, mr);
@@ -101,7 +115,11 @@ column gather_rows(const column_view& c, const row_index* d_rows, size_type m, s
     case type_id::list: return gather_list(c, d_rows, m, std::move(mask), nulls, s, mr);
     case type_id::struct_: {
       std::vector<column> children;
-      for (const column_view& f : c.children()) children.push_back(gather_rows(f, d_rows, m, s, mr));
+      // A field that is never null takes an empty value under a null row.
+      const auto& fields = c.type().children();
+      for (std::size_t k = 0; k < fields.size(); ++k) {
+        children.push_back(gather_rows(c.child(k), d_rows, m, fields[k].nullable, s, mr));
+      }
       return column{c.type(), m, buffer{0, s, mr}, std::move(mask), nulls, std::move(children)};
     }
     default: {
@@ -117,7 +135,7 @@ column gather_rows(const column_view& c, const row_index* d_rows, size_type m, s
 }  // namespace
 
 column gather_column(const column_view& c, array_view<row_index> rows, stream_view s, memory_resource* mr) {
-  return gather_rows(c, rows.data(), rows.size(), s, mr);
+  return gather_rows(c, rows.data(), rows.size(), true, s, mr);
 }
 
 }  // namespace gpustream::detail::GPUSTREAM_KERNEL_NS

@@ -22,12 +22,12 @@ inline column_device_view flat_view(const column_view& c) {
   return v;
 }
 
-/// A string column's rows (either layout), null rows empty: what
-/// gather_strings copies out of a column.
+/// A string column's rows (either layout), null rows and negative row
+/// numbers empty: what gather_strings copies out of a column.
 struct nullable_strings {
   column_device_view c;
   GPUSTREAM_HOST_DEVICE string_ref element(size_type i) const {
-    return c.is_valid(i) ? c.element<string_ref>(i) : string_ref{nullptr, 0};
+    return i >= 0 && c.is_valid(i) ? c.element<string_ref>(i) : string_ref{nullptr, 0};
   }
 };
 

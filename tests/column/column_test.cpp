@@ -43,7 +43,7 @@ TEST_P(column_test, random_columns_of_any_type_cross_to_the_backend_and_back) {
   }
 }
 
-TEST_P(column_test, gather_takes_any_rows_of_any_type) {
+TEST_P(column_test, gather_takes_any_rows_of_any_type_and_nulls_for_negative_ones) {
   auto rng = this->rng();
   for (int round = 0; round < 24; ++round) {
     const data_type type = random_type(rng, 2);
@@ -53,9 +53,18 @@ TEST_P(column_test, gather_takes_any_rows_of_any_type) {
       for (size_type m : {size_type{0}, size_type{1}, n, 2 * n + 33}) {
         if (n == 0 && m > 0) continue;
         std::vector<row_index> rows(static_cast<std::size_t>(m));
-        for (auto& r : rows) r = static_cast<row_index>(std::uniform_int_distribution<size_type>{0, n - 1}(rng));
+        // About one row in ten negative: a null row.
+        for (auto& r : rows) {
+          r = rng() % 10 == 0 ? -1 : static_cast<row_index>(std::uniform_int_distribution<size_type>{0, n - 1}(rng));
+        }
         host_column want{type};
-        for (row_index r : rows) append_row(want, h, r);
+        for (row_index r : rows) {
+          if (r < 0) {
+            want.append_null();
+          } else {
+            append_row(want, h, r);
+          }
+        }
         const auto d_rows = array<row_index>::from_host(rows, s());
         const column got = gather(c.view(), d_rows.view(), s());
         expect_same_rows(to_host(got.view(), s()), want,
