@@ -2,6 +2,7 @@
 // implementation through GPUSTREAM_DISPATCH (kernels/detail/operators.hpp).
 
 #include "aggregate/group_by_spec.hpp"
+#include "join/join_spec.hpp"
 #include "detail/common.hpp"
 #include "detail/operators.hpp"
 
@@ -129,6 +130,15 @@ table concatenate(const std::vector<table_view>& parts, stream_view s, memory_re
     columns.push_back(concatenate(column_parts, s, mr));
   }
   return table{parts[0].fields(), std::move(columns), rows};
+}
+
+table join(const table_view& left, const table_view& right, const std::vector<std::string>& left_keys,
+           const std::vector<std::string>& right_keys, join_options options, stream_view s, memory_resource* mr) {
+  const detail::join_spec spec = detail::make_join_spec(left.fields(), right.fields(), left_keys, right_keys,
+                                                        options.type);
+  for (const column_view& c : left.columns()) detail::expect_backend(c.kind(), s, "join");
+  for (const column_view& c : right.columns()) detail::expect_backend(c.kind(), s, "join");
+  return GPUSTREAM_DISPATCH(s, join_tables(left, right, spec, options.hash, s, mr));
 }
 
 string_column concatenate(const std::vector<string_spans_view>& parts, stream_view s, memory_resource* mr) {

@@ -21,6 +21,7 @@
 
 namespace gpustream::detail {
 struct group_by_spec;  // aggregate/group_by_spec.hpp
+struct join_spec;      // join/join_spec.hpp
 }  // namespace gpustream::detail
 
 // Portable operators: the same *.inl sources compiled for each backend.
@@ -119,6 +120,8 @@ struct group_by_spec;  // aggregate/group_by_spec.hpp
                              memory_resource* mr);                                            \
   column gather_column(const column_view& c, array_view<row_index> rows, stream_view s,       \
                        memory_resource* mr);                                                  \
+  table join_tables(const table_view& left, const table_view& right, const join_spec& spec,   \
+                    hash_function hf, stream_view s, memory_resource* mr);                     \
   table group_by(const table_view& input, const group_by_spec& spec, hash_function hf,        \
                  stream_view s, memory_resource* mr);                                         \
   }

@@ -8,6 +8,9 @@
 // then finds its key by binary search and its input rows by arithmetic.
 
 #include "detail/common.hpp"
+#include "detail/operators.hpp"
+#include "detail/row_keys.hpp"
+#include "join/join_spec.hpp"
 #include "detail/gather_strings.inl"
 #include "detail/key_order.inl"
 
@@ -376,6 +379,120 @@ basic_cogrouped_table<array<std::int64_t>, std::int64_t> cogroup(array_view<std:
                                                                   const std::int64_t* d_right, hash_function hash,
                                                                   stream_view s, memory_resource* mr) {
   return cogroup_sides(sides_of(left_keys, right_keys), d_left, d_right, hash, s, mr);
+}
+
+// ---- tables ----
+
+table join_tables(const table_view& left, const table_view& right, const join_spec& spec, hash_function hf,
+                  stream_view s, memory_resource* mr) {
+  const size_type nl = left.num_rows();
+  const size_type nr = right.num_rows();
+  const size_type n = nl + nr;
+  GPUSTREAM_EXPECTS(n <= std::numeric_limits<row_index>::max(), "join: at most 2^31 - 1 rows per call");
+  auto pol = policy(s);
+  const bool keep_left = spec.type == join_type::left_outer || spec.type == join_type::full_outer;
+  const bool keep_right = spec.type == join_type::right_outer || spec.type == join_type::full_outer;
+
+  // Both sides' keys in one table, the left's rows first: rows of one key
+  // are grouped together, each side's in input order, the left's first.
+  std::vector<column> keys;
+  std::vector<column_view> key_views;
+  for (std::size_t k = 0; k < spec.left_keys.size(); ++k) {
+    keys.push_back(concatenate_columns({left.column(spec.left_keys[k]), right.column(spec.right_keys[k])}, s, mr));
+    key_views.push_back(keys.back().view());
+  }
+  array<row_index> left_rows{0, s};
+  array<row_index> right_rows{0, s};
+  size_type total = 0;
+  if (n > 0) {
+    const device_columns d_keys{key_views, s};
+    const table_device_view kv = d_keys.view();
+    key_order k = order_keys(row_keys{kv, hf}, n, "join", s);
+    const row_index* d_order = k.order.data();
+    const row_index* d_group = k.group.data();
+    const size_type groups = k.groups;
+    // Each group's first position (and n after the last), and its rows of each side.
+    array<size_type> starts{groups + 1, s};
+    size_type* d_starts = starts.data();
+    thrust::counting_iterator<size_type> first(0);
+    thrust::copy_if(pol, first, first + n, d_starts,
+                    [=] GPUSTREAM_HOST_DEVICE(size_type i) { return i == 0 || d_group[i] != d_group[i - 1]; });
+    write_value(d_starts + groups, n, s);
+    array<size_type> lefts{groups, s};
+    size_type* d_lefts = lefts.data();
+    thrust::reduce_by_key(pol, d_group, d_group + n,
+                          thrust::make_transform_iterator(
+                              first, [=] GPUSTREAM_HOST_DEVICE(size_type i) { return size_type{d_order[i] < nl}; }),
+                          thrust::make_discard_iterator(), d_lefts);
+    // Rows out of each group: its pairs, or its unmatched rows that the join
+    // keeps. A null key matches nothing.
+    array<size_type> out_start{groups + 1, s};
+    size_type* d_out = out_start.data();
+    auto matches = [=] GPUSTREAM_HOST_DEVICE(size_type g, size_type a, size_type b) {
+      if (a == 0 || b == 0) return false;
+      for (int c = 0; c < kv.num_columns; ++c) {
+        if (kv.column(c).is_null(d_order[d_starts[g]])) return false;
+      }
+      return true;
+    };
+    auto count = [=] GPUSTREAM_HOST_DEVICE(size_type g) -> size_type {
+      const size_type a = d_lefts[g];
+      const size_type b = d_starts[g + 1] - d_starts[g] - a;
+      if (matches(g, a, b)) return a * b;
+      return (keep_left ? a : 0) + (keep_right ? b : 0);
+    };
+    fill_bytes(d_out, 0, sizeof(size_type), s);
+    thrust::transform(pol, first, first + groups, d_out + 1, count);
+    thrust::inclusive_scan(pol, d_out + 1, d_out + groups + 1, d_out + 1);
+    total = read_value(d_out + groups, s);
+    GPUSTREAM_EXPECTS(total <= std::numeric_limits<row_index>::max(), "join: more than 2^31 - 1 rows out");
+    left_rows = array<row_index>{total, s};
+    right_rows = array<row_index>{total, s};
+    row_index* d_lr = left_rows.data();
+    row_index* d_rr = right_rows.data();
+    thrust::for_each_n(pol, first, groups, [=] GPUSTREAM_HOST_DEVICE(size_type g) {
+      const size_type from = d_starts[g];
+      const size_type a = d_lefts[g];
+      const size_type b = d_starts[g + 1] - from - a;
+      size_type o = d_out[g];
+      if (matches(g, a, b)) {
+        for (size_type i = 0; i < a; ++i) {
+          for (size_type j = 0; j < b; ++j, ++o) {
+            d_lr[o] = d_order[from + i];
+            d_rr[o] = static_cast<row_index>(d_order[from + a + j] - nl);
+          }
+        }
+        return;
+      }
+      if (keep_left) {
+        for (size_type i = 0; i < a; ++i, ++o) {
+          d_lr[o] = d_order[from + i];
+          d_rr[o] = -1;
+        }
+      }
+      if (keep_right) {
+        for (size_type j = 0; j < b; ++j, ++o) {
+          d_lr[o] = -1;
+          d_rr[o] = static_cast<row_index>(d_order[from + a + j] - nl);
+        }
+      }
+    });
+  }
+  // Keys from the combined columns: the left's row, else the right's.
+  array<row_index> key_rows{total, s};
+  if (total > 0) {
+    const row_index* d_lr = left_rows.data();
+    const row_index* d_rr = right_rows.data();
+    thrust::transform(pol, d_lr, d_lr + total, d_rr, key_rows.data(),
+                      [=] GPUSTREAM_HOST_DEVICE(row_index l, row_index r) {
+                        return l >= 0 ? l : static_cast<row_index>(nl + r);
+                      });
+  }
+  std::vector<column> out;
+  for (const column_view& k : key_views) out.push_back(gather_column(k, key_rows.view(), s, mr));
+  for (std::size_t i : spec.left_values) out.push_back(gather_column(left.column(i), left_rows.view(), s, mr));
+  for (std::size_t i : spec.right_values) out.push_back(gather_column(right.column(i), right_rows.view(), s, mr));
+  return table{spec.output, std::move(out), total};
 }
 
 }  // namespace gpustream::detail::GPUSTREAM_KERNEL_NS

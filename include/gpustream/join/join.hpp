@@ -1,10 +1,13 @@
 #pragma once
 
-#include <gpustream/memory/array.hpp>
 #include <gpustream/column/string_column.hpp>
+#include <gpustream/memory/array.hpp>
+#include <gpustream/table/table.hpp>
 #include <gpustream/text/hash.hpp>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace gpustream {
 
@@ -17,6 +20,22 @@ struct join_options {
   join_type type = join_type::inner;
   hash_function hash = hash_function::mix64;
 };
+
+/// Joins two tables on key fields of any number and mixed types (bool,
+/// numbers, timestamps, strings; `left_keys[i]` matches `right_keys[i]`, of
+/// the same type): one row per matching pair, plus, by `options.type`, each
+/// unmatched row of the left, the right or both sides with nulls for the
+/// other side. A null key matches nothing, as in SQL. The result has the key
+/// fields (named as on the left; from the right side where only it has the
+/// row), then the left side's other fields, then the right side's, nullable
+/// where an outer join may leave them empty. Rows of one key come together,
+/// left-major, each side's rows in input order; keys in no stated order. Keys
+/// match on their values, never on the hash alone. Throws
+/// gpustream::logic_error naming the field for keys that are missing, of
+/// different types or not key types, and for a field name on both sides.
+table join(const table_view& left, const table_view& right, const std::vector<std::string>& left_keys,
+           const std::vector<std::string>& right_keys, join_options options, stream_view s,
+           memory_resource* mr = nullptr);
 
 /// Which sides a joined row has: bit 0 the left, bit 1 the right.
 inline constexpr std::uint8_t left_side = 1;
