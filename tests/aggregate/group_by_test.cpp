@@ -37,15 +37,6 @@ namespace {
 
 class group_by_test : public backend_test {};
 
-/// A key's text, with the float normalisation group_by promises.
-std::string key_text(const host_column& c, size_type i) {
-  if (c.type.id() == type_id::float64 && c.is_valid(i)) {
-    const double v = c.value<double>(i);
-    if (v == 0) return "0";
-    if (std::isnan(v)) return "nan";
-  }
-  return row_text(c, i);
-}
 
 /// One aggregate's reference value: null, an exact integer, or a double.
 struct ref_value {

@@ -196,6 +196,17 @@ inline std::string row_text(const host_column& c, size_type i) {
   return o.str();
 }
 
+/// Row i as a key's text, with the normalisation keys get: -0.0 is 0.0, and
+/// every NaN alike (as group_by and join compare them).
+inline std::string key_text(const host_column& c, size_type i) {
+  if (c.type.id() == type_id::float64 && c.is_valid(i)) {
+    const double v = c.value<double>(i);
+    if (v == 0) return "0";
+    if (v != v) return "nan";
+  }
+  return row_text(c, i);
+}
+
 /// Expects `got` to hold the rows of `want`, in order (floats bit for bit).
 inline void expect_same_rows(const host_column& got, const host_column& want, const std::string& what) {
   ASSERT_EQ(got.type, want.type) << what;

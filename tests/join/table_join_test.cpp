@@ -18,15 +18,6 @@ namespace {
 
 class table_join_test : public backend_test {};
 
-/// A key's text with the float normalisation keys get (-0.0 is 0.0, NaNs alike).
-std::string key_text(const host_column& c, size_type i) {
-  if (c.type.id() == type_id::float64 && c.is_valid(i)) {
-    const double v = c.value<double>(i);
-    if (v == 0) return "0";
-    if (std::isnan(v)) return "nan";
-  }
-  return row_text(c, i);
-}
 
 std::vector<std::string> reference(const host_table& l, const host_table& r, const std::vector<std::string>& lk,
                                    const std::vector<std::string>& rk, join_type type) {
