@@ -1,4 +1,5 @@
 #include "aggregate/group_by_spec.hpp"
+#include "detail/row_keys.hpp"
 
 #include <gpustream/core/error.hpp>
 
@@ -20,12 +21,6 @@ std::string agg::written() const {
 }
 
 namespace detail {
-namespace {
-
-bool is_key_type(const data_type& t) { return t.is_fixed_width() || t.id() == type_id::string; }
-
-}  // namespace
-
 group_by_spec make_group_by_spec(const schema& input, const std::vector<std::string>& keys,
                                  const std::vector<agg>& aggs) {
   group_by_spec spec;
@@ -39,8 +34,7 @@ group_by_spec make_group_by_spec(const schema& input, const std::vector<std::str
   for (const std::string& k : keys) {
     const std::size_t i = input.index_of(k);
     const field& f = input[i];
-    GPUSTREAM_EXPECTS(is_key_type(f.type), "group_by: key field '" + k + "' is " + to_string(f.type) +
-                                               ": keys are bool, int32, int64, float64, timestamps and strings");
+    expect_key_field("group_by", f);
     spec.keys.push_back(i);
     add(f);
   }

@@ -6,6 +6,7 @@
 // grow with the number of types, never with their combinations.
 
 #include <gpustream/column/column_device_view.hpp>
+#include <gpustream/core/error.hpp>
 #include <gpustream/core/type_dispatcher.hpp>
 #include <gpustream/text/hash.hpp>
 
@@ -14,9 +15,18 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <type_traits>
 
 namespace gpustream::detail {
+
+/// Throws gpustream::logic_error, starting with `op`, unless `f` is of a type
+/// that row_keys compares: the fixed-width types and strings.
+inline void expect_key_field(const char* op, const field& f) {
+  GPUSTREAM_EXPECTS(f.type.is_fixed_width() || f.type.id() == type_id::string,
+                    std::string{op} + ": key field '" + f.name + "' is " + to_string(f.type) +
+                        ": keys are bool, int32, int64, float64, timestamps and strings");
+}
 
 /// A number's order key: timestamps by their count, the rest as themselves.
 template <class T>

@@ -1,4 +1,5 @@
 #include "join/join_spec.hpp"
+#include "detail/row_keys.hpp"
 
 #include <gpustream/core/error.hpp>
 
@@ -29,9 +30,7 @@ join_spec make_join_spec(const schema& left, const schema& right, const std::vec
     const std::size_t r = right.index_of(right_keys[k]);
     const field& lf = left[l];
     const field& rf = right[r];
-    GPUSTREAM_EXPECTS(lf.type.is_fixed_width() || lf.type.id() == type_id::string,
-                      "join: key field '" + lf.name + "' is " + to_string(lf.type) +
-                          ": keys are bool, int32, int64, float64, timestamps and strings");
+    expect_key_field("join", lf);
     GPUSTREAM_EXPECTS(lf.type == rf.type, "join: key field '" + lf.name + "' is " + to_string(lf.type) +
                                               " on the left, '" + rf.name + "' " + to_string(rf.type) +
                                               " on the right");
